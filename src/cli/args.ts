@@ -1,0 +1,177 @@
+/**
+ * A small, strict option parser shared by every command. It follows Python argparse's conventions
+ * where users of sev-snp-measure rely on them: `--opt value` and `--opt=value`, unique prefixes of
+ * long options (`--guest` = `--guest-features`; an ambiguous prefix is an error), and exit status 2
+ * for every usage error. Values are validated here so that commands receive typed values only.
+ */
+import { usageError } from '../core/errors.js';
+
+export type OptionType =
+  | 'flag' // boolean switch
+  | 'string'
+  | 'decimal' // Python int(x): optional sign, decimal digits only
+  | 'auto' // Python int(x, 0): 0x / 0o / 0b / decimal without leading zeros; returns bigint
+  | 'choice'
+  | 'list'; // repeatable string option, collected in order
+
+export interface OptionSpec {
+  /** Long name without dashes, e.g. "vcpu-type". */
+  name: string;
+  type: OptionType;
+  short?: string;
+  choices?: readonly string[];
+  metavar?: string;
+  help: string;
+  /** Hidden from --help (compatibility aliases). */
+  hidden?: boolean;
+}
+
+export type ParsedValue = boolean | string | bigint | number | string[];
+
+export interface ParsedArgs {
+  /** Values by long option name; absent when not given (flags: true when given). */
+  values: Map<string, ParsedValue>;
+  positionals: string[];
+}
+
+export interface CommandSpec {
+  /** e.g. "snp-launch measure" */
+  usage: string;
+  summary: string;
+  options: OptionSpec[];
+  /** Names of positionals, for help and count checks; "..." suffix allows many. */
+  positionals?: string[];
+  /** Extra help text printed after the options. */
+  epilog?: string;
+}
+
+/** Python int(x): optional sign and decimal digits (underscores between digits allowed). */
+export function parseDecimal(text: string, opt: string): number {
+  const t = text.trim();
+  if (!/^[+-]?\d+(_\d+)*$/.test(t)) throw usageError('BAD_INT', `argument --${opt}: invalid int value: '${text}'`, `--${opt}`);
+  const v = Number(t.replace(/_/g, ''));
+  if (!Number.isSafeInteger(v)) throw usageError('BAD_INT', `argument --${opt}: value '${text}' is out of range`, `--${opt}`);
+  return v;
+}
+
+/** Python int(x, 0): 0x.. / 0o.. / 0b.. / decimal (no leading zeros except "0"), optional sign. */
+export function parseAutoInt(text: string, opt: string): bigint {
+  const t = text.trim().replace(/(?<=[0-9a-fA-F])_(?=[0-9a-fA-F])/g, '');
+  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[1-9]\d*|0+)$/.exec(t);
+  if (!m) throw usageError('BAD_INT', `argument --${opt}: invalid int value: '${text}'`, `--${opt}`);
+  const body = m[2]!;
+  const lower = body.toLowerCase();
+  const v = lower.startsWith('0o') ? BigInt('0o' + body.slice(2)) : lower.startsWith('0x') || lower.startsWith('0b') ? BigInt(lower) : BigInt(body);
+  return m[1] === '-' ? -v : v;
+}
+
+export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
+  const values = new Map<string, ParsedValue>();
+  const positionals: string[] = [];
+  const byName = new Map(spec.options.map((o) => [o.name, o]));
+  const byShort = new Map(spec.options.filter((o) => o.short).map((o) => [o.short!, o]));
+
+  const resolve = (raw: string): OptionSpec => {
+    const exact = byName.get(raw);
+    if (exact) return exact;
+    const cands = spec.options.filter((o) => o.name.startsWith(raw));
+    if (cands.length === 1) return cands[0]!;
+    if (cands.length > 1) {
+      throw usageError('AMBIGUOUS_OPTION', `ambiguous option: --${raw} could match ${cands.map((c) => '--' + c.name).join(', ')}`, `--${raw}`);
+    }
+    throw usageError('UNKNOWN_OPTION', `unrecognized argument: --${raw}`, `--${raw}`);
+  };
+
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    let opt: OptionSpec;
+    let inline: string | undefined;
+    if (a.startsWith('--') && a.length > 2) {
+      const eq = a.indexOf('=');
+      const raw = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+      inline = eq >= 0 ? a.slice(eq + 1) : undefined;
+      opt = resolve(raw);
+    } else if (a.startsWith('-') && a.length === 2 && a !== '-') {
+      const o = byShort.get(a.slice(1));
+      if (!o) throw usageError('UNKNOWN_OPTION', `unrecognized argument: ${a}`, a);
+      opt = o;
+    } else {
+      positionals.push(a);
+      continue;
+    }
+    if (opt.type === 'flag') {
+      if (inline !== undefined) throw usageError('FLAG_VALUE', `argument --${opt.name}: ignored explicit argument '${inline}'`, `--${opt.name}`);
+      values.set(opt.name, true);
+      continue;
+    }
+    let text = inline;
+    if (text === undefined) {
+      const next = argv[i + 1];
+      // argparse treats a following "-x"/"--x" token as the next option, except negative numbers.
+      if (next === undefined || (next.startsWith('-') && next.length > 1 && !/^-\d/.test(next))) {
+        throw usageError('MISSING_VALUE', `argument --${opt.name}: expected one argument`, `--${opt.name}`);
+      }
+      text = next;
+      i++;
+    }
+    values.set(opt.name, convert(opt, text, values.get(opt.name)));
+  }
+
+  const posNames = spec.positionals ?? [];
+  const variadic = posNames.some((p) => p.endsWith('...'));
+  if (!variadic && positionals.length > posNames.length) {
+    throw usageError('EXTRA_ARGUMENT', `unrecognized argument: ${positionals[posNames.length]}`);
+  }
+  return { values, positionals };
+}
+
+function convert(opt: OptionSpec, text: string, prev: ParsedValue | undefined): ParsedValue {
+  switch (opt.type) {
+    case 'string':
+      return text;
+    case 'decimal':
+      return parseDecimal(text, opt.name);
+    case 'auto':
+      return parseAutoInt(text, opt.name);
+    case 'choice':
+      if (!opt.choices!.includes(text)) {
+        throw usageError(
+          'BAD_CHOICE',
+          `argument --${opt.name}: invalid choice: '${text}' (choose from ${opt.choices!.map((c) => `'${c}'`).join(', ')})`,
+          `--${opt.name}`,
+        );
+      }
+      return text;
+    case 'list':
+      return [...((prev as string[] | undefined) ?? []), text];
+    case 'flag':
+      return true;
+  }
+}
+
+/** Typed accessors (the parser already validated the type). */
+export const get = {
+  str: (a: ParsedArgs, n: string) => a.values.get(n) as string | undefined,
+  num: (a: ParsedArgs, n: string) => a.values.get(n) as number | undefined,
+  big: (a: ParsedArgs, n: string) => a.values.get(n) as bigint | undefined,
+  flag: (a: ParsedArgs, n: string) => a.values.get(n) === true,
+  list: (a: ParsedArgs, n: string) => (a.values.get(n) as string[] | undefined) ?? [],
+};
+
+export function formatHelp(spec: CommandSpec): string {
+  const lines = [`usage: ${spec.usage}`, '', spec.summary, '', 'options:'];
+  const rows = spec.options
+    .filter((o) => !o.hidden)
+    .map((o) => {
+      const mv = o.type === 'flag' ? '' : ' ' + (o.metavar ?? (o.choices ? `{${o.choices.join(',')}}` : o.name.toUpperCase().replace(/-/g, '_')));
+      return [`${o.short ? `-${o.short}, ` : '    '}--${o.name}${mv}`, o.help] as const;
+    });
+  const w = Math.min(40, Math.max(...rows.map((r) => r[0].length)) + 2);
+  for (const [l, h] of rows) lines.push(l.length + 2 > w ? `  ${l}\n  ${' '.repeat(w)}${h}` : `  ${l.padEnd(w)}${h}`);
+  if (spec.epilog) lines.push('', spec.epilog);
+  return lines.join('\n') + '\n';
+}

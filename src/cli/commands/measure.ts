@@ -1,0 +1,6 @@
+/** `snp-launch measure` — placeholder until its issue lands. */
+import { inputError } from '../../core/errors.js';
+
+export async function run(_argv: string[]): Promise<number> {
+  throw inputError('NOT_IMPLEMENTED', 'snp-launch measure is not implemented yet');
+}

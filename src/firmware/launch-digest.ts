@@ -1,0 +1,150 @@
+/**
+ * The SNP firmware model: folds launch pages into GCTX.LD, the SHA-384 chain
+ *   LD := SHA-384(PAGE_INFO(LD, contents, type, gpa))
+ * starting from 48 zero bytes (or a seed), and records a measurement log entry per step.
+ * specs/launch-digest.md §2.
+ */
+import { hashProvider, type HashProvider } from '../core/hash.js';
+import { inputError } from '../core/errors.js';
+import { STREAM_CHUNK, type ByteSource } from '../core/source.js';
+import { hasContents, PAGE_SIZE, PageType, PAGE_TYPE_NAMES } from './page-types.js';
+import { PAGE_INFO, writePageInfo } from './page-info.js';
+import type { LogSink, MeasurementLogEntry } from './log.js';
+
+export const DIGEST_SIZE = 48;
+const ZERO48 = new Uint8Array(DIGEST_SIZE);
+/** Below this many bytes, hashing pages inline beats handing them to a parallel provider. */
+const BATCH_MIN = 1 << 20;
+
+export interface FirmwareOptions {
+  /** Initial digest (48 bytes); default 48 zero bytes. */
+  seed?: Uint8Array;
+  /** true: keep the log in `log`; a function: stream entries to it; absent: no log (constant memory). */
+  log?: boolean | LogSink;
+  hash?: HashProvider;
+}
+
+export class SnpFirmware {
+  private ld: Uint8Array;
+  private readonly info = new Uint8Array(PAGE_INFO.SIZE);
+  private readonly hash: HashProvider;
+  private readonly sink: LogSink | undefined;
+  /** Kept entries when created with `log: true`. */
+  readonly log: MeasurementLogEntry[] | undefined;
+  /** Number of PAGE_INFO steps so far. */
+  steps = 0;
+
+  constructor(opts: FirmwareOptions = {}) {
+    this.hash = opts.hash ?? hashProvider();
+    if (opts.seed !== undefined && opts.seed.length !== DIGEST_SIZE) {
+      throw inputError('BAD_SEED', `initial digest must be ${DIGEST_SIZE} bytes, got ${opts.seed.length}`);
+    }
+    this.ld = opts.seed ? opts.seed.slice() : ZERO48.slice();
+    if (opts.log === true) {
+      const kept: MeasurementLogEntry[] = [];
+      this.log = kept;
+      this.sink = (e) => kept.push(e);
+    } else {
+      this.log = undefined;
+      this.sink = typeof opts.log === 'function' ? opts.log : undefined;
+    }
+  }
+
+  /** The current launch digest (a copy). */
+  get digest(): Uint8Array {
+    return this.ld.slice();
+  }
+
+  /**
+   * One firmware step with an already computed CONTENTS value (null → 48 zero bytes).
+   * Used directly by callers that hash pages elsewhere (workers, streams).
+   */
+  step(type: PageType, gpa: number, contents: Uint8Array | null, origin: string): void {
+    checkStep(type, gpa);
+    const c = hasContents(type) ? contents : null;
+    if (hasContents(type) && (c === null || c.length !== DIGEST_SIZE)) {
+      throw inputError('BAD_CONTENTS', `${PAGE_TYPE_NAMES[type]} page at 0x${gpa.toString(16)} needs a 48-byte contents digest`);
+    }
+    writePageInfo(this.info, this.ld, c, type, gpa);
+    this.ld = this.hash.sha384(this.info);
+    if (this.sink) {
+      this.sink({ index: this.steps, gpa, pageType: type, contents: c ? c.slice() : ZERO48, digest: this.ld.slice(), origin });
+    }
+    this.steps++;
+  }
+
+  /** Measures one page; `page` must be 4096 bytes for NORMAL/VMSA and is ignored otherwise. */
+  measurePage(type: PageType, gpa: number, page: Uint8Array | null, origin: string): void {
+    if (hasContents(type)) {
+      if (!page || page.length !== PAGE_SIZE) {
+        throw inputError('BAD_PAGE', `${PAGE_TYPE_NAMES[type]} page at 0x${gpa.toString(16)} must be ${PAGE_SIZE} bytes`);
+      }
+      this.step(type, gpa, this.hash.sha384(page), origin);
+    } else {
+      this.step(type, gpa, null, origin);
+    }
+  }
+
+  /**
+   * Measures a run of pages of one type, 4 KiB per step upward from `gpa`. For NORMAL/VMSA pass the
+   * bytes (length a multiple of 4096); for the other types pass the length.
+   */
+  async measureRange(type: PageType, gpa: number, data: Uint8Array | number, origin: string): Promise<void> {
+    const length = typeof data === 'number' ? data : data.length;
+    if (length % PAGE_SIZE !== 0) {
+      throw inputError('UNALIGNED_RANGE', `range at 0x${gpa.toString(16)} has length ${length}, not a multiple of 4096`);
+    }
+    const pages = length / PAGE_SIZE;
+    if (!hasContents(type)) {
+      for (let i = 0; i < pages; i++) this.step(type, gpa + i * PAGE_SIZE, null, origin);
+      return;
+    }
+    if (typeof data === 'number') {
+      throw inputError('BAD_PAGE', `${PAGE_TYPE_NAMES[type]} range at 0x${gpa.toString(16)} needs page data`);
+    }
+    const digests = await this.pageDigests(data);
+    this.chainDigests(type, gpa, digests, origin);
+  }
+
+  /**
+   * Streams `length` bytes of `src` from `offset` as pages (NORMAL/VMSA) starting at `gpa`, with
+   * constant memory. Hashing of the next chunk overlaps chaining of the current one when the hash
+   * provider is parallel.
+   */
+  async measureSource(type: PageType, gpa: number, src: ByteSource, offset: number, length: number, origin: string): Promise<void> {
+    if (length % PAGE_SIZE !== 0) {
+      throw inputError('UNALIGNED_RANGE', `${length} bytes at offset ${offset} are not a multiple of 4096`, { file: src.name, offset });
+    }
+    const read = (o: number) => src.read(offset + o, Math.min(STREAM_CHUNK, length - o)).then((b) => this.pageDigests(b));
+    let pending = length > 0 ? read(0) : undefined;
+    for (let o = 0; pending; o += STREAM_CHUNK) {
+      const digests = await pending;
+      pending = o + STREAM_CHUNK < length ? read(o + STREAM_CHUNK) : undefined;
+      this.chainDigests(type, gpa + o, digests, origin);
+    }
+  }
+
+  private async pageDigests(data: Uint8Array): Promise<Uint8Array> {
+    if (this.hash.sha384Pages && data.length >= BATCH_MIN) return this.hash.sha384Pages(data);
+    const out = new Uint8Array((data.length / PAGE_SIZE) * DIGEST_SIZE);
+    for (let o = 0, d = 0; o < data.length; o += PAGE_SIZE, d += DIGEST_SIZE) {
+      out.set(this.hash.sha384(data.subarray(o, o + PAGE_SIZE)), d);
+    }
+    return out;
+  }
+
+  private chainDigests(type: PageType, gpa: number, digests: Uint8Array, origin: string): void {
+    for (let d = 0, g = gpa; d < digests.length; d += DIGEST_SIZE, g += PAGE_SIZE) {
+      this.step(type, g, digests.subarray(d, d + DIGEST_SIZE), origin);
+    }
+  }
+}
+
+function checkStep(type: PageType, gpa: number): void {
+  if (type === PageType.INVALID || !(type in PAGE_TYPE_NAMES)) {
+    throw inputError('BAD_PAGE_TYPE', `page type ${type} cannot be measured`);
+  }
+  if (!Number.isSafeInteger(gpa) || gpa < 0 || gpa % PAGE_SIZE !== 0) {
+    throw inputError('UNALIGNED_GPA', `GPA 0x${gpa.toString(16)} is not a page-aligned guest address`);
+  }
+}

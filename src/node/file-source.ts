@@ -1,0 +1,61 @@
+/**
+ * A file as a ByteSource: positional reads through one file descriptor, so inputs of any size are
+ * streamed with bounded memory. Errors name the path and say what went wrong in one line.
+ */
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { inputError, SnpLaunchError } from '../core/errors.js';
+import { checkRange, type ByteSource } from '../core/source.js';
+
+export async function openFileSource(path: string, label?: string): Promise<ByteSource> {
+  const name = label ?? path;
+  let fh: FileHandle;
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw inputError('IS_DIRECTORY', 'is a directory, not a file', { file: name });
+    fh = await open(path, 'r');
+    size = st.isFile() ? st.size : (await fh.stat()).size;
+  } catch (e) {
+    throw fileError(e, name);
+  }
+  return {
+    name,
+    size,
+    async read(offset, length) {
+      checkRange(name, size, offset, length);
+      const buf = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
+        if (bytesRead === 0) throw inputError('SHORT_READ', `file ended early at offset ${offset + done} (changed while reading?)`, { file: name, offset: offset + done });
+        done += bytesRead;
+      }
+      return buf;
+    },
+    close: () => fh.close(),
+  };
+}
+
+/** Reads a whole (small) file, with the same one-line errors. */
+export async function readSmallFile(path: string, maxBytes: number, label?: string): Promise<Uint8Array> {
+  const src = await openFileSource(path, label);
+  try {
+    if (src.size > maxBytes) throw inputError('FILE_TOO_LARGE', `is ${src.size} bytes, more than the ${maxBytes} accepted here`, { file: src.name });
+    return await src.read(0, src.size);
+  } finally {
+    await src.close?.();
+  }
+}
+
+export function fileError(e: unknown, name: string): SnpLaunchError {
+  if (e instanceof SnpLaunchError) return e;
+  const code = (e as { code?: string }).code;
+  const why =
+    code === 'ENOENT' ? 'no such file' :
+    code === 'EACCES' || code === 'EPERM' ? 'permission denied' :
+    code === 'EISDIR' ? 'is a directory, not a file' :
+    code === 'ENOTDIR' ? 'a path component is not a directory' :
+    code === 'ELOOP' ? 'too many symbolic links' :
+    `cannot read (${code ?? (e as Error).message})`;
+  return inputError(`FILE_${code ?? 'ERROR'}`, why, { file: name });
+}
