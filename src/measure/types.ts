@@ -1,0 +1,53 @@
+/**
+ * The library's measurement API types, shared by the OVMF path (ovmf.ts), the IGVM path (igvm.ts),
+ * the CLI, attestation checks and the explorer. Inputs are ByteSources so the same calls work on
+ * files (Node edge), Blobs (browser) and in-memory bytes.
+ */
+import type { ByteSource } from '../core/source.js';
+import type { MeasurementLogEntry } from '../firmware/log.js';
+
+/** sev-snp-measure modes. */
+export type OvmfMode = 'snp' | 'seves' | 'sev' | 'snp:ovmf-hash' | 'snp:svsm';
+/** VMM types for OVMF launches (sev-snp-measure --vmm-type names). */
+export type VmmType = 'QEMU' | 'ec2' | 'gce';
+
+export interface OvmfMeasureOptions {
+  mode: OvmfMode;
+  ovmf: ByteSource;
+  /** Number of vCPUs (VMSAs); required for snp, seves, snp:svsm. */
+  vcpus?: number;
+  vmm?: VmmType; // default QEMU
+  /** CPUID(1).EAX signature for RDX (QEMU); required by QEMU for snp/seves/snp:svsm. */
+  vcpuSig?: number;
+  /** SEV_FEATURES for mode snp (default 0x1). */
+  guestFeatures?: bigint;
+  kernel?: ByteSource;
+  initrd?: ByteSource;
+  append?: string;
+  /** 48-byte seed replacing the OVMF pages (mode snp only). */
+  snpOvmfHash?: Uint8Array;
+  /** snp:svsm inputs. */
+  svsm?: ByteSource;
+  varsSize?: number;
+  /** Keep the measurement log (per PAGE_INFO step). */
+  log?: boolean;
+  /** Keep the VMSA pages that were measured (for --dump-vmsa). */
+  keepVmsas?: boolean;
+}
+
+export interface MeasureResult {
+  /** 48 bytes for SNP modes, 32 bytes (SHA-256) for sev/seves. */
+  digest: Uint8Array;
+  /** 'sha384' for SNP, 'sha256' for SEV / SEV-ES. */
+  algorithm: 'sha384' | 'sha256';
+  /** Mode or platform label, e.g. "snp", "seves", "openvmm". */
+  mode: string;
+  /** "qemu-kvm" | "ec2" | "gce" | an IGVM platform id. */
+  platform: string;
+  /** The measurement log when requested (SNP modes only). */
+  log?: MeasurementLogEntry[];
+  /** VMSA pages measured, in order, when requested. */
+  vmsas?: Uint8Array[];
+  /** Things the user should know (ignored options, assumptions). */
+  warnings: string[];
+}
