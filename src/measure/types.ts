@@ -51,3 +51,23 @@ export interface MeasureResult {
   /** Things the user should know (ignored options, assumptions). */
   warnings: string[];
 }
+
+/** IGVM measurement platforms (specs/platforms.md §4). */
+export type IgvmPlatform = 'openvmm' | 'igvmmeasure' | 'qemu-kvm' | 'kvm-vmsa-page' | 'kvm-direct-vmsa' | 'cloud-hypervisor-mshv';
+
+export const IGVM_PLATFORMS: readonly IgvmPlatform[] = ['openvmm', 'igvmmeasure', 'qemu-kvm', 'kvm-vmsa-page', 'kvm-direct-vmsa', 'cloud-hypervisor-mshv'];
+
+export interface IgvmMeasureOptions {
+  igvm: ByteSource;
+  platform: IgvmPlatform;
+  /** vCPU count (default 1); only qemu-kvm depends on it. */
+  vcpus?: number;
+  /** CPUID(1).EAX for AP VMSAs (qemu-kvm with vcpus > 1). */
+  vcpuSig?: number;
+  /** igvmmeasure --native-zero: NORMAL pages without data measured as ZERO. */
+  nativeZero?: boolean;
+  /** Expected SEV_FEATURES (kvm-vmsa-page / kvm-direct-vmsa reject a VMSA that differs). */
+  guestFeatures?: bigint;
+  log?: boolean;
+  keepVmsas?: boolean;
+}
