@@ -1,0 +1,4 @@
+/** VMSA page layout, SEV_FEATURES names, vCPU signatures and the OVMF/SVSM register profiles. */
+export * from './layout.js';
+export * from './sev-features.js';
+export * from './vcpu-types.js';
