@@ -24,6 +24,12 @@ export interface OptionSpec {
   help: string;
   /** Hidden from --help (compatibility aliases). */
   hidden?: boolean;
+  /**
+   * An option added on top of a reference tool's interface (e.g. `measure --log` beside the
+   * sev-snp-measure options). When a prefix matches both, the reference options win, so every
+   * abbreviation the reference accepted keeps its meaning (`--dump` stays `--dump-vmsa`).
+   */
+  extension?: boolean;
 }
 
 export type ParsedValue = boolean | string | bigint | number | string[];
@@ -76,6 +82,8 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     if (exact) return exact;
     const cands = spec.options.filter((o) => o.name.startsWith(raw));
     if (cands.length === 1) return cands[0]!;
+    const base = cands.filter((o) => !o.extension);
+    if (base.length === 1 && cands.length > 1) return base[0]!;
     if (cands.length > 1) {
       throw usageError('AMBIGUOUS_OPTION', `ambiguous option: --${raw} could match ${cands.map((c) => '--' + c.name).join(', ')}`, `--${raw}`);
     }
