@@ -2,3 +2,4 @@
 export * from './layout.js';
 export * from './sev-features.js';
 export * from './vcpu-types.js';
+export * from './profiles/index.js';
