@@ -1,0 +1,165 @@
+/**
+ * The JSON form of a measurement (`snp-launch measure --json`), shared by the CLI and the explorer
+ * so both export byte-identical documents, and read back by `snp-launch diff`. Browser-safe.
+ *
+ * Schema "snp-launch.measure/1" (docs/json-output.md), keys in this order:
+ *   format     "snp-launch.measure/1"
+ *   tool       "snp-launch";  version: the tool's version
+ *   image      "ovmf" | "igvm"
+ *   mode       sev | seves | snp | snp:ovmf-hash | snp:svsm (OVMF); the library's label for IGVM
+ *   platform   qemu-kvm | ec2 | gce (OVMF); an IGVM platform id (IGVM)
+ *   algorithm  "sha384" (SNP) | "sha256" (SEV, SEV-ES)
+ *   digest     lowercase hex (96 or 64 digits)
+ *   inputs     { role: { path, size, sha256 } }; roles: ovmf, kernel, initrd, svsm, varsFile, igvm
+ *   options    the measurement parameters after defaults (absent = not given / not applicable):
+ *              vcpus, vcpuType, vcpuSig ("0x%08x"), guestFeatures ("0x%x"), append,
+ *              snpOvmfHash (hex), varsSize, nativeZero
+ *   warnings   [string]
+ *   log        only with --log: [{ index, gpa ("0x%x"), type (NORMAL|VMSA|ZERO|UNMEASURED|SECRETS|CPUID),
+ *              contents (hex, 96 digits), digest (hex after this step), origin }]
+ * Bytes are lowercase hex; 64-bit values are "0x" hex strings so no reader loses precision.
+ */
+import { toHex } from '../core/bytes.js';
+import { inputError } from '../core/errors.js';
+import { hashProvider } from '../core/hash.js';
+import { hashSource, type ByteSource } from '../core/source.js';
+import type { MeasurementLogEntry } from '../firmware/log.js';
+import { PAGE_TYPE_NAMES } from '../firmware/page-types.js';
+import type { MeasureResult } from './types.js';
+
+export const MEASURE_JSON_FORMAT = 'snp-launch.measure/1';
+
+export interface InputInfo {
+  /** The path (or name) as the user gave it. */
+  path: string;
+  size: number;
+  /** SHA-256 of the whole file, lowercase hex. */
+  sha256: string;
+}
+
+export interface MeasureJsonOptions {
+  vcpus?: number;
+  vcpuType?: string;
+  /** "0x%08x" */
+  vcpuSig?: string;
+  /** "0x%x" */
+  guestFeatures?: string;
+  append?: string;
+  snpOvmfHash?: string;
+  varsSize?: number;
+  nativeZero?: boolean;
+}
+
+export interface MeasureJsonLogEntry {
+  index: number;
+  gpa: string;
+  type: string;
+  contents: string;
+  digest: string;
+  origin: string;
+}
+
+export interface MeasureJson {
+  format: typeof MEASURE_JSON_FORMAT;
+  tool: string;
+  version: string;
+  image: 'ovmf' | 'igvm';
+  mode: string;
+  platform: string;
+  algorithm: 'sha384' | 'sha256';
+  digest: string;
+  inputs: Record<string, InputInfo>;
+  options: MeasureJsonOptions;
+  warnings: string[];
+  log?: MeasureJsonLogEntry[];
+}
+
+/** Size and streamed SHA-256 of an input (never holds more than one chunk in memory). */
+export async function describeInput(src: ByteSource): Promise<InputInfo> {
+  const digest = await hashSource(src, hashProvider().createSha256());
+  return { path: src.name, size: src.size, sha256: toHex(digest) };
+}
+
+export const hexU32 = (v: number): string => '0x' + (v >>> 0).toString(16).padStart(8, '0');
+export const hexBig = (v: bigint | number): string => '0x' + v.toString(16);
+
+export function logEntryToJson(e: MeasurementLogEntry): MeasureJsonLogEntry {
+  return { index: e.index, gpa: hexBig(e.gpa), type: PAGE_TYPE_NAMES[e.pageType], contents: toHex(e.contents), digest: toHex(e.digest), origin: e.origin };
+}
+
+export interface MeasureJsonParams {
+  version: string;
+  image: 'ovmf' | 'igvm';
+  result: MeasureResult;
+  inputs: Record<string, InputInfo>;
+  options: MeasureJsonOptions;
+  /** Include result.log (the CLI does so only with --log). */
+  includeLog: boolean;
+}
+
+export function buildMeasureJson(p: MeasureJsonParams): MeasureJson {
+  const doc: MeasureJson = {
+    format: MEASURE_JSON_FORMAT,
+    tool: 'snp-launch',
+    version: p.version,
+    image: p.image,
+    mode: p.result.mode,
+    platform: p.result.platform,
+    algorithm: p.result.algorithm,
+    digest: toHex(p.result.digest),
+    inputs: p.inputs,
+    options: p.options,
+    warnings: [...p.result.warnings],
+  };
+  if (p.includeLog && p.result.log) doc.log = p.result.log.map(logEntryToJson);
+  return doc;
+}
+
+/**
+ * Pretty JSON with two-space indentation, except that each log entry takes one line: a 4 MiB
+ * image has over a thousand entries, and line-based diffs then show one changed step per line.
+ */
+export function formatMeasureJson(doc: MeasureJson): string {
+  const { log, ...head } = doc;
+  const body = JSON.stringify(head, null, 2);
+  if (log === undefined) return body + '\n';
+  const entries = log.map((e) => '    ' + JSON.stringify(e)).join(',\n');
+  const logText = log.length === 0 ? '[]' : `[\n${entries}\n  ]`;
+  return `${body.slice(0, -2)},\n  "log": ${logText}\n}\n`;
+}
+
+/** Reads a document back (for `snp-launch diff`), checking every field it relies on. */
+export function parseMeasureJson(text: string, file: string): MeasureJson {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw inputError('BAD_JSON', `is not valid JSON (${(e as Error).message.split('\n')[0]})`, { file });
+  }
+  const bad = (field: string, why: string) => inputError('BAD_MEASURE_JSON', why, { file, field });
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('(top level)', 'must be a JSON object');
+  const o = v as Record<string, unknown>;
+  if (o.format !== MEASURE_JSON_FORMAT) throw bad('format', `must be "${MEASURE_JSON_FORMAT}" (output of snp-launch measure --json)`);
+  for (const k of ['tool', 'version', 'mode', 'platform', 'digest'] as const) {
+    if (typeof o[k] !== 'string') throw bad(k, 'must be a string');
+  }
+  if (o.image !== 'ovmf' && o.image !== 'igvm') throw bad('image', 'must be "ovmf" or "igvm"');
+  if (o.algorithm !== 'sha384' && o.algorithm !== 'sha256') throw bad('algorithm', 'must be "sha384" or "sha256"');
+  const hexLen = o.algorithm === 'sha384' ? 96 : 64;
+  if (!new RegExp(`^[0-9a-f]{${hexLen}}$`).test(o.digest as string)) throw bad('digest', `must be ${hexLen} lowercase hex digits`);
+  for (const k of ['inputs', 'options'] as const) {
+    if (typeof o[k] !== 'object' || o[k] === null || Array.isArray(o[k])) throw bad(k, 'must be an object');
+  }
+  if (!Array.isArray(o.warnings) || !o.warnings.every((w) => typeof w === 'string')) throw bad('warnings', 'must be an array of strings');
+  if (o.log !== undefined) {
+    if (!Array.isArray(o.log)) throw bad('log', 'must be an array');
+    o.log.forEach((e: unknown, i: number) => {
+      const r = e as Record<string, unknown>;
+      const ok =
+        typeof r === 'object' && r !== null && typeof r.index === 'number' && typeof r.gpa === 'string' && /^0x[0-9a-f]+$/.test(r.gpa) &&
+        typeof r.type === 'string' && typeof r.contents === 'string' && typeof r.digest === 'string' && typeof r.origin === 'string';
+      if (!ok) throw bad(`log[${i}]`, 'must have index, gpa ("0x" hex), type, contents, digest and origin');
+    });
+  }
+  return o as unknown as MeasureJson;
+}
