@@ -6,6 +6,7 @@
 import { SnpLaunchError } from '../core/errors.js';
 import { setHashProvider } from '../core/hash.js';
 import { nodeHashProvider } from '../node/hash.js';
+import { SNP_LAUNCH_VERSION } from './version.js';
 
 export interface Command {
   /** Runs with the arguments after the command name; resolves to the exit status. */
@@ -24,7 +25,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   explore: { summary: 'serve the local-only explorer web page on 127.0.0.1', load: () => import('./commands/explore.js') },
 };
 
-const VERSION = '0.1.0';
+const VERSION = SNP_LAUNCH_VERSION;
 
 function mainHelp(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length)) + 2;
@@ -44,11 +45,15 @@ function mainHelp(): string {
 /** Prints an error as one line and returns its exit status. Never prints a stack trace. */
 export function reportError(cmd: string, e: unknown): number {
   if (e instanceof SnpLaunchError) {
+    // argparse-style reasons already name the option ("argument --vcpus: ..."); don't repeat it.
+    const { field, file, offset, index } = e.location;
+    const named = field !== undefined && file === undefined && offset === undefined && index === undefined && e.reason.includes(field);
+    const text = named ? e.reason : e.message;
     if (e.kind === 'usage') {
-      process.stderr.write(`snp-launch ${cmd}: error: ${e.message}\n`);
+      process.stderr.write(`snp-launch ${cmd}: error: ${text}\n`);
       return 2;
     }
-    process.stderr.write(`Error: ${e.message}\n`);
+    process.stderr.write(`Error: ${text}\n`);
     return 1;
   }
   const msg = e instanceof Error ? e.message : String(e);
