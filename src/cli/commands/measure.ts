@@ -1,6 +1,121 @@
-/** `snp-launch measure` — placeholder until its issue lands. */
-import { inputError } from '../../core/errors.js';
+/**
+ * `snp-launch measure`: the sev-snp-measure 0.0.13 command line (specs/sev-snp-measure-cli.md) with
+ * byte-identical stdout, plus snp-launch's additions: --platform, --igvm (IGVM images on the
+ * platforms of specs/platforms.md §4), --log / --log-full (the measurement log as a table),
+ * --json (docs/json-output.md) and --dump-vmsa-dir.
+ *
+ * `measure --version` prints the reference tool's version line ("sev-snp-measure 0.0.13"): the
+ * command is a drop-in replacement and scripts check that line; `snp-launch --version` gives
+ * snp-launch's own version.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { toBase64, toHex } from '../../core/bytes.js';
+import { buildMeasureJson, formatMeasureJson } from '../../measure/json.js';
+import { formatLogTable } from '../../measure/log-format.js';
+import { fileError } from '../../node/file-source.js';
+import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
+import { MEASURE_OPTIONS, requestJsonOptions, resolveMeasureRequest, runMeasureRequest, type MeasureRequest } from '../measure-options.js';
+import { usageError } from '../../core/errors.js';
+import { SNP_LAUNCH_VERSION } from '../version.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw inputError('NOT_IMPLEMENTED', 'snp-launch measure is not implemented yet');
+/** The reference tool and version whose interface this command reproduces (§1). */
+export const REFERENCE_VERSION_LINE = 'sev-snp-measure 0.0.13';
+
+/** `-v` names (the reference's SevMode enum names, §4). */
+const VERBOSE_MODE: Record<string, string> = { sev: 'SEV', seves: 'SEV_ES', snp: 'SEV_SNP', 'snp:svsm': 'SEV_SNP_SVSM' };
+
+const byName = new Map(MEASURE_OPTIONS.map((o) => [o.name, o]));
+const opt = (n: string) => byName.get(n)!;
+
+export const MEASURE_SPEC: CommandSpec = {
+  usage: 'snp-launch measure --mode MODE --ovmf PATH [options]\n       snp-launch measure --igvm FILE --platform PLATFORM [options]',
+  summary: 'Predict the SEV-SNP (or SEV/SEV-ES) launch digest of an OVMF or IGVM image. Accepts every sev-snp-measure 0.0.13 option with identical output.',
+  options: [
+    { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
+    { name: 'version', type: 'flag', help: `print "${REFERENCE_VERSION_LINE}" (the reference this command is compatible with) and exit` },
+    { name: 'verbose', short: 'v', type: 'flag', help: 'print "Calculated <MODE> guest measurement: <digest>"' },
+    ...['mode', 'vcpus', 'vcpu-type', 'vcpu-sig', 'vcpu-family', 'vcpu-model', 'vcpu-stepping', 'vmm-type', 'ovmf', 'kernel', 'initrd', 'append', 'guest-features'].map(opt),
+    { name: 'output-format', type: 'choice', choices: ['hex', 'base64'], help: 'digest encoding (default hex; snp:ovmf-hash always prints hex)' },
+    opt('snp-ovmf-hash'),
+    { name: 'dump-vmsa', type: 'flag', help: 'write each measured VMSA page to vmsa<i>.bin in the current directory' },
+    opt('svsm'),
+    opt('vars-size'),
+    opt('vars-file'),
+    // snp-launch additions.
+    opt('igvm'),
+    opt('platform'),
+    opt('native-zero'),
+    { name: 'dump-vmsa-dir', type: 'string', metavar: 'DIR', extension: true, help: 'like --dump-vmsa, into DIR (created if missing)' },
+    { name: 'log', type: 'flag', extension: true, help: 'after the digest, print the measurement log (runs of pages folded into one row)' },
+    { name: 'log-full', type: 'flag', extension: true, help: 'like --log, one row per measured page' },
+    { name: 'json', type: 'flag', extension: true, help: 'print one JSON object (docs/json-output.md); with --log it includes every log entry' },
+  ],
+  epilog: [
+    'modes: sev, seves (SHA-256); snp, snp:svsm (SHA-384); snp:ovmf-hash (hash of the firmware pages only).',
+    'Exit status: 0 ok, 1 input error (file, image, digest), 2 usage error.',
+  ].join('\n'),
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(MEASURE_SPEC, argv);
+  if (get.flag(args, 'help')) {
+    process.stdout.write(formatHelp(MEASURE_SPEC));
+    return 0;
+  }
+  if (get.flag(args, 'version')) {
+    process.stdout.write(REFERENCE_VERSION_LINE + '\n');
+    return 0;
+  }
+  const dumpDir = get.str(args, 'dump-vmsa-dir');
+  const dump = get.flag(args, 'dump-vmsa') || dumpDir !== undefined;
+  if (dumpDir === '') throw usageError('BAD_VALUE', 'argument --dump-vmsa-dir: the directory name is empty', '--dump-vmsa-dir');
+  const req = resolveMeasureRequest(args, { dumpVmsa: dump });
+  if (req === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --mode, --ovmf (or use --igvm FILE --platform P)', '--ovmf');
+  const wantLog = get.flag(args, 'log') || get.flag(args, 'log-full');
+  const json = get.flag(args, 'json');
+  // snp:ovmf-hash ignores every other option, --dump-vmsa included (§3 step 1).
+  const dumping = dump && !(req.kind === 'ovmf' && req.mode === 'snp:ovmf-hash');
+  const { result, inputs } = await runMeasureRequest(req, { log: wantLog, keepVmsas: dumping, describeInputs: json });
+
+  if (dumping) await dumpVmsas(result.vmsas ?? [], dumpDir ?? '.');
+  for (const w of result.warnings) process.stderr.write(`snp-launch measure: warning: ${w}\n`);
+
+  if (json) {
+    const doc = buildMeasureJson({ version: SNP_LAUNCH_VERSION, image: req.kind, result, inputs: inputs ?? {}, options: requestJsonOptions(req), includeLog: wantLog });
+    process.stdout.write(formatMeasureJson(doc));
+    return 0;
+  }
+  let out = digestLine(req, result.digest, get.str(args, 'output-format') === 'base64', get.flag(args, 'verbose')) + '\n';
+  if (wantLog) {
+    if (result.log) out += formatLogTable(result.log, { full: get.flag(args, 'log-full') }).join('\n') + '\n';
+    else process.stderr.write(`snp-launch measure: note: mode ${result.mode} has no per-page log (SEV and SEV-ES hash the concatenated inputs with SHA-256)\n`);
+  }
+  process.stdout.write(out);
+  return 0;
+}
+
+/** The reference's output line (§4): hex or base64, optionally in the verbose sentence. */
+export function digestLine(req: MeasureRequest, digest: Uint8Array, base64: boolean, verbose: boolean): string {
+  if (req.kind === 'ovmf' && req.mode === 'snp:ovmf-hash') return toHex(digest);
+  const value = base64 ? toBase64(digest) : toHex(digest);
+  if (!verbose) return value;
+  const name = req.kind === 'igvm' ? 'SEV_SNP' : VERBOSE_MODE[req.mode]!;
+  return `Calculated ${name} guest measurement: ${value}`;
+}
+
+async function dumpVmsas(vmsas: readonly Uint8Array[], dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw fileError(e, dir);
+  }
+  for (let i = 0; i < vmsas.length; i++) {
+    const path = join(dir, `vmsa${i}.bin`);
+    try {
+      await writeFile(path, vmsas[i]!);
+    } catch (e) {
+      throw fileError(e, path);
+    }
+  }
 }
