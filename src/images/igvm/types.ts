@@ -294,6 +294,11 @@ export interface IgvmFile {
   directives: IgvmDirective[];
   /** Where file data starts: variableHeaderOffset + variableHeaderSize. */
   fileDataOffset: number;
+  /**
+   * Indices of headers whose TLV padding is not zero. Accepted like the reference parser does
+   * (the old igvm-tooling pads with ASCII '0'), but such a file is not canonical.
+   */
+  nonZeroPadding: number[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,17 @@
+/** IGVM files (specs/igvm.md): parsed model, parser, writer, builder and inspection report. */
+export * from './types.js';
+export { parseIgvm, MAX_VARIABLE_HEADER_SIZE } from './parse.js';
+export {
+  snpPlatform,
+  snpMask,
+  appliesTo,
+  readPageData,
+  readVpContext,
+  readVpContextRaw,
+  readParameterAreaData,
+  readCorimData,
+  toIgvmModel,
+  readIgvmModel,
+} from './access.js';
+export { crc32 } from './crc32.js';
+export { HEADER_TYPES, IGVM_MAGIC, typeName } from './defs.js';
