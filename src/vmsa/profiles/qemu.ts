@@ -12,7 +12,7 @@ export const QEMU_PROFILE: OvmfVmsaProfile = {
   ssAttrib: 0x93, // present, data, writable, accessed
   trAttrib: 0x8b, // busy 32-bit TSS
   gPat: 0x0007040600070406n, // the power-on PAT value
-  rdx: (sig) => BigInt((sig ?? 0) >>> 0),
+  rdx: (sig) => BigInt(sig ?? 0), // CPUID(1).EAX; written as given (u64 field)
   needsVcpuSig: true,
   mxcsr: 0x1f80,
   x87Fcw: 0x037f,

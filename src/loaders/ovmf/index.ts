@@ -1,0 +1,6 @@
+/** OVMF VMM loaders: QEMU, EC2, GCE and Coconut-SVSM under QEMU. */
+export * from './common.js';
+export * from './qemu.js';
+export * from './ec2.js';
+export * from './gce.js';
+export * from './svsm.js';
