@@ -274,8 +274,13 @@ function checkValues(args: ParsedArgs): { guestFeatures?: bigint; snpOvmfHash?: 
   }
   const hashText = get.str(args, 'snp-ovmf-hash');
   if (hashText !== undefined) {
-    const bytes = fromHex(hashText.trim());
-    if (bytes === undefined) throw inputError('BAD_SNP_OVMF_HASH', 'is not a hexadecimal string', { field: '--snp-ovmf-hash' });
+    const text = hashText.trim();
+    const bytes = fromHex(text);
+    if (bytes === undefined) {
+      const bad = /[^0-9a-fA-F]/.exec(text);
+      const why = bad ? `non-hexadecimal character '${bad[0]}' at position ${bad.index}` : `odd number of hex digits (${text.length})`;
+      throw inputError('BAD_SNP_OVMF_HASH', `is not a 48-byte hex string: ${why}`, { field: '--snp-ovmf-hash' });
+    }
     if (bytes.length !== SNP_DIGEST_BYTES) {
       throw inputError('BAD_SNP_OVMF_HASH', `must be ${SNP_DIGEST_BYTES} bytes (${SNP_DIGEST_BYTES * 2} hex digits), got ${bytes.length} bytes`, { field: '--snp-ovmf-hash' });
     }
