@@ -97,7 +97,7 @@ export async function loadP384PrivateKey(path: string): Promise<Uint8Array> {
     throw inputError('BAD_KEY', why, { file: path });
   }
   if (key.asymmetricKeyType !== 'ec') {
-    throw inputError('BAD_KEY_TYPE', `is a ${(key.asymmetricKeyType ?? 'unknown').toUpperCase()} key; ID and author keys must be EC P-384`, { file: path });
+    throw inputError('BAD_KEY_TYPE', `is a key of type ${(key.asymmetricKeyType ?? 'unknown').toUpperCase()}; ID and author keys must be EC P-384`, { file: path });
   }
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (curve !== 'secp384r1') {
