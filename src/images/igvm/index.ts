@@ -15,3 +15,5 @@ export {
 } from './access.js';
 export { crc32 } from './crc32.js';
 export { HEADER_TYPES, IGVM_MAGIC, typeName } from './defs.js';
+export { writeIgvm } from './write.js';
+export { igvmBuilder, type IgvmBuilder, type BuilderOptions, type PageOptions, type PlatformOptions } from './builder.js';
