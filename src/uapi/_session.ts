@@ -1,26 +1,39 @@
 /**
  * Shared mechanics of the KVM-style UAPI models: the START → UPDATE* → FINISH state machine, the
- * argument checks every KVM variant makes on SNP_LAUNCH_UPDATE (specs/kvm-snp-launch.md §1.5), and
- * feeding pages to the firmware model one PAGE_INFO per 4 KiB page in ascending GFN order.
+ * argument checks every KVM variant makes (specs/kvm-snp-launch.md §1.4–§1.6), and feeding pages to
+ * the firmware model one PAGE_INFO per 4 KiB page in ascending GFN order.
  * Variants override `checkUpdate`, `onVcpuState` and `beforeFinish`.
  */
+import { bytesEqual, toHex } from '../core/bytes.js';
 import { LaunchRejectedError } from '../core/errors.js';
 import { STREAM_CHUNK } from '../core/source.js';
 import { SnpFirmware } from '../firmware/launch-digest.js';
 import { hasContents, PAGE_SIZE, PageType, PAGE_TYPE_NAMES } from '../firmware/page-types.js';
+import { checkPolicy, policyRejection } from './policy.js';
+import { RangeSet } from './_ranges.js';
 import type {
   LaunchFinishParams,
   LaunchResult,
   LaunchSession,
   LaunchStartParams,
   LaunchUpdateParams,
+  PageData,
   SessionOptions,
 } from './types.js';
 
 /** Largest guest physical address SNP can describe (52-bit physical address space). */
 export const MAX_GPA = 2 ** 52;
-/** KVM_SEV_SNP_LAUNCH_START policy bit 17 must be one (RSVD_MBO). */
-const POLICY_RSVD_MBO = 1n << 17n;
+/** KVM_SEV_SNP_ID_BLOCK_SIZE and KVM_SEV_SNP_ID_AUTH_SIZE (kvm-snp-launch.md §1.6). */
+export const ID_BLOCK_SIZE = 96;
+export const ID_AUTH_SIZE = 4096;
+/** KVM_SEV_SNP_FINISH_DATA_SIZE (host_data). */
+export const HOST_DATA_SIZE = 32;
+/** SVM_SEV_FEAT_SNP_ACTIVE: KVM ORs it into vmsa_features for every SNP VM (kvm-snp-launch.md §1.3). */
+export const SNP_ACTIVE = 1n;
+/** ID block offsets used by the firmware's FINISH checks (attestation.md §5): ld, version, policy. */
+const ID_BLOCK = { LD: 0x00, VERSION: 0x50, POLICY: 0x58 } as const;
+
+export const hex = (v: number | bigint): string => '0x' + v.toString(16);
 
 export abstract class KvmSessionBase implements LaunchSession {
   abstract readonly uapi: string;
@@ -28,16 +41,31 @@ export abstract class KvmSessionBase implements LaunchSession {
   protected params: LaunchStartParams | undefined;
   protected finished = false;
   protected readonly warnings: string[] = [];
+  /** GFN ranges already made private (byte addresses). */
+  private readonly populated = new RangeSet();
 
   constructor(protected readonly opts: SessionOptions = {}) {
     this.fw = new SnpFirmware({ log: opts.log, seed: opts.seed });
   }
 
+  /** vmsa_features as KVM stores it after KVM_SEV_INIT2: the VMM's value with SNP_ACTIVE ORed in. */
+  get vmsaFeatures(): bigint {
+    return (this.params?.vmsaFeatures ?? 0n) | SNP_ACTIVE;
+  }
+
   start(p: LaunchStartParams): void {
-    if (this.params) throw new LaunchRejectedError('EINVAL', 'SNP_LAUNCH_START issued twice');
+    if (this.params) throw new LaunchRejectedError('EINVAL', 'SNP_LAUNCH_START issued twice (KVM allows one SNP context per VM)');
     if (!Number.isInteger(p.vcpus) || p.vcpus < 1) throw new LaunchRejectedError('EINVAL', `a VM needs at least one vCPU (got ${p.vcpus})`);
-    if ((p.policy & POLICY_RSVD_MBO) === 0n) {
-      throw new LaunchRejectedError('EINVAL', `policy 0x${p.policy.toString(16)} has reserved bit 17 clear (must be one)`, { field: 'policy' });
+    if (p.vmsaFeatures < 0n || p.vmsaFeatures >= 1n << 64n) throw new LaunchRejectedError('EINVAL', `KVM_SEV_INIT2: vmsa_features ${hex(p.vmsaFeatures)} is not a u64`);
+    if (p.supportedVmsaFeatures !== undefined && (p.vmsaFeatures & ~p.supportedVmsaFeatures) !== 0n) {
+      throw new LaunchRejectedError('EINVAL', `KVM_SEV_INIT2: vmsa_features ${hex(p.vmsaFeatures)} sets bits ${hex(p.vmsaFeatures & ~p.supportedVmsaFeatures)} outside KVM_X86_SEV_VMSA_FEATURES ${hex(p.supportedVmsaFeatures)}`, { field: 'vmsa_features' });
+    }
+    if (p.flags) throw new LaunchRejectedError('EINVAL', `SNP_LAUNCH_START flags must be 0 (got ${hex(p.flags)})`, { field: 'flags' });
+    if (this.opts.softChecks) {
+      const why = policyRejection(p.policy, p.supportedPolicyBits);
+      if (why) this.warnings.push(`upstream KVM would reject SNP_LAUNCH_START with EINVAL: ${why}`);
+    } else {
+      checkPolicy(p.policy, p.supportedPolicyBits);
     }
     this.params = p;
   }
@@ -45,48 +73,85 @@ export abstract class KvmSessionBase implements LaunchSession {
   async update(p: LaunchUpdateParams): Promise<void> {
     this.requireStarted('SNP_LAUNCH_UPDATE');
     if (!Number.isSafeInteger(p.gpa) || p.gpa < 0 || p.gpa % PAGE_SIZE !== 0 || p.gpa >= MAX_GPA) {
-      throw new LaunchRejectedError('EINVAL', `gfn_start: GPA 0x${p.gpa.toString(16)} is not a page-aligned guest address`, { field: p.origin });
+      throw new LaunchRejectedError('EINVAL', `gfn_start: GPA ${hex(p.gpa)} is not a page-aligned guest address`, { field: p.origin });
     }
     if (!Number.isSafeInteger(p.length) || p.length <= 0 || p.length % PAGE_SIZE !== 0) {
       throw new LaunchRejectedError('EINVAL', `len ${p.length} is not a positive multiple of 4096`, { field: p.origin });
     }
     if (p.gpa + p.length > MAX_GPA) {
-      throw new LaunchRejectedError('EINVAL', `range 0x${p.gpa.toString(16)}+0x${p.length.toString(16)} ends past the 52-bit guest address space`);
+      throw new LaunchRejectedError('EINVAL', `range ${hex(p.gpa)}+${hex(p.length)} ends past the 52-bit guest address space`);
     }
-    this.checkUpdate(p);
+    if (p.flags) throw new LaunchRejectedError('EINVAL', `SNP_LAUNCH_UPDATE flags must be 0 (got ${hex(p.flags)})`, { field: p.origin });
+    if (!Number.isInteger(p.type) || p.type < 0 || p.type > 0xff) throw new LaunchRejectedError('EINVAL', `page type ${p.type} is not a u8`);
+    await this.checkUpdate(p);
+    this.markPrivate(p.gpa, p.length);
     await this.measureUpdate(p);
   }
 
   setVcpuState(vcpu: number, vmsa: Uint8Array, origin: string): void {
     this.requireStarted('vCPU state');
-    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.params!.vcpus) {
-      throw new LaunchRejectedError('EINVAL', `vCPU ${vcpu} does not exist (the VM has ${this.params!.vcpus})`);
-    }
+    this.checkVcpu(vcpu);
     if (vmsa.length !== PAGE_SIZE) throw new LaunchRejectedError('EINVAL', `vCPU ${vcpu} state must be a 4096-byte VMSA`);
     this.onVcpuState(vcpu, vmsa, origin);
   }
 
   async finish(p: LaunchFinishParams = {}): Promise<LaunchResult> {
     this.requireStarted('SNP_LAUNCH_FINISH');
-    if (p.idBlock && p.idBlock.length !== 96) throw new LaunchRejectedError('EINVAL', `ID block must be 96 bytes, got ${p.idBlock.length}`);
-    if (p.idAuth && p.idAuth.length !== 4096) throw new LaunchRejectedError('EINVAL', `ID auth must be 4096 bytes, got ${p.idAuth.length}`);
-    if (p.idAuth && !p.idBlock) throw new LaunchRejectedError('EINVAL', 'ID auth given without an ID block (id_block_en is 0)');
-    if (p.hostData && p.hostData.length !== 32) throw new LaunchRejectedError('EINVAL', `host data must be 32 bytes, got ${p.hostData.length}`);
+    if (p.flags) throw new LaunchRejectedError('EINVAL', `SNP_LAUNCH_FINISH flags must be 0 (got ${hex(p.flags)})`, { field: 'flags' });
+    if (p.idBlock && p.idBlock.length !== ID_BLOCK_SIZE) throw new LaunchRejectedError('EFAULT', `ID block must be ${ID_BLOCK_SIZE} bytes, got ${p.idBlock.length}`);
+    // KVM copies id_auth only when id_block_en is set, and then always (kvm-snp-launch.md §1.6).
+    if (p.idBlock && !p.idAuth) throw new LaunchRejectedError('EFAULT', `id_block_en is set but no ${ID_AUTH_SIZE}-byte ID auth structure was given`);
+    if (p.idAuth && p.idAuth.length !== ID_AUTH_SIZE) throw new LaunchRejectedError('EFAULT', `ID auth must be ${ID_AUTH_SIZE} bytes, got ${p.idAuth.length}`);
+    if (p.idAuth && !p.idBlock) this.warnings.push('ID auth given without an ID block: KVM ignores id_auth when id_block_en is 0');
+    if (p.hostData && p.hostData.length !== HOST_DATA_SIZE) throw new LaunchRejectedError('EINVAL', `host data must be ${HOST_DATA_SIZE} bytes, got ${p.hostData.length}`);
     await this.beforeFinish();
+    if (p.idBlock) this.checkIdBlock(p.idBlock);
     this.finished = true;
     return { digest: this.fw.digest, steps: this.fw.steps, log: this.fw.log, warnings: this.warnings, finish: p };
   }
 
   /** Variant-specific acceptance of an update (page types, VMSA rules). Throw LaunchRejectedError. */
-  protected abstract checkUpdate(p: LaunchUpdateParams): void;
+  protected abstract checkUpdate(p: LaunchUpdateParams): void | Promise<void>;
   /** Variant-specific handling of vCPU register state. */
   protected abstract onVcpuState(vcpu: number, vmsa: Uint8Array, origin: string): void;
   /** Variant-specific measurements at LAUNCH_FINISH (e.g. upstream's VMSAs). */
   protected abstract beforeFinish(): Promise<void>;
 
   protected requireStarted(what: string): void {
-    if (!this.params) throw new LaunchRejectedError('EINVAL', `${what} before SNP_LAUNCH_START`);
     if (this.finished) throw new LaunchRejectedError('EINVAL', `${what} after SNP_LAUNCH_FINISH`);
+    if (!this.params) throw new LaunchRejectedError('EINVAL', `${what} before SNP_LAUNCH_START (no SNP context)`);
+  }
+
+  protected checkVcpu(vcpu: number): void {
+    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.params!.vcpus) {
+      throw new LaunchRejectedError('EINVAL', `vCPU ${vcpu} does not exist (the VM has ${this.params!.vcpus})`);
+    }
+  }
+
+  /** The firmware refuses to assign a page twice: sev_gmem_post_populate returns EEXIST. */
+  protected markPrivate(gpa: number, length: number): void {
+    const dup = this.populated.overlap(gpa, gpa + length);
+    if (dup !== undefined) {
+      const why = `GPA ${hex(dup)} was already made private by an earlier SNP_LAUNCH_UPDATE (its RMP entry is assigned)`;
+      if (!this.opts.softChecks) throw new LaunchRejectedError('EEXIST', why);
+      this.warnings.push(`KVM would reject an update with EEXIST: ${why}`);
+    }
+    this.populated.add(gpa, gpa + length);
+  }
+
+  /** The firmware's SNP_LAUNCH_FINISH checks on the ID block: its digest and policy must match (else EIO). */
+  private checkIdBlock(idBlock: Uint8Array): void {
+    const ld = idBlock.subarray(ID_BLOCK.LD, ID_BLOCK.LD + 48);
+    const dv = new DataView(idBlock.buffer, idBlock.byteOffset, idBlock.byteLength);
+    const policy = dv.getBigUint64(ID_BLOCK.POLICY, true);
+    const problems: string[] = [];
+    if (!bytesEqual(ld, this.fw.digest)) problems.push(`the ID block's launch digest ${toHex(ld)} differs from the measured ${toHex(this.fw.digest)} (BAD_MEASUREMENT)`);
+    if (dv.getUint32(ID_BLOCK.VERSION, true) !== 1) problems.push(`the ID block version is ${dv.getUint32(ID_BLOCK.VERSION, true)}, not 1`);
+    if (policy !== this.params!.policy) problems.push(`the ID block's policy ${hex(policy)} differs from the launch policy ${hex(this.params!.policy)}`);
+    if (problems.length === 0) return;
+    const why = `firmware SNP_LAUNCH_FINISH failed: ${problems.join('; ')}`;
+    if (!this.opts.softChecks) throw new LaunchRejectedError('EIO', why, { field: 'id_block' });
+    this.warnings.push(why);
   }
 
   /** One PAGE_INFO per 4 KiB page, ascending GFN; data streamed in chunks, zero-padded when short. */
@@ -97,7 +162,7 @@ export abstract class KvmSessionBase implements LaunchSession {
     }
     const data = p.data;
     if (data === undefined) {
-      throw new LaunchRejectedError('EFAULT', `${PAGE_TYPE_NAMES[p.type]} update at 0x${p.gpa.toString(16)} has no uaddr data`);
+      throw new LaunchRejectedError('EFAULT', `${PAGE_TYPE_NAMES[p.type]} update at ${hex(p.gpa)} has no uaddr data`);
     }
     if (data instanceof Uint8Array) {
       await this.fw.measureRange(p.type, p.gpa, padTo(data, p.length), p.origin);
@@ -121,6 +186,14 @@ function padTo(data: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
   out.set(data.subarray(0, length));
   return out;
+}
+
+/** The first 4096 bytes of an update's data (zero-padded), for the VMSA checks. */
+export async function firstPage(data: PageData | undefined): Promise<Uint8Array | undefined> {
+  if (data === undefined) return undefined;
+  if (data instanceof Uint8Array) return padTo(data.subarray(0, PAGE_SIZE), PAGE_SIZE);
+  const n = Math.min(PAGE_SIZE, data.length);
+  return padTo(n > 0 ? await data.source.read(data.offset, n) : new Uint8Array(0), PAGE_SIZE);
 }
 
 export { PageType };

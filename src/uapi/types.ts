@@ -18,6 +18,15 @@ export interface LaunchStartParams {
   vcpus: number;
   /** Guest memory size in bytes, when known (bounds checks for VMSA GPAs). */
   guestMemory?: number;
+  /** kvm_sev_snp_launch_start.flags; KVM requires 0. */
+  flags?: number;
+  /**
+   * The KVM_X86_SNP_POLICY_BITS attribute of newer kernels. Absent: the fixed rules of the sev.c
+   * version in specs/kvm-snp-launch.md §1.4 (allowed bits 0-17, 19, 20; SMT required; SINGLE_SOCKET rejected).
+   */
+  supportedPolicyBits?: bigint;
+  /** The KVM_X86_SEV_VMSA_FEATURES attribute; when given, vmsaFeatures must be a subset (KVM_SEV_INIT2). */
+  supportedVmsaFeatures?: bigint;
 }
 
 /**
@@ -39,6 +48,8 @@ export interface LaunchUpdateParams {
   vcpu?: number;
   /** Where these pages come from, in words; becomes the log entries' origin. */
   origin: string;
+  /** kvm_sev_snp_launch_update.flags; KVM requires 0. */
+  flags?: number;
 }
 
 export interface LaunchFinishParams {
@@ -48,6 +59,12 @@ export interface LaunchFinishParams {
   idAuth?: Uint8Array;
   /** 32 bytes of host data. */
   hostData?: Uint8Array;
+  /** auth_key_en (only meaningful with an ID block). */
+  authKeyEn?: boolean;
+  /** vcek_disabled (vlek_required in earlier kernels). */
+  vcekDisabled?: boolean;
+  /** kvm_sev_snp_launch_finish.flags; KVM requires 0. */
+  flags?: number;
 }
 
 export interface LaunchResult {
@@ -68,7 +85,17 @@ export interface SessionOptions {
   log?: boolean | LogSink;
   /** Initial digest instead of 48 zero bytes (sev-snp-measure's --snp-ovmf-hash). */
   seed?: Uint8Array;
+  /**
+   * Report the checks that do not change a digest (policy bits, a page made private twice, the ID
+   * block's digest at FINISH) as warnings instead of rejecting the call. Measurement paths that follow
+   * specs/platforms.md use this; replay and the typed API default to rejecting like KVM.
+   */
+  softChecks?: boolean;
 }
+
+/** The kernel UAPI variants snp-launch models (specs/kvm-snp-launch.md §1, §2, §3.2). */
+export type KvmUapi = 'upstream' | 'vmsa-page' | 'direct-vmsa';
+export const KVM_UAPIS: readonly KvmUapi[] = ['upstream', 'vmsa-page', 'direct-vmsa'];
 
 /** One SNP launch through a kernel UAPI model. Every method throws LaunchRejectedError like KVM would. */
 export interface LaunchSession {
