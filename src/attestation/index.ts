@@ -1,0 +1,19 @@
+/**
+ * Attestation: parse (report.ts, cert.ts, vek.ts) → verify (verify.ts, chain.ts) → validate
+ * (validate.ts), following the go-sev-guest split; specs/attestation.md. Browser-safe (WebCrypto).
+ */
+export { parseReport, withProduct, formatFirmwareVersion, compareFirmwareVersion, REPORT, REPORT_SIZE, SIGNED_SIZE, LATEST_KNOWN_VERSION } from './report.js';
+export type { AttestationReport, FirmwareVersion, ParseReportOptions } from './report.js';
+export { decodeReportInput } from './input.js';
+export { decodeTcb, encodeTcb, formatTcb, tcbBelow, tcbDiff, TCB_COMPONENTS, type Tcb, type TcbParts, type TcbComponent } from './tcb.js';
+export { decodePolicy, policyFlagNames, policyProblems, POLICY_BITS, type GuestPolicy } from './policy.js';
+export { decodePlatformInfo, decodeSignerInfo, PLATFORM_INFO_BITS, type PlatformInfo, type SignerInfo, type SigningKey } from './platform-info.js';
+export { productFromCpuid, productFromName, parseProductLine, tcbLayoutOf, PRODUCT_LINES, type Product, type ProductLine, type ProductSource, type TcbLayout } from './product.js';
+export { parseCertificate, loadCertificates, parsePem, toPem, type Certificate, type Extension, type PublicKeyInfo, type SignatureAlgorithm } from './cert.js';
+export { parseVek, unwrapHwId, AMD_OID, type VekInfo, type VekKind } from './vek.js';
+export { amdRoots, verifyChain, verifyCertSignature, validityCheck, expectedCNs, type AmdChainCerts, type ChainOptions, type ChainResult } from './chain.js';
+export { certChainUrl, crlUrl, vcekUrl, vlekUrl, KDS_BASE } from './kds.js';
+export { verifyReport, verifyReportSignature, signatureToP1363, type VerifyOptions, type VerifyResult } from './verify.js';
+export { validateReport, type ValidateOptions, type PolicyConstraints } from './validate.js';
+export { reportToJson, formatReportText } from './format.js';
+export type { Check } from './check.js';
