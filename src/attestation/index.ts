@@ -17,3 +17,4 @@ export { verifyReport, verifyReportSignature, signatureToP1363, type VerifyOptio
 export { validateReport, type ValidateOptions, type PolicyConstraints } from './validate.js';
 export { reportToJson, formatReportText } from './format.js';
 export type { Check } from './check.js';
+export { parseBytesText, parseTcbText, parseFirmwareText, parseTimeText, type Parsed } from './text.js';

@@ -36,6 +36,8 @@ export interface PolicyConstraints {
 export interface ValidateOptions {
   /** Acceptable MEASUREMENT values (48 bytes each); the check passes when one matches. */
   measurements?: Uint8Array[];
+  /** Where the expected measurement came from, for the reason text (e.g. "predicted from --ovmf x.fd"). */
+  measurementSource?: string;
   /** Expected REPORT_DATA; shorter values are zero-padded to 64 bytes before comparing. */
   reportData?: Uint8Array;
   /** Expected HOST_DATA (32 bytes; shorter values zero-padded). */
@@ -120,8 +122,8 @@ export function validateReport(r: AttestationReport, o: ValidateOptions): Check[
     const hit = o.measurements.find((m) => bytesEqual(m, r.measurement));
     out.push(
       hit
-        ? pass('measurement', `MEASUREMENT = ${toHex(r.measurement)}`)
-        : fail('measurement', `MEASUREMENT is ${toHex(r.measurement)}, expected ${o.measurements.map(toHex).join(' or ')}`),
+        ? pass('measurement', `MEASUREMENT = ${toHex(r.measurement)}${o.measurementSource ? ` (${o.measurementSource})` : ''}`)
+        : fail('measurement', `MEASUREMENT is ${toHex(r.measurement)}, expected ${o.measurements.map(toHex).join(' or ')}${o.measurementSource ? ` (${o.measurementSource})` : ''}`),
     );
   }
   if (o.reportData) out.push(exact('report-data', 'REPORT_DATA', r.reportData, o.reportData));
