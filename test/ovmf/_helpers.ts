@@ -3,8 +3,15 @@ import { bytesSource, type ByteSource } from '../../src/core/source.js';
 import { openFileSource } from '../../src/node/file-source.js';
 import { shared } from '../_shared.js';
 
-export const fixture = (name: string): Promise<ByteSource> => openFileSource(shared('fixtures', 'sev-snp-measure', name));
-export const input = (name: string): Promise<ByteSource> => openFileSource(shared('vectors', 'sev-snp-measure', 'inputs', name));
+/** Opened once per process and kept open (a source is read-only and reusable). */
+const opened = new Map<string, Promise<ByteSource>>();
+function openOnce(path: string): Promise<ByteSource> {
+  let s = opened.get(path);
+  if (!s) opened.set(path, (s = openFileSource(path)));
+  return s;
+}
+export const fixture = (name: string): Promise<ByteSource> => openOnce(shared('fixtures', 'sev-snp-measure', name));
+export const input = (name: string): Promise<ByteSource> => openOnce(shared('vectors', 'sev-snp-measure', 'inputs', name));
 export const empty = (name = 'empty'): ByteSource => bytesSource(name, new Uint8Array(0));
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
