@@ -1,7 +1,50 @@
-/** IGVM measurement entry point — placeholder until the IGVM platforms land (issue 3). */
-import { inputError } from '../core/errors.js';
-import type { IgvmMeasureOptions, MeasureResult } from './types.js';
+/**
+ * IGVM measurement entry point: parses the file (headers only; page data is streamed), prepares the
+ * SEV-SNP directives and runs the chosen platform's loader on its UAPI model
+ * (specs/platforms.md §5). When the file carries an SNP_ID_BLOCK, the result says whether its
+ * launch digest equals the one computed for this platform.
+ */
+import { bytesEqual, toHex } from '../core/bytes.js';
+import { usageError } from '../core/errors.js';
+import { parseIgvm } from '../images/igvm/parse.js';
+import type { IgvmFile } from '../images/igvm/types.js';
+import { prepareIgvm, type IgvmLaunchInput } from '../loaders/igvm/_common.js';
+import { IGVM_PLATFORM_INFO } from '../loaders/igvm/index.js';
+import { IGVM_PLATFORMS, type IgvmMeasureOptions, type MeasureResult } from './types.js';
 
-export async function measureIgvm(_opts: IgvmMeasureOptions): Promise<MeasureResult> {
-  throw inputError('NOT_IMPLEMENTED', 'IGVM measurement is not implemented yet');
+export async function measureIgvm(opts: IgvmMeasureOptions): Promise<MeasureResult> {
+  const file = await parseIgvm(opts.igvm);
+  return measureParsedIgvm(file, opts);
+}
+
+/** As measureIgvm, on an already parsed file (portability measures one file on every platform). */
+export async function measureParsedIgvm(file: IgvmFile, opts: IgvmMeasureOptions, prepared?: IgvmLaunchInput): Promise<MeasureResult> {
+  const info = IGVM_PLATFORM_INFO[opts.platform];
+  if (!info) throw usageError('BAD_PLATFORM', `unknown IGVM platform '${String(opts.platform)}' (choose from ${IGVM_PLATFORMS.join(', ')})`, '--platform');
+  const vcpus = opts.vcpus ?? 1;
+  if (!Number.isInteger(vcpus) || vcpus < 1) throw usageError('BAD_VCPUS', `--vcpus must be at least 1 (got ${vcpus})`, '--vcpus');
+  if (opts.nativeZero && opts.platform !== 'igvmmeasure') {
+    throw usageError('OPTION_CONFLICT', `--native-zero applies to --platform igvmmeasure only, not '${opts.platform}'`, '--native-zero');
+  }
+  const input = prepared ?? prepareIgvm(file, opts.igvm);
+  const out = await info.launch(input, {
+    vcpus,
+    ...(opts.vcpuSig !== undefined ? { vcpuSig: opts.vcpuSig } : {}),
+    ...(opts.nativeZero ? { nativeZero: true } : {}),
+    ...(opts.guestFeatures !== undefined ? { guestFeatures: opts.guestFeatures } : {}),
+    ...(opts.log ? { log: true } : {}),
+  });
+  const r = out.result;
+  const warnings = [...input.warnings, ...r.warnings];
+  if (vcpus > 1 && opts.platform !== 'qemu-kvm' && opts.platform !== 'kvm-direct-vmsa' && opts.platform !== 'kvm-vmsa-page') {
+    warnings.push(`${opts.platform}: the vCPU count does not change the digest`);
+  }
+  const res: MeasureResult = { digest: r.digest, algorithm: 'sha384', mode: 'snp', platform: opts.platform, warnings };
+  if (r.log) res.log = r.log;
+  if (opts.keepVmsas) res.vmsas = out.vmsas;
+  if (input.idBlock) {
+    const matches = bytesEqual(input.idBlock.ld, r.digest);
+    res.idBlock = { present: true, matches, expected: toHex(input.idBlock.ld) };
+  }
+  return res;
 }

@@ -50,6 +50,17 @@ export interface MeasureResult {
   vmsas?: Uint8Array[];
   /** Things the user should know (ignored options, assumptions). */
   warnings: string[];
+  /** IGVM only: the file's SNP_ID_BLOCK and whether its launch digest equals this digest. */
+  idBlock?: IdBlockCheck;
+}
+
+/** An SNP_ID_BLOCK carried by an image, checked against a computed digest (issue 3, item 7). */
+export interface IdBlockCheck {
+  present: boolean;
+  /** ID block ld == the computed launch digest. */
+  matches: boolean;
+  /** The ID block's ld, lowercase hex. */
+  expected: string;
 }
 
 /** IGVM measurement platforms (specs/platforms.md §4). */

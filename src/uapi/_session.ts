@@ -9,7 +9,7 @@ import { LaunchRejectedError } from '../core/errors.js';
 import { STREAM_CHUNK } from '../core/source.js';
 import { SnpFirmware } from '../firmware/launch-digest.js';
 import { hasContents, PAGE_SIZE, PageType, PAGE_TYPE_NAMES } from '../firmware/page-types.js';
-import { checkPolicy, policyRejection } from './policy.js';
+import { policyRejection } from './policy.js';
 import { RangeSet } from './_ranges.js';
 import type {
   LaunchFinishParams,
@@ -61,12 +61,9 @@ export abstract class KvmSessionBase implements LaunchSession {
       throw new LaunchRejectedError('EINVAL', `KVM_SEV_INIT2: vmsa_features ${hex(p.vmsaFeatures)} sets bits ${hex(p.vmsaFeatures & ~p.supportedVmsaFeatures)} outside KVM_X86_SEV_VMSA_FEATURES ${hex(p.supportedVmsaFeatures)}`, { field: 'vmsa_features' });
     }
     if (p.flags) throw new LaunchRejectedError('EINVAL', `SNP_LAUNCH_START flags must be 0 (got ${hex(p.flags)})`, { field: 'flags' });
-    if (this.opts.softChecks) {
-      const why = policyRejection(p.policy, p.supportedPolicyBits);
-      if (why) this.warnings.push(`upstream KVM would reject SNP_LAUNCH_START with EINVAL: ${why}`);
-    } else {
-      checkPolicy(p.policy, p.supportedPolicyBits);
-    }
+    const why = this.policyRejection(p);
+    if (why && this.opts.softChecks) this.warnings.push(`${this.uapi} would reject SNP_LAUNCH_START with EINVAL: ${why}`);
+    else if (why) throw new LaunchRejectedError('EINVAL', why, { field: 'policy' });
     this.params = p;
   }
 
@@ -110,6 +107,11 @@ export abstract class KvmSessionBase implements LaunchSession {
     return { digest: this.fw.digest, steps: this.fw.steps, log: this.fw.log, warnings: this.warnings, finish: p };
   }
 
+  /** Why the kernel would refuse this policy at SNP_LAUNCH_START (KVM's rules by default). */
+  protected policyRejection(p: LaunchStartParams): string | undefined {
+    return policyRejection(p.policy, p.supportedPolicyBits);
+  }
+
   /** Variant-specific acceptance of an update (page types, VMSA rules). Throw LaunchRejectedError. */
   protected abstract checkUpdate(p: LaunchUpdateParams): void | Promise<void>;
   /** Variant-specific handling of vCPU register state. */
@@ -134,7 +136,7 @@ export abstract class KvmSessionBase implements LaunchSession {
     if (dup !== undefined) {
       const why = `GPA ${hex(dup)} was already made private by an earlier SNP_LAUNCH_UPDATE (its RMP entry is assigned)`;
       if (!this.opts.softChecks) throw new LaunchRejectedError('EEXIST', why);
-      this.warnings.push(`KVM would reject an update with EEXIST: ${why}`);
+      this.warnings.push(`the launch would fail with EEXIST: ${why}`);
     }
     this.populated.add(gpa, gpa + length);
   }

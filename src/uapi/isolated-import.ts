@@ -7,10 +7,16 @@
 import { LaunchRejectedError } from '../core/errors.js';
 import { PageType } from '../firmware/page-types.js';
 import { KvmSessionBase } from './_session.js';
-import type { LaunchUpdateParams } from './types.js';
+import { SnpPolicy } from './policy.js';
+import type { LaunchStartParams, LaunchUpdateParams } from './types.js';
 
 export class IsolatedImportSession extends KvmSessionBase {
   readonly uapi: string = 'isolated-import';
+
+  /** Only the firmware's own rule: policy bit 17 (RSVD_MBO) must be one. */
+  protected override policyRejection(p: LaunchStartParams): string | undefined {
+    return (p.policy & SnpPolicy.RSVD_MBO) === 0n ? `policy 0x${p.policy.toString(16)} has reserved bit 17 clear (the firmware requires it)` : undefined;
+  }
 
   protected checkUpdate(p: LaunchUpdateParams): void {
     if (p.type === PageType.INVALID || p.type > PageType.CPUID) {

@@ -80,7 +80,7 @@ export class DirectVmsaKvmSession extends KvmSessionBase {
     }
     if (!this.bound.has(0)) this.warnings.push('the BSP (vCPU 0) has no VMSA bound; it cannot run');
     const idle = this.params!.vcpus - this.bound.size;
-    if (idle > 0) this.warnings.push(`${idle} vCPU${idle > 1 ? 's have' : ' has'} no VMSA and stay uninitialised until the guest creates one`);
+    if (idle > 0) this.warnings.push(`${idle === 1 ? '1 vCPU has' : `${idle} vCPUs have`} no VMSA and ${idle === 1 ? 'stays' : 'stay'} uninitialised until the guest creates one`);
   }
 
   /** The VMSA GPA bound to each vCPU. */

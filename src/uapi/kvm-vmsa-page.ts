@@ -36,7 +36,7 @@ export class VmsaPageKvmSession extends UpstreamKvmSession {
     if (this.initialVmsaGpa === undefined) return this.measureKvmVmsas();
     if (this.hasVcpuState(0)) this.warnings.push('vCPU 0 register state is not measured: the BSP runs from the guest VMSA');
     const aps = this.params!.vcpus - 1;
-    if (aps > 0) this.warnings.push(`${aps} AP${aps > 1 ? 's' : ''} get no VMSA from KVM; the guest must create them (AP Create)`);
+    if (aps > 0) this.warnings.push(`${aps === 1 ? '1 AP gets' : `${aps} APs get`} no VMSA from KVM; the guest must create ${aps === 1 ? 'it' : 'them'} (AP Create)`);
   }
 
   /** The GPA of the guest-provided BSP VMSA, if any. */

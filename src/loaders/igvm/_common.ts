@@ -1,0 +1,209 @@
+/**
+ * What every IGVM platform shares (specs/platforms.md §5.1): select the directives for the SEV-SNP
+ * platform (`mask & snp_mask != 0`), map PAGE_DATA to a measured page type, reject 2 MiB pages,
+ * resolve parameter-area sizes, and coalesce consecutive PAGE_DATA directives (contiguous GPAs, same
+ * type and flags, contiguous file data or all without data) into runs, so that page data streams
+ * through LaunchSession.update in big contiguous reads. The per-platform files decide what to do
+ * with the runs, parameter inserts and VP contexts.
+ */
+import { inputError, LaunchRejectedError, SnpLaunchError } from '../../core/errors.js';
+import type { ByteSource } from '../../core/source.js';
+import { PAGE_SIZE, PageType } from '../../firmware/page-types.js';
+import { appliesTo, readVpContext, snpMask } from '../../images/igvm/access.js';
+import type { IgvmFile, IgvmPageData, IgvmSnpIdBlock, IgvmVpContext } from '../../images/igvm/types.js';
+import type { IgvmPlatform } from '../../measure/types.js';
+import type { LaunchUpdateParams, PageData } from '../../uapi/types.js';
+
+/** A run of PAGE_DATA directives measured alike. */
+export interface PageRun {
+  kind: 'pages';
+  gpa: number;
+  count: number;
+  /** The measured type by the common rule (SECRETS, CPUID, UNMEASURED or NORMAL). */
+  type: PageType;
+  /** File offset of the first page's data, or 0 when the pages have no file data (zeros). */
+  fileOffset: number;
+  shared: boolean;
+  /** Header indexes of the first and last directive of the run. */
+  first: number;
+  last: number;
+}
+
+/** A PARAMETER_INSERT with its area's size. */
+export interface ParamInsert {
+  kind: 'param';
+  gpa: number;
+  size: number;
+  areaIndex: number;
+  header: number;
+}
+
+/** An SNP VP_CONTEXT (its VMSA is read on demand). */
+export interface VpItem {
+  kind: 'vp';
+  gpa: number;
+  vpIndex: number;
+  header: number;
+  ctx: IgvmVpContext;
+}
+
+export type IgvmItem = PageRun | ParamInsert | VpItem;
+
+export interface IgvmLaunchInput {
+  file: IgvmFile;
+  src: ByteSource;
+  /** The SNP directives in file order, PAGE_DATA coalesced. */
+  items: IgvmItem[];
+  /** The SNP VP contexts, in file order. */
+  vps: VpItem[];
+  /** GUEST_POLICY for the SNP mask, when present. */
+  policy?: bigint;
+  idBlock?: IgvmSnpIdBlock;
+  warnings: string[];
+}
+
+export interface IgvmLaunchOptions {
+  vcpus: number;
+  vcpuSig?: number;
+  nativeZero?: boolean;
+  guestFeatures?: bigint;
+  /** Passed to the session. */
+  log?: boolean;
+}
+
+/** An error for "platform P cannot launch this file": kind 'input', naming the platform. */
+export function platformError(platform: IgvmPlatform, why: string, input?: IgvmLaunchInput, index?: number): SnpLaunchError {
+  return inputError('IGVM_PLATFORM', `${platform}: ${why}`, { ...(input ? { file: input.file.name } : {}), ...(index !== undefined ? { index } : {}) });
+}
+
+const hex = (v: number | bigint) => '0x' + v.toString(16);
+
+/** Page type of a PAGE_DATA directive by the common rule (platforms.md §5.1). */
+export function measuredType(d: IgvmPageData): PageType {
+  if (d.dataType === 'SECRETS') return PageType.SECRETS;
+  if (d.dataType === 'CPUID_DATA' || d.dataType === 'CPUID_XF') return PageType.CPUID;
+  if (d.flags.unmeasured) return PageType.UNMEASURED;
+  return PageType.NORMAL;
+}
+
+function toGpa(v: bigint, what: string, file: IgvmFile, index: number): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw inputError('IGVM_GPA', `${what} GPA ${hex(v)} is beyond 2^53`, { file: file.name, index });
+  return Number(v);
+}
+
+/** Selects and prepares the SNP directives of a parsed file. */
+export function prepareIgvm(file: IgvmFile, src: ByteSource): IgvmLaunchInput {
+  const mask = snpMask(file);
+  const areas = new Map<number, number>();
+  const items: IgvmItem[] = [];
+  const vps: VpItem[] = [];
+  const warnings: string[] = [];
+  let policy: bigint | undefined;
+  let idBlock: IgvmSnpIdBlock | undefined;
+  for (const h of file.initialization) {
+    if (h.kind === 'GUEST_POLICY' && appliesTo(h, mask) && policy === undefined) policy = h.policy;
+  }
+  for (const d of file.directives) {
+    if (d.kind === 'PARAMETER_AREA') {
+      areas.set(d.parameterAreaIndex, d.size);
+      continue;
+    }
+    if (!('compatibilityMask' in d) || !appliesTo(d, mask)) continue;
+    switch (d.kind) {
+      case 'PAGE_DATA': {
+        if (d.flags.is2MiB) throw inputError('IGVM_2MIB', '2 MiB pages are not supported', { file: file.name, index: d.index, field: 'PAGE_DATA.flags' });
+        const gpa = toGpa(d.gpa, 'PAGE_DATA', file, d.index);
+        const type = measuredType(d);
+        const prev = items[items.length - 1];
+        if (
+          prev?.kind === 'pages' &&
+          prev.type === type &&
+          prev.shared === d.flags.shared &&
+          prev.gpa + prev.count * PAGE_SIZE === gpa &&
+          (prev.fileOffset === 0 ? d.fileOffset === 0 : d.fileOffset === prev.fileOffset + prev.count * PAGE_SIZE)
+        ) {
+          prev.count++;
+          prev.last = d.index;
+        } else {
+          items.push({ kind: 'pages', gpa, count: 1, type, fileOffset: d.fileOffset, shared: d.flags.shared, first: d.index, last: d.index });
+        }
+        break;
+      }
+      case 'PARAMETER_INSERT': {
+        const size = areas.get(d.parameterAreaIndex);
+        if (size === undefined) throw inputError('IGVM_PARAM', `PARAMETER_INSERT uses undeclared parameter area ${d.parameterAreaIndex}`, { file: file.name, index: d.index });
+        items.push({ kind: 'param', gpa: toGpa(d.gpa, 'PARAMETER_INSERT', file, d.index), size, areaIndex: d.parameterAreaIndex, header: d.index });
+        break;
+      }
+      case 'VP_CONTEXT': {
+        const vp: VpItem = { kind: 'vp', gpa: toGpa(d.gpa, 'VP_CONTEXT', file, d.index), vpIndex: d.vpIndex, header: d.index, ctx: d };
+        items.push(vp);
+        vps.push(vp);
+        break;
+      }
+      case 'SNP_ID_BLOCK':
+        if (idBlock) warnings.push(`more than one SNP_ID_BLOCK applies to SEV-SNP; header ${d.index} is ignored`);
+        else idBlock = d;
+        break;
+      default:
+        break; // REQUIRED_MEMORY, ERROR_RANGE, VBS ...: not measured
+    }
+  }
+  const out: IgvmLaunchInput = { file, src, items, vps, warnings };
+  if (policy !== undefined) out.policy = policy;
+  if (idBlock) out.idBlock = idBlock;
+  return out;
+}
+
+/** A ByteSource of zeros (NORMAL pages without file data are measured as SHA-384 of zeros). */
+export function zeroSource(size: number): ByteSource {
+  return { name: '(zero pages)', size, read: (_o, l) => Promise.resolve(new Uint8Array(l)) };
+}
+
+export function runOrigin(r: PageRun): string {
+  const h = r.first === r.last ? `header ${r.first}` : `headers ${r.first}-${r.last}`;
+  const what = r.fileOffset === 0 ? 'no file data' : 'file data';
+  return `IGVM PAGE_DATA ${h} (${what}${r.shared ? ', shared' : ''})`;
+}
+
+/**
+ * The update for a page run. NORMAL pages stream their file data (or zeros); other types carry no
+ * contents. `zeroAsZero` (igvmmeasure --native-zero) measures data-less NORMAL pages as ZERO.
+ */
+export function runUpdate(src: ByteSource, r: PageRun, zeroAsZero = false): LaunchUpdateParams {
+  const length = r.count * PAGE_SIZE;
+  const origin = runOrigin(r);
+  if (r.type !== PageType.NORMAL) return { gpa: r.gpa, length, type: r.type, origin };
+  if (r.fileOffset === 0) {
+    if (zeroAsZero) return { gpa: r.gpa, length, type: PageType.ZERO, origin: origin + ' as ZERO (--native-zero)' };
+    return { gpa: r.gpa, length, type: PageType.NORMAL, data: { source: zeroSource(length), offset: 0, length }, origin };
+  }
+  const data: PageData = { source: src, offset: r.fileOffset, length };
+  return { gpa: r.gpa, length, type: PageType.NORMAL, data, origin };
+}
+
+/** A parameter area: every page (`whole`) or only the first, UNMEASURED. */
+export function paramUpdate(p: ParamInsert, whole: boolean): LaunchUpdateParams {
+  const length = whole ? p.size : PAGE_SIZE;
+  const pages = length / PAGE_SIZE;
+  const what = whole ? `${pages} page${pages === 1 ? '' : 's'}` : `first page of ${p.size / PAGE_SIZE}`;
+  return { gpa: p.gpa, length, type: PageType.UNMEASURED, origin: `IGVM PARAMETER_INSERT header ${p.header} (area ${p.areaIndex}, ${what})` };
+}
+
+export function vmsaOrigin(vp: VpItem, extra = ''): string {
+  return `IGVM VP_CONTEXT header ${vp.header} (vp_index ${vp.vpIndex}${extra})`;
+}
+
+export function readVmsa(input: IgvmLaunchInput, vp: VpItem): Promise<Uint8Array> {
+  return readVpContext(input.src, vp.ctx);
+}
+
+/** Runs `f`, turning a UAPI rejection into the platform's "cannot launch" error. */
+export async function asPlatform<T>(platform: IgvmPlatform, input: IgvmLaunchInput, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof LaunchRejectedError) throw platformError(platform, `KVM rejects the launch: ${e.reason}`, input);
+    throw e;
+  }
+}
