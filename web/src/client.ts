@@ -1,0 +1,44 @@
+/**
+ * The page side of the worker protocol: one request → one promise; progress messages go to a
+ * callback. The worker is inlined into the page by Vite (`?worker&inline`), so the built folder
+ * stays a single file.
+ */
+import MeasureWorker from './worker.ts?worker&inline';
+import type { Request, Response } from './protocol.js';
+
+type Pending = { resolve: (r: Response) => void; reject: (e: Error) => void; progress?: (done: number, total: number, label: string) => void };
+
+/** Distributes a request type over Request without losing the union (so `form`, `which`, … stay typed). */
+type WithoutSeq<T> = T extends unknown ? Omit<T, 'seq'> : never;
+
+export class WorkerClient {
+  private readonly worker = new MeasureWorker();
+  private seq = 0;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor() {
+    this.worker.onmessage = (ev: MessageEvent<Response>) => {
+      const m = ev.data;
+      const p = this.pending.get(m.seq);
+      if (!p) return;
+      if (m.type === 'progress') return p.progress?.(m.done, m.total, m.label);
+      this.pending.delete(m.seq);
+      if (m.type === 'error') p.reject(new Error(m.message));
+      else p.resolve(m);
+    };
+    this.worker.onerror = (ev) => {
+      for (const p of this.pending.values()) p.reject(new Error(`worker failed: ${ev.message}`));
+      this.pending.clear();
+    };
+  }
+
+  call<T extends Response['type']>(req: WithoutSeq<Request>, progress?: Pending['progress']): Promise<Extract<Response, { type: T }>> {
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      const p: Pending = { resolve: resolve as (r: Response) => void, reject };
+      if (progress) p.progress = progress;
+      this.pending.set(seq, p);
+      this.worker.postMessage({ ...req, seq } as Request);
+    });
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Messages between the explorer page and its measurement worker. Files cross as File/Blob objects
+ * (structured clone shares the underlying data, nothing is copied or uploaded); results come back
+ * as plain data with typed arrays.
+ */
+
+export type ImageKind = 'ovmf' | 'igvm';
+
+/** The form, as the user filled it in. Empty fields are absent. */
+export interface FormValues {
+  image: File;
+  kernel?: File;
+  initrd?: File;
+  append?: string;
+  vcpus: number;
+  /** A --vcpu-type name. */
+  vcpuType?: string;
+  /** "0x…" text as typed (validated in the worker, like the CLI's --guest-features). */
+  guestFeatures?: string;
+}
+
+/** One step of a measurement log, as sent to the page. */
+export interface LogEntryData {
+  index: number;
+  gpa: number;
+  pageType: number;
+  contents: Uint8Array;
+  digest: Uint8Array;
+  origin: string;
+}
+
+export interface RowData {
+  /** e.g. "qemu-kvm/snp", "ec2/seves", "kvm-vmsa-page". */
+  id: string;
+  image: ImageKind;
+  platform: string;
+  mode: string;
+  /** The equivalent CLI command line. */
+  cli: string;
+  /** Lowercase hex; absent when the platform cannot launch this input. */
+  digest?: string;
+  algorithm?: 'sha384' | 'sha256';
+  /** Why there is no digest (the library's error message). */
+  reason?: string;
+  warnings: string[];
+  /** SNP rows: the measurement log. */
+  log?: LogEntryData[];
+  vcpus: number;
+  ms: number;
+}
+
+export interface DivergenceData {
+  /** Index into the aligned rows of the first step where the two launch digests differ; -1 when they never do. */
+  alignedIndex: number;
+  /** Explanation of the first divergence (the `snp-launch portability` wording). */
+  text: string;
+}
+
+/** One row of an aligned pair of logs: either side may be missing (an insertion). */
+export interface AlignedPair {
+  a?: LogEntryData;
+  b?: LogEntryData;
+  /** The two entries measure the same page the same way (same GPA, type and contents). */
+  same: boolean;
+}
+
+export interface DiffSide {
+  rowId: string;
+  vcpus: number;
+}
+
+export interface ReportCheckData {
+  ok: boolean;
+  /** Parsed summary lines (version, policy, TCB, …). */
+  fields: [string, string][];
+  measurement: string;
+  /** Signature/chain verdict lines; empty when no certificate was given. */
+  verification: { ok: boolean; text: string }[];
+  /** Rows whose digest equals MEASUREMENT. */
+  matches: string[];
+  error?: string;
+}
+
+export type Request =
+  | { type: 'measure'; seq: number; form: FormValues }
+  | { type: 'example'; seq: number; which: ImageKind }
+  | { type: 'json'; seq: number; rowId: string; log: boolean }
+  | { type: 'diff'; seq: number; a: DiffSide; b: DiffSide }
+  | { type: 'report'; seq: number; report: File; cert?: File; predicted: { id: string; digest: string }[] };
+
+export type Response =
+  | { type: 'progress'; seq: number; done: number; total: number; label: string }
+  | { type: 'measured'; seq: number; kind: ImageKind; rows: RowData[]; ms: number }
+  | { type: 'example'; seq: number; name: string; bytes: Uint8Array; vcpuType?: string }
+  | { type: 'json'; seq: number; rowId: string; text: string; fileName: string }
+  | { type: 'diff'; seq: number; a: RowData; b: RowData; pairs: AlignedPair[]; divergence: DivergenceData }
+  | { type: 'report'; seq: number; result: ReportCheckData }
+  | { type: 'error'; seq: number; message: string };
