@@ -23,6 +23,8 @@ import { reservedSevFeatures } from '../vmsa/sev-features.js';
 import type { MeasureResult, OvmfMeasureOptions, VmmType } from './types.js';
 
 const U64_MAX = (1n << 64n) - 1n;
+/** CONFIG_KVM_MAX_NR_VCPUS upper bound on x86 (KVM_MAX_VCPUS). */
+export const MAX_VCPUS = 4096;
 const RULES: Record<VmmType, OvmfVmmRules> = { QEMU: QEMU_RULES, ec2: EC2_RULES, gce: GCE_RULES };
 const PLATFORM: Record<VmmType, string> = { QEMU: 'qemu-kvm', ec2: 'ec2', gce: 'gce' };
 const MODES = ['snp', 'seves', 'sev', 'snp:ovmf-hash', 'snp:svsm'];
@@ -74,6 +76,10 @@ function checkDeliberateDifferences(o: OvmfMeasureOptions): void {
   }
   if (o.vcpus !== undefined && (!Number.isSafeInteger(o.vcpus) || o.vcpus <= 0)) {
     throw usageError('BAD_VCPUS', `--vcpus must be a positive number of vCPUs (got ${o.vcpus})`, 'vcpus');
+  }
+  // Bounds the work a typo can cause (one VMSA step per vCPU); x86 KVM allows at most this many.
+  if (o.vcpus !== undefined && o.vcpus > MAX_VCPUS) {
+    throw usageError('BAD_VCPUS', `--vcpus ${o.vcpus} is more than KVM's maximum of ${MAX_VCPUS} vCPUs`, 'vcpus');
   }
   if (o.vcpuSig !== undefined && (!Number.isSafeInteger(o.vcpuSig) || o.vcpuSig < 0)) {
     throw usageError('BAD_VCPU_SIG', `vCPU signature ${o.vcpuSig} is not a non-negative integer`, 'vcpu-sig');

@@ -152,6 +152,7 @@ test('option errors: usage vs input, as sev-snp-measure-cli.md §3 and §6.3', a
     assert.rejects(measureOvmf({ ...opts('snp', b), ...o } as OvmfMeasureOptions), (e: unknown) => e instanceof SnpLaunchError && e.kind === 'input' && re.test(e.reason));
   await usage({ vcpus: 0 }, /positive/);
   await usage({ vcpus: -3, mode: 'sev' }, /positive/);
+  await usage({ vcpus: 1e9 }, /maximum of 4096/);
   await usage({ guestFeatures: -1n }, /outside 0..2\^64-1/);
   await usage({ guestFeatures: 1n << 64n }, /outside/);
   await usage({ vcpus: undefined }, /^missing --vcpus N in guest mode 'snp'$/);
