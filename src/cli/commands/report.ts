@@ -265,7 +265,7 @@ async function verify(args: ParsedArgs): Promise<number> {
   for (const warn of r.warnings) lines.push(`warning: ${warn}`);
   if (noCert) lines.push('note: --no-cert: the report signature and certificate chain were NOT verified');
   for (const c of checks) lines.push(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name.padEnd(w)}  ${c.reason}`);
-  if (r.policy.debug && !vo.policy?.allowDebug) lines.push('note: the guest policy allows DEBUG (use --deny-debug to reject it)');
+  if (r.policy.debug && vo.policy?.allowDebug === undefined) lines.push('note: the guest policy allows DEBUG (use --deny-debug to reject it)');
   if (kdsUrl) lines.push(`KDS URL: ${kdsUrl}`);
   const failed = checks.filter((c) => !c.pass).length;
   lines.push(ok ? `OK: all ${checks.length} checks passed${noCert ? ' (signature not verified)' : ''}` : `FAILED: ${failed} of ${checks.length} checks failed`);
