@@ -179,3 +179,42 @@ export function decodeVmsa(page: Uint8Array): DecodedVmsa {
     virtual_tom: getU64Field(page, 'VIRTUAL_TOM'),
   };
 }
+
+/** Every field of the page with its size, in offset order (launch-digest.md §3), for dumps and diffs. */
+export const VMSA_FIELDS: readonly { name: string; offset: number; size: number }[] = /* @__PURE__ */ (() => {
+  const sizes: Record<string, number> = {
+    VMPL: 1, CPL: 1, PKRU: 4, TSC_AUX: 4, MXCSR: 4, X87_FTW: 2, X87_FSW: 2, X87_FCW: 2,
+    X87_REGS: 80, XMM_REGS: 256, YMM_REGS: 256, PADDING: VMSA_SIZE - VMSA.PADDING,
+  };
+  const out: { name: string; offset: number; size: number }[] = [];
+  for (const [name, offset] of Object.entries(VMSA)) {
+    if ((SEGMENT_NAMES as readonly string[]).includes(name)) {
+      out.push({ name: `${name}.selector`, offset: offset + SEG.SELECTOR, size: 2 });
+      out.push({ name: `${name}.attrib`, offset: offset + SEG.ATTRIB, size: 2 });
+      out.push({ name: `${name}.limit`, offset: offset + SEG.LIMIT, size: 4 });
+      out.push({ name: `${name}.base`, offset: offset + SEG.BASE, size: 8 });
+    } else {
+      out.push({ name, offset, size: sizes[name] ?? 8 });
+    }
+  }
+  return out.sort((a, b) => a.offset - b.offset);
+})();
+
+/** Name of the field containing byte `offset` (e.g. "CS.attrib", "RDX"), or "reserved@0x…" for gaps. */
+export function vmsaFieldAt(offset: number): string {
+  for (const f of VMSA_FIELDS) if (offset >= f.offset && offset < f.offset + f.size) return f.name;
+  return `reserved@0x${offset.toString(16)}`;
+}
+
+/** Fields whose bytes differ between two VMSA pages, in offset order. */
+export function diffVmsa(a: Uint8Array, b: Uint8Array): string[] {
+  const out: string[] = [];
+  const n = Math.min(a.length, b.length, VMSA_SIZE);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) {
+      const f = vmsaFieldAt(i);
+      if (out[out.length - 1] !== f) out.push(f);
+    }
+  }
+  return out;
+}

@@ -8,6 +8,8 @@ import {
   buildQemuResetVmsa,
   decodeSevFeatures,
   decodeVmsa,
+  diffVmsa,
+  VMSA_FIELDS,
   EC2_PROFILE,
   GCE_PROFILE,
   QEMU_PROFILE,
@@ -118,4 +120,22 @@ test('SEV_FEATURES names (launch-digest.md §4)', () => {
 
 test('decodeVmsa rejects a short page with an SnpLaunchError', () => {
   assert.throws(() => decodeVmsa(new Uint8Array(10)), SnpLaunchError);
+});
+
+test('field table covers the §3 offsets; diffVmsa names the fields that differ (QEMU vs ec2 BSP)', () => {
+  const names = new Map(VMSA_FIELDS.map((f) => [f.offset, f.name]));
+  assert.equal(names.get(0xca), 'VMPL');
+  assert.equal(names.get(0x178), 'RIP');
+  assert.equal(names.get(0x3b0), 'SEV_FEATURES');
+  assert.equal(names.get(0x3e8), 'XCR0');
+  assert.equal(names.get(0x12), 'CS.attrib');
+  for (let i = 1; i < VMSA_FIELDS.length; i++) {
+    const p = VMSA_FIELDS[i - 1]!;
+    assert.ok(p.offset + p.size <= VMSA_FIELDS[i]!.offset, `${p.name} overlaps ${VMSA_FIELDS[i]!.name}`);
+  }
+  const q = buildOvmfVmsa(QEMU_PROFILE, { eip: 0xfffffff0, sevFeatures: 1n, vcpuSig: 0x800f12 });
+  const e = buildOvmfVmsa(EC2_PROFILE, { eip: 0xfffffff0, sevFeatures: 1n });
+  assert.deepEqual(diffVmsa(q, e), ['CS.attrib', 'SS.attrib', 'TR.attrib', 'RDX', 'MXCSR', 'X87_FCW']);
+  const g = buildOvmfVmsa(GCE_PROFILE, { eip: 0xfffffff0, sevFeatures: 1n });
+  assert.deepEqual(diffVmsa(q, g), ['G_PAT', 'RDX', 'MXCSR', 'X87_FCW']);
 });
