@@ -58,8 +58,8 @@ test('fixed header: bad magic, version, size mismatch, truncation', async () => 
 });
 
 test('fixed header: bad checksum (CRC covers the fixed header and the variable header)', async () => {
-  await rejects(patched((f) => (f[at(2, 0)] ^= 1), false), 'IGVM_BAD_CHECKSUM', { offset: 0x14, field: 'checksum' });
-  await rejects(patched((f) => (f[0x14] ^= 1), false), 'IGVM_BAD_CHECKSUM', { offset: 0x14 });
+  await rejects(patched((f) => (f[at(2, 0)]! ^= 1), false), 'IGVM_BAD_CHECKSUM', { offset: 0x14, field: 'checksum' });
+  await rejects(patched((f) => (f[0x14]! ^= 1), false), 'IGVM_BAD_CHECKSUM', { offset: 0x14 });
 });
 
 test('fixed header: variable header offset and size', async () => {
