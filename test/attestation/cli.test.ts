@@ -149,7 +149,7 @@ test('report verify with the measurement predicted from an image (end to end)', 
   assert.equal(j.predicted_measurement.digest, digest);
   assert.equal(j.signature_verified, false);
   // One bit flipped: the check fails and prints both digests.
-  bytes[0x90 + 47] ^= 0x01;
+  bytes[0x90 + 47] = bytes[0x90 + 47]! ^ 0x01;
   const flipped = toHex(bytes.subarray(0x90, 0xc0));
   const bad = await cli('verify', tmp('predicted-bad.bin', bytes), '--no-cert', ...args);
   assert.equal(bad.code, 1);

@@ -29,7 +29,7 @@ test('measurement, report data, host data, ID key digest (Genoa report with an I
   assert.deepEqual(ok.filter((c) => !c.pass), []);
   assert.equal(ok.length, 8);
   const flipped = h(m);
-  flipped[0] ^= 1;
+  flipped[0] = flipped[0]! ^ 1;
   const bad = validateReport(r, { measurements: [flipped], idKeyDigests: [new Uint8Array(48).fill(1)], minGuestSvn: 3, vmpl: 1, hostData: new Uint8Array(32) });
   assert.ok(bad.every((c) => !c.pass));
   assert.ok(by(bad, 'measurement').reason.includes(m) && by(bad, 'measurement').reason.includes('expected 5eee'), by(bad, 'measurement').reason);

@@ -36,7 +36,7 @@ for (const e of expectedReports()) {
     // R is 0x2A0..0x2E7, S 0x2E8..0x32F (72 bytes each, little-endian).
     for (let off = 0; off < 0x330; off++) {
       const b = bytes.slice();
-      b[off] ^= 0x01;
+      b[off] = b[off]! ^ 0x01;
       // Built directly from the bytes: a change of e.g. VERSION must not be caught by the parser instead.
       const view = { signed: b.subarray(0, 0x2a0), signature: { r: b.subarray(0x2a0, 0x2e8), s: b.subarray(0x2e8, 0x330) } };
       assert.equal(await verifyReportSignature(view, vek), false, `flip at 0x${off.toString(16)}`);
