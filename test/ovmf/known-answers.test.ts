@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SnpLaunchError } from '../../src/core/errors.js';
-import { setHashProvider } from '../../src/core/hash.js';
+import { nobleHashProvider, setHashProvider } from '../../src/core/hash.js';
 import { nodeHashProvider } from '../../src/node/hash.js';
 import { measureOvmf } from '../../src/measure/ovmf.js';
 import type { OvmfMeasureOptions } from '../../src/measure/types.js';
@@ -183,4 +183,16 @@ test('ovmf.md §11 dump: VMSAs kept, one per vCPU (seves 4, snp 1, svsm 2)', { s
   const svsm = await measureOvmf({ mode: 'snp:svsm', vcpus: 2, ovmf: await fixture('svsm_ovmf.fd'), svsm: await fixture('svsm.bin'), varsSize: 540672, vcpuSig: EPYC_V4, keepVmsas: true });
   assert.equal(svsm.vmsas?.length, 2);
   assert.deepEqual(svsm.vmsas![0], svsm.vmsas![1]);
+});
+
+test('the browser hash provider (@noble/hashes) gives the same known answers', { skip: needsShared }, async () => {
+  setHashProvider(nobleHashProvider);
+  try {
+    for (const name of ['snp_default (full)', 'snp_ec2_default', 'snp_gce_with_multiple_vcpus_default', 'seves', 'sev']) {
+      const c = cases.find((x) => x.name === name)!;
+      assert.equal(hex((await measureOvmf((await c.opts()) as OvmfMeasureOptions)).digest), c.want, name);
+    }
+  } finally {
+    setHashProvider(nodeHashProvider);
+  }
 });

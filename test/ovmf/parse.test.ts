@@ -173,3 +173,23 @@ test('builder: the AmdSev fixture tail and a built image agree on every parsed v
   assert.equal(resetEip(built), resetEip(fx));
   assert.deepEqual(hashTableArea(built), hashTableArea(fx));
 });
+
+test('parseOvmf reads only the tail of a large image', async () => {
+  const tail = buildOvmfImage({ size: 8192 });
+  const size = 64 * 1024 * 1024;
+  let lowest = size;
+  const src = {
+    name: 'big.fd',
+    size,
+    async read(offset: number, length: number) {
+      lowest = Math.min(lowest, offset);
+      const out = new Uint8Array(length);
+      const base = size - tail.length;
+      for (let i = 0; i < length; i++) out[i] = offset + i >= base ? tail[offset + i - base]! : 0xaa;
+      return out;
+    },
+  };
+  const img = await parseOvmf(src);
+  assert.equal(resetEip(img), 0x0080b004);
+  assert.ok(lowest >= size - 8192, `read at ${lowest}`);
+});
