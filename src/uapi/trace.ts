@@ -81,7 +81,8 @@ class Reader {
     if (typeof v === 'number' && Number.isSafeInteger(v)) b = BigInt(v);
     else if (typeof v === 'string' && /^(0[xX][0-9a-fA-F]+|\d+)$/.test(v.trim())) b = BigInt(v.trim());
     if (b === undefined) throw this.err(field, `must be a non-negative integer (a JSON number, or a string such as "4096" or "0x1000"), got ${JSON.stringify(v)}`);
-    if (b < 0n || b >= 1n << BigInt(max)) throw this.err(field, `${v} does not fit in ${max} bits`);
+    if (b < 0n) throw this.err(field, `must be a non-negative integer, got ${v}`);
+    if (b >= 1n << BigInt(max)) throw this.err(field, `${v} does not fit in ${max} bits`);
     return b;
   }
   num(v: unknown, field: string, max = 64): number {
