@@ -13,10 +13,9 @@ import { join } from 'node:path';
 import { toBase64, toHex } from '../../core/bytes.js';
 import { buildMeasureJson, formatMeasureJson } from '../../measure/json.js';
 import { formatLogTable } from '../../measure/log-format.js';
-import { fileError } from '../../node/file-source.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
 import { MEASURE_OPTIONS, requestJsonOptions, resolveMeasureRequest, runMeasureRequest, type MeasureRequest } from '../measure-options.js';
-import { usageError } from '../../core/errors.js';
+import { inputError, usageError } from '../../core/errors.js';
 import { SNP_LAUNCH_VERSION } from '../version.js';
 
 /** The reference tool and version whose interface this command reproduces (§1). */
@@ -108,14 +107,17 @@ async function dumpVmsas(vmsas: readonly Uint8Array[], dir: string): Promise<voi
   try {
     await mkdir(dir, { recursive: true });
   } catch (e) {
-    throw fileError(e, dir);
+    const code = (e as { code?: string }).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'exists and is not a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot create the directory (${code ?? (e as Error).message})`;
+    throw inputError('DUMP_DIR', why, { file: dir });
   }
   for (let i = 0; i < vmsas.length; i++) {
     const path = join(dir, `vmsa${i}.bin`);
     try {
       await writeFile(path, vmsas[i]!);
     } catch (e) {
-      throw fileError(e, path);
+      const code = (e as { code?: string }).code;
+      throw inputError('DUMP_WRITE', `cannot write the VMSA (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? (e as Error).message)})`, { file: path });
     }
   }
 }
