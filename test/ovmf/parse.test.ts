@@ -15,6 +15,7 @@ import {
   firmwareGpa,
   guidBytes,
   hashTableArea,
+  inspectOvmf,
   kernelHashesPage,
   OvmfGuid,
   parseOvmf,
@@ -192,4 +193,16 @@ test('parseOvmf reads only the tail of a large image', async () => {
   const img = await parseOvmf(src);
   assert.equal(resetEip(img), 0x0080b004);
   assert.ok(lowest >= size - 8192, `read at ${lowest}`);
+});
+
+test('inspectOvmf summarises the AmdSev fixture', { skip: needsShared }, async () => {
+  const s = inspectOvmf(await parseOvmf(await fixture('ovmf_AmdSev_suffix.bin')));
+  assert.equal(s.gpa, 0xfffff000);
+  assert.equal(s.resetEip, 0x0080b004);
+  assert.deepEqual(s.sections.map((x) => x.name), ['SNP_SEC_MEM', 'SNP_SEC_MEM', 'SNP_SECRETS', 'CPUID', 'SVSM_CAA', 'SNP_KERNEL_HASHES', 'SNP_SEC_MEM']);
+  assert.ok(s.entries.some((e) => e.name === 'SEV_ES_RESET_BLOCK' && e.dataHex === '04b08000'));
+  assert.ok(s.capabilities.includes('snp measured direct boot: yes (SNP_KERNEL_HASHES section)'));
+  const bad = inspectOvmf(await parseOvmf(bytesSource('b', buildOvmfImage({ sections: [{ gpa: 0, size: 4096, type: 9 }], hashTable: null }))));
+  assert.equal(bad.sections[0]!.known, false);
+  assert.ok(bad.capabilities.includes('snp: fails on an unknown metadata section type'));
 });

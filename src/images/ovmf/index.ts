@@ -5,3 +5,4 @@ export * from './metadata.js';
 export * from './kernel-hashes.js';
 export * from './parse.js';
 export * from './builder.js';
+export * from './inspect.js';
