@@ -27,7 +27,7 @@ before(() => {
   writeFileSync(p('cut.fd'), Buffer.concat([suffix, suffix]).subarray(2048, 2048 + 4096));
   writeFileSync(p('random.fd'), randomBytes(3 * 4096));
   const badSig = Buffer.from(suffix);
-  badSig[0xaac] ^= 0xff; // metadata header "ASEV" at 0xAAC (ovmf.md §5.3)
+  badSig.writeUInt8(badSig.readUInt8(0xaac) ^ 0xff, 0xaac); // metadata header "ASEV" at 0xAAC (ovmf.md §5.3)
   writeFileSync(p('bad-signature.fd'), badSig);
   const badVersion = Buffer.from(suffix);
   badVersion.writeUInt32LE(2, 0xaac + 8);
