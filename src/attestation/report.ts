@@ -209,7 +209,8 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
     product = { line: 'Turin', name: 'Turin', source: 'chip-id-heuristic' };
     warnings.push('product guessed as Turin from the 8-byte CHIP_ID (v2 reports do not say)');
   }
-  const tcbLayout: TcbLayout = product ? tcbLayoutOf(product.line) : 'milan';
+  // An unknown Zen 5+ model (family 0x1A) still uses the Turin TCB layout (structVersion 1).
+  const tcbLayout: TcbLayout = product ? tcbLayoutOf(product.line) : cpuid?.family === 0x1a ? 'turin' : 'milan';
   const tcb = (k: 'CURRENT_TCB' | 'REPORTED_TCB' | 'COMMITTED_TCB' | 'LAUNCH_TCB'): Tcb => decodeTcb(u64(b, REPORT[k][0]), tcbLayout);
   const fw = (maj: keyof typeof REPORT, min: keyof typeof REPORT, bld: keyof typeof REPORT): FirmwareVersion => ({
     major: b[REPORT[maj][0]]!,

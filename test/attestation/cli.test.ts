@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromHex, toHex } from '../../src/core/bytes.js';
+import { toPem } from '../../src/attestation/index.js';
 import { needsShared, shared, SHARED } from '../_shared.js';
 import { assertOneLineError, cliBuilt, runCli, shellWords } from '../cli/_cli.js';
 import { AMD, VEC, read } from './_vectors.js';
@@ -108,13 +109,26 @@ test('truncated, oversized and garbage reports and certificates: one line, exit 
     [['verify', VEC('virtee_milan_report.bin'), '--cert', tmp('short.der', read(cert).subarray(0, 500))], /short\.der: offset 0x0: DER value of \d+ bytes runs past the end/],
     [['verify', VEC('virtee_milan_report.bin'), '--cert', tmp('garbage.der', 'not a certificate at all')], /garbage\.der: neither a DER certificate nor PEM/],
     [['verify', VEC('virtee_milan_report.bin'), '--cert', shared('fixtures', 'sev-snp-measure', 'id_key_test.pem')], /id_key_test\.pem: holds a PEM 'EC PRIVATE KEY' block/],
-    [['verify', VEC('virtee_milan_report.bin'), '--cert', AMD('milan_ark.pem')], /milan_ark\.pem: is not a VCEK or VLEK \(subject CN 'ARK-Milan', a CA certificate/],
+    [['verify', VEC('virtee_milan_report.bin'), '--cert', AMD('milan_ark.pem')], /milan_ark\.pem: holds no VCEK or VLEK, only CA certificate\(s\) 'ARK-Milan'/],
   ];
+  // A VCEK whose key is on the wrong curve (secp384r1 OID 1.3.132.0.34 patched to .35).
+  const der = read(cert).slice();
+  const at = Buffer.from(der).indexOf(Buffer.from([0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22]));
+  der[at + 6] = 0x23;
+  cases.push([['verify', VEC('virtee_milan_report.bin'), '--cert', tmp('wrong-key.pem', toPem(der))], /wrong-key\.pem: subjectPublicKey: has a EC \S+ key; a VCEK must have an ECDSA P-384 key/]);
   for (const [args, re] of cases) {
     const r = await cli(...args);
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.match(assertOneLineError(r, args.join(' ')), re);
   }
+  // A bundle (VCEK + ASK + ARK) is accepted as --cert: the CA certificates join the chain.
+  const bundle = tmp('bundle.pem', toPem(read(cert)) + readFileSync(AMD('milan_ask_ark.pem'), 'utf8'));
+  const b = await cli('verify', VEC('virtee_milan_report.bin'), '--cert', bundle, '--at', '2026-06-01');
+  assert.equal(b.code, 0, b.stdout + b.stderr);
+  const wrongBundle = tmp('bundle-genoa.pem', toPem(read(cert)) + readFileSync(AMD('genoa_ask_ark.pem'), 'utf8'));
+  const wb = await cli('verify', VEC('virtee_milan_report.bin'), '--cert', wrongBundle, '--at', '2026-06-01');
+  assert.equal(wb.code, 1);
+  assert.match(wb.stdout, /FAIL {2}certificate-chain\s+.*not AMD's ARK-Milan/);
   // A report with trailing bytes still verifies (warning printed).
   const longer = tmp('trailing.bin', Uint8Array.of(...rep, 0, 0, 0, 0));
   const t = await cli('verify', longer, '--cert', cert, '--at', '2026-06-01');

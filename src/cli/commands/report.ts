@@ -4,7 +4,7 @@
  * then every requested policy check, prints each with PASS/FAIL and a reason, and exits 0 when all
  * pass, 1 when any fails, 2 on usage errors. Nothing is downloaded: KDS URLs are only printed.
  */
-import { usageError } from '../../core/errors.js';
+import { inputError, usageError } from '../../core/errors.js';
 import { toHex } from '../../core/bytes.js';
 import {
   decodeReportInput,
@@ -217,10 +217,18 @@ async function verify(args: ParsedArgs): Promise<number> {
 
   // Read inputs before predicting (cheap one-line errors first).
   const report = await loadReport(path, product);
-  const certs = certPath === undefined ? [] : await loadCerts(certPath);
-  if (certPath !== undefined && certs.length !== 1) throw usageError('BAD_CERT_FILE', `${certPath} holds ${certs.length} certificates; pass only the VCEK/VLEK with --cert and the others with --chain`, '--cert');
+  // --cert may also be a bundle (VCEK/VLEK plus ASK/ARK): the CA certificates join the chain.
+  const certFile = certPath === undefined ? [] : await loadCerts(certPath);
+  const veks = certFile.filter((c) => !c.isCa);
+  if (certPath !== undefined && veks.length === 0) {
+    const cns = certFile.map((c) => `'${c.subjectCN ?? '?'}'`).join(', ');
+    throw inputError('BAD_CERT_FILE', `holds no VCEK or VLEK, only CA certificate(s) ${cns}; pass the VCEK/VLEK with --cert (CA certificates go to --chain)`, { file: certPath });
+  }
+  if (certPath !== undefined && veks.length > 1) throw inputError('BAD_CERT_FILE', `holds ${veks.length} end-entity certificates; --cert needs exactly one VCEK or VLEK`, { file: certPath });
+  const certs = veks;
   const chainPath = get.str(args, 'chain');
-  const chain = chainPath === undefined ? undefined : await loadCerts(chainPath);
+  const extra = certFile.filter((c) => c.isCa);
+  const chain = chainPath === undefined ? (extra.length > 0 ? extra : undefined) : [...extra, ...(await loadCerts(chainPath))];
 
   let predicted: { digest: Uint8Array; label: string } | undefined;
   if (measureGiven) {
