@@ -69,8 +69,17 @@ function alignMiddle(a: LogEntryData[], b: LogEntryData[], ka: string[], kb: str
   return out;
 }
 
-/** The first aligned row where the launch digests part, and the explanation of why. */
+/**
+ * The first step where the launch digests part (the first index whose entries differ: the chain
+ * is equal before it and different from it on), its row in the alignment (the common prefix has
+ * the same length, so it is the first unpaired row), and the explanation of why.
+ */
 export function explainDivergence(a: RowData, b: RowData, pairs: AlignedPair[]): DivergenceData {
-  const idx = pairs.findIndex((p) => !p.same);
-  return { alignedIndex: idx, text: explainFirstDivergence(a, b, idx < 0 ? undefined : pairs[idx]!) };
+  const la = a.log ?? [];
+  const lb = b.log ?? [];
+  let i = 0;
+  while (i < la.length && i < lb.length && key(la[i]!) === key(lb[i]!)) i++;
+  const diverges = i < la.length || i < lb.length;
+  const alignedIndex = diverges ? pairs.findIndex((p) => !p.same) : -1;
+  return { alignedIndex, text: explainFirstDivergence(a, b, diverges ? { a: la[i], b: lb[i] } : undefined) };
 }

@@ -12,7 +12,7 @@ import { renderDigests } from './digests.js';
 import { renderDiff } from './diff-view.js';
 import { legend, renderMap } from './memmap.js';
 import { renderReport } from './report-view.js';
-import type { FormValues, ImageKind, RowData } from './protocol.js';
+import type { FormValues, ImageKind, Request, RowData } from './protocol.js';
 
 /** Show the progress bar only when a measurement runs longer than this (ms). */
 const PROGRESS_DELAY = 250;
@@ -52,6 +52,7 @@ const el = {
   diffOut: byId('diff-out'),
   reportFile: byId<HTMLInputElement>('report-file'),
   reportCert: byId<HTMLInputElement>('report-cert'),
+  reportAt: byId<HTMLInputElement>('report-at'),
   reportOut: byId('report-out'),
 };
 
@@ -196,9 +197,10 @@ async function checkReport(): Promise<void> {
   el.reportOut.replaceChildren(h('p', { class: 'muted' }, 'checking…'));
   const predicted = state.rows.filter((r) => r.digest && r.algorithm === 'sha384').map((r) => ({ id: r.id, digest: r.digest! }));
   try {
-    const req: Parameters<typeof client.call>[0] = { type: 'report', report, predicted };
+    const req: Omit<Extract<Request, { type: 'report' }>, 'seq'> = { type: 'report', report, predicted };
     const cert = el.reportCert.files?.[0];
     if (cert) req.cert = cert;
+    if (el.reportAt.value) req.at = `${el.reportAt.value}T12:00:00Z`;
     const r = await client.call<'report'>(req);
     renderReport(el.reportOut, r.result);
     state.matches = new Set(r.result.matches);

@@ -86,7 +86,7 @@ export type Request =
   | { type: 'example'; seq: number; which: ImageKind }
   | { type: 'json'; seq: number; rowId: string; log: boolean }
   | { type: 'diff'; seq: number; a: DiffSide; b: DiffSide }
-  | { type: 'report'; seq: number; report: File; cert?: File; predicted: { id: string; digest: string }[] };
+  | { type: 'report'; seq: number; report: File; cert?: File; predicted: { id: string; digest: string }[]; /** ISO date for certificate validity; default now. */ at?: string };
 
 export type Response =
   | { type: 'progress'; seq: number; done: number; total: number; label: string }

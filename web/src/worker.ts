@@ -145,7 +145,7 @@ async function handle(req: Request): Promise<void> {
       return post({ type: 'diff', seq: req.seq, a, b, pairs, divergence: explainDivergence(a, b, pairs) });
     }
     case 'report':
-      return post({ type: 'report', seq: req.seq, result: await checkReport(req.report, req.cert, req.predicted) });
+      return post({ type: 'report', seq: req.seq, result: await checkReport(req.report, req.cert, req.predicted, req.at ? new Date(req.at) : undefined) });
   }
 }
 
