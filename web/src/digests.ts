@@ -38,7 +38,7 @@ function rowEl(r: RowData, act: DigestActions, match: boolean): HTMLTableRowElem
     h('th', { scope: 'row' }, r.platform),
     h('td', {}, r.mode, match ? h('div', { class: 'ok' }, '= report') : null),
     digestCell,
-    h('td', { class: 'muted' }, r.digest ? `${Math.round(r.ms)} ms` : ''),
+    h('td', { class: 'muted time' }, r.digest ? `${Math.round(r.ms)} ms` : ''),
     h('td', { class: 'actions' }, copy, cli, json, jsonLog),
   );
 }
