@@ -142,7 +142,7 @@ async function show(args: ParsedArgs): Promise<number> {
   const r = await loadReport(path, productArg(args));
   const url = r.product && r.signerInfo.signingKey === 'VCEK' ? vcekUrl(r.product.line, r.chipId, r.reportedTcb) : undefined;
   if (get.flag(args, 'json')) {
-    process.stdout.write(JSON.stringify({ file: path, ...reportToJson(r), kds_vcek_url: url ?? null }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ format: 'snp-launch.report/1', file: path, ...reportToJson(r), kds_vcek_url: url ?? null }, null, 2) + '\n');
     return 0;
   }
   const lines = [`report: ${path}`, ...formatReportText(r)];
@@ -255,6 +255,7 @@ async function verify(args: ParsedArgs): Promise<number> {
   const ok = checks.every((c) => c.pass);
   if (get.flag(args, 'json')) {
     const doc = {
+      format: 'snp-launch.verify/1',
       file: path,
       ok,
       signature_verified: certs.length > 0 && checks.some((c) => c.name === 'report-signature' && c.pass),
