@@ -59,7 +59,7 @@ test('demo --json: digests agree with measure on the same images and with node:c
     // Relations the table explains.
     assert.equal(rows.get('seeded')!.digest, rows.get('q1')!.digest);
     assert.equal(rows.get('seeded')!.sameAsBaseline, true);
-    for (const [four, one] of [['q4', 'q1'], ['e4', 'e1'], ['g4', 'g1'], ['sv4', 'sv1']]) assert.equal(rows.get(four)!.steps, rows.get(one)!.steps! + 3);
+    for (const [four, one] of [['q4', 'q1'], ['e4', 'e1'], ['g4', 'g1'], ['sv4', 'sv1']] as const) assert.equal(rows.get(four)!.steps, rows.get(one)!.steps! + 3);
     assert.match(rows.get('xk')!.error!, /SNP_KERNEL_HASHES/);
     assert.match(rows.get('sve1')!.error!, /Qemu/);
   } finally {
