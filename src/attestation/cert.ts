@@ -112,6 +112,8 @@ function hashName(c: DerContext, n: DerNode, what: string): string {
   return HASH_NAMES[oid] ?? oid;
 }
 
+const STRING_TAGS = new Set<number>([TAG.UTF8_STRING, TAG.PRINTABLE_STRING, TAG.IA5_STRING, TAG.VISIBLE_STRING, TAG.NUMERIC_STRING, TAG.BMP_STRING]);
+
 function parseName(c: DerContext, n: DerNode, what: string): [string, string][] {
   const out: [string, string][] = [];
   for (const rdn of children(c, expectTag(c, n, TAG.SEQUENCE, what))) {
@@ -119,7 +121,9 @@ function parseName(c: DerContext, n: DerNode, what: string): [string, string][] 
       const [o, v] = children(c, expectTag(c, atv, TAG.SEQUENCE, `${what} attribute`));
       const oid = readOid(c, expectTag(c, o, TAG.OID, `${what} attribute type`, atv.end));
       if (v === undefined) fail(c, atv, `${what}: attribute without a value`);
-      out.push([oid, readString(c, v, `${what} ${oid}`)]);
+      // Names are informational except the CN; an unusual string type is kept as #hex (RFC 4514 §2.4).
+      const text = STRING_TAGS.has(v.tag) ? readString(c, v, `${what} ${oid}`) : '#' + toHex(raw(v));
+      out.push([oid, text]);
     }
   }
   return out;

@@ -16,9 +16,12 @@ export const TAG = {
   NULL: 0x05,
   OID: 0x06,
   UTF8_STRING: 0x0c,
+  NUMERIC_STRING: 0x12,
   PRINTABLE_STRING: 0x13,
   IA5_STRING: 0x16,
   UTC_TIME: 0x17,
+  VISIBLE_STRING: 0x1a,
+  BMP_STRING: 0x1e,
   GENERALIZED_TIME: 0x18,
   SEQUENCE: 0x30,
   SET: 0x31,
@@ -160,7 +163,7 @@ export function readBitString(c: DerContext, n: DerNode, what: string): Uint8Arr
   return v.subarray(1);
 }
 
-/** Text of a directory/IA5/UTF8/Printable string (ASCII checked for the 7-bit types). */
+/** Text of a UTF8/BMP/IA5/Printable/Visible/Numeric string (ASCII checked for the 7-bit types). */
 export function readString(c: DerContext, n: DerNode, what: string): string {
   const v = value(n);
   if (n.tag === TAG.UTF8_STRING) {
@@ -170,7 +173,13 @@ export function readString(c: DerContext, n: DerNode, what: string): string {
       fail(c, n.valueStart, `${what}: invalid UTF-8`);
     }
   }
-  if (n.tag !== TAG.IA5_STRING && n.tag !== TAG.PRINTABLE_STRING) fail(c, n.start, `${what}: expected a string, found DER tag 0x${n.tag.toString(16)}`);
+  if (n.tag === TAG.BMP_STRING) {
+    if (v.length % 2 !== 0) fail(c, n.valueStart, `${what}: BMPString of odd length`);
+    let s = '';
+    for (let i = 0; i < v.length; i += 2) s += String.fromCharCode((v[i]! << 8) | v[i + 1]!);
+    return s;
+  }
+  if (n.tag !== TAG.IA5_STRING && n.tag !== TAG.PRINTABLE_STRING && n.tag !== TAG.VISIBLE_STRING && n.tag !== TAG.NUMERIC_STRING) fail(c, n.start, `${what}: expected a string, found DER tag 0x${n.tag.toString(16)}`);
   let s = '';
   for (let i = 0; i < v.length; i++) {
     if (v[i]! > 0x7e || v[i]! < 0x20) fail(c, n.valueStart + i, `${what}: non-printable character 0x${v[i]!.toString(16)}`);
