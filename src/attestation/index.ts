@@ -18,3 +18,4 @@ export { validateReport, type ValidateOptions, type PolicyConstraints } from './
 export { reportToJson, formatReportText } from './format.js';
 export type { Check } from './check.js';
 export { parseBytesText, parseTcbText, parseFirmwareText, parseTimeText, type Parsed } from './text.js';
+export { checkAttestation, type CheckAttestationOptions, type AttestationResult } from './api.js';
