@@ -13,7 +13,8 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+// Type only: node:worker_threads is loaded when the pool starts, so small runs never pay for it.
+import type { Worker } from 'node:worker_threads';
 import { inputError } from '../core/errors.js';
 import type { HashProvider } from '../core/hash.js';
 import { nodeHashProvider } from './hash.js';
@@ -88,15 +89,15 @@ class Pool {
   private failure: Error | undefined;
   private readyWaiters: { resolve(): void; reject(e: Error): void }[] = [];
 
-  constructor(count: number, entry: WorkerEntry, private readonly onFail: () => void) {
+  constructor(WorkerCtor: typeof Worker, count: number, entry: WorkerEntry, private readonly onFail: () => void) {
     for (let i = 0; i < count; i++) {
       const slots = Array.from({ length: SLOTS_PER_WORKER }, () => ({
         input: new SharedArrayBuffer(SLOT_PAGES * PAGE),
         output: new SharedArrayBuffer(SLOT_PAGES * DIGEST),
       }));
       const worker = entry instanceof URL
-        ? new Worker(entry, { workerData: { slots } })
-        : new Worker(entry.script, { eval: true, workerData: { slots } });
+        ? new WorkerCtor(entry, { workerData: { slots } })
+        : new WorkerCtor(entry.script, { eval: true, workerData: { slots } });
       const w: PoolWorker = {
         worker,
         ready: false,
@@ -210,18 +211,34 @@ export function createParallelHashProvider(opts: ParallelHashOptions = {}): Para
   if (!Number.isInteger(count) || count < 1) throw inputError('BAD_OPTION', `workers must be a positive integer, got ${count}`);
   const stats: ParallelHashStats = { started: false, parallelBytes: 0, inlineBytes: 0 };
   let pool: Pool | undefined;
+  let starting: Promise<Pool> | undefined;
   // After a worker failure the provider stays inline: restarting a broken pool would fail again.
   let broken = false;
+  // Bumped by close(), so a pool whose start was under way when closed is retired at once.
+  let generation = 0;
   let seen = 0;
   const sha384 = nodeHashProvider.sha384;
-  const start = (): Pool => {
-    const p: Pool = new Pool(count, opts.workerUrl ?? defaultWorkerEntry(), () => {
-      if (pool === p) pool = undefined;
-      broken = true;
-    });
-    pool = p;
-    stats.started = true;
-    return p;
+  const start = (): Promise<Pool> => {
+    if (!starting) {
+      const g = ++generation;
+      stats.started = true;
+      starting = import('node:worker_threads').then(({ Worker }) => {
+        const p: Pool = new Pool(Worker, count, opts.workerUrl ?? defaultWorkerEntry(), () => {
+          if (pool === p) pool = undefined;
+          starting = undefined;
+          broken = true;
+        });
+        if (g === generation) pool = p;
+        else void p.close();
+        return p;
+      });
+      // A pool that cannot even be created leaves the provider inline (warmUp reports the error).
+      starting.catch(() => {
+        broken = true;
+        starting = undefined;
+      });
+    }
+    return starting;
   };
 
   return {
@@ -234,7 +251,7 @@ export function createParallelHashProvider(opts: ParallelHashOptions = {}): Para
       }
       const out = new Uint8Array((pages.length / PAGE) * DIGEST);
       seen += pages.length;
-      if (!pool && !broken && pages.length >= minBatch && seen > startAfter) start();
+      if (!starting && !broken && pages.length >= minBatch && seen > startAfter) void start();
       // Hash inline in 1 MiB steps until the pool is ready; while it starts, yield between steps so
       // its "ready" messages are seen and the rest of a large batch (or the next batch) goes parallel.
       for (let o = 0; o < pages.length; ) {
@@ -247,18 +264,20 @@ export function createParallelHashProvider(opts: ParallelHashOptions = {}): Para
         const end = Math.min(pages.length, o + INLINE_STEP);
         stats.inlineBytes += end - o;
         for (let d = (o / PAGE) * DIGEST; o < end; o += PAGE, d += DIGEST) out.set(sha384(pages.subarray(o, o + PAGE)), d);
-        if (pool && !pool.ready) await new Promise<void>((r) => setImmediate(r));
+        if (starting && !pool?.ready) await new Promise<void>((r) => setImmediate(r));
       }
       return out;
     },
     warmUp() {
       if (broken) return Promise.reject(inputError('HASH_WORKER_FAILED', 'page-hashing pool failed earlier'));
-      return (pool ?? start()).whenReady();
+      return start().then((p) => p.whenReady());
     },
     async close() {
-      const p = pool;
+      generation++;
+      const s = starting;
+      starting = undefined;
       pool = undefined;
-      await p?.close();
+      await (await s)?.close();
     },
   };
 }
