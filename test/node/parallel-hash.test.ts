@@ -98,6 +98,18 @@ for (const mode of ['throw', 'report']) {
   });
 }
 
+test('a worker module that cannot load: warmUp rejects, batches stay correct (inline)', async () => {
+  const p = createParallelHashProvider({ startAfterBytes: 0, workerUrl: new URL('./fixtures/does-not-exist.mjs', import.meta.url) });
+  try {
+    await assert.rejects(p.warmUp(), (e: unknown) => e instanceof SnpLaunchError && e.code === 'HASH_WORKER_FAILED');
+    const b = randomBytes(2 * MiB);
+    assert.ok(Buffer.from(await p.sha384Pages(b)).equals(refPages(b)));
+    assert.equal(p.stats.parallelBytes, 0);
+  } finally {
+    await p.close();
+  }
+});
+
 test('SnpFirmware with the parallel provider equals an independent PAGE_INFO chain', async () => {
   const p = createParallelHashProvider({ startAfterBytes: 0 });
   try {
