@@ -1,6 +1,116 @@
-/** `snp-launch portability` — placeholder until its issue lands. */
-import { inputError } from '../../core/errors.js';
+/**
+ * `snp-launch portability --igvm FILE [--vcpus N ...] [--json]`: the launch digest of one IGVM image
+ * on every platform of specs/platforms.md (or why a platform cannot launch it), the groups of
+ * platforms that agree, and for each disagreement the first diverging measurement-log step with the
+ * reason in words; with an SNP_ID_BLOCK, whether it matches on each platform.
+ * Exit status 0 when every platform that can launch the file agrees, 1 otherwise.
+ */
+import { inputError, usageError } from '../../core/errors.js';
+import { analyzePortability, type PortabilityReport } from '../../explain/portability.js';
+import { describeStep } from '../../explain/entries.js';
+import { IGVM_PLATFORMS, type IgvmPlatform } from '../../measure/types.js';
+import { openFileSource } from '../../node/file-source.js';
+import { VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '../../vmsa/vcpu-types.js';
+import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw inputError('NOT_IMPLEMENTED', 'snp-launch portability is not implemented yet');
+const SPEC: CommandSpec = {
+  usage: 'snp-launch portability --igvm FILE [--vcpus N] [--vcpu-type T | --vcpu-sig S] [--guest-features F] [--native-zero] [--json]',
+  summary: 'Measure one IGVM image on every platform (openvmm, igvmmeasure, qemu-kvm, kvm-vmsa-page, kvm-direct-vmsa, cloud-hypervisor-mshv), group the platforms that agree and explain where the others diverge.',
+  options: [
+    { name: 'igvm', type: 'string', metavar: 'FILE', help: 'the IGVM image' },
+    { name: 'vcpus', type: 'decimal', metavar: 'N', help: 'vCPU count (default 1; only qemu-kvm depends on it)' },
+    { name: 'vcpu-type', type: 'choice', choices: Object.keys(VCPU_TYPES), metavar: 'TYPE', help: 'guest CPU model for the qemu-kvm AP VMSAs (RDX), e.g. EPYC-v4' },
+    { name: 'vcpu-sig', type: 'auto', metavar: 'VALUE', help: 'raw CPUID(1).EAX signature instead of --vcpu-type' },
+    { name: 'vcpu-family', type: 'decimal', metavar: 'FAMILY', help: 'CPU family; needs --vcpu-model and --vcpu-stepping' },
+    { name: 'vcpu-model', type: 'decimal', metavar: 'MODEL', help: 'CPU model' },
+    { name: 'vcpu-stepping', type: 'decimal', metavar: 'STEPPING', help: 'CPU stepping' },
+    { name: 'guest-features', type: 'auto', metavar: 'VALUE', help: 'expected SEV_FEATURES (kvm-vmsa-page and kvm-direct-vmsa reject a VMSA that differs)' },
+    { name: 'native-zero', type: 'flag', help: 'add a row for igvmmeasure --native-zero' },
+    { name: 'platform', type: 'list', metavar: 'P', help: `only these platforms (repeatable): ${IGVM_PLATFORMS.join(', ')}` },
+    { name: 'json', type: 'flag', help: 'print the report as JSON (format "snp-launch.portability/1")' },
+    { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
+  ],
+  epilog: 'Rules: specs/platforms.md §5; explanations: docs/platforms.md.',
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(SPEC, argv);
+  if (get.flag(args, 'help')) {
+    process.stdout.write(formatHelp(SPEC));
+    return 0;
+  }
+  const path = get.str(args, 'igvm') ?? args.positionals[0];
+  if (path === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --igvm', '--igvm');
+  const vcpus = get.num(args, 'vcpus');
+  if (vcpus !== undefined && vcpus < 1) throw usageError('BAD_VCPUS', `argument --vcpus: must be at least 1, got ${vcpus}`, '--vcpus');
+  const platforms = get.list(args, 'platform');
+  for (const p of platforms) {
+    if (!(IGVM_PLATFORMS as readonly string[]).includes(p)) throw usageError('BAD_CHOICE', `argument --platform: invalid choice: '${p}' (choose from ${IGVM_PLATFORMS.join(', ')})`, '--platform');
+  }
+  const gf = get.big(args, 'guest-features');
+  if (gf !== undefined && (gf < 0n || gf >= 1n << 64n)) throw usageError('BAD_VALUE', `argument --guest-features: must be a 64-bit value, got ${gf}`, '--guest-features');
+  const sig = signature(args);
+  const src = await openFileSource(path);
+  try {
+    const rep = await analyzePortability({
+      igvm: src,
+      ...(vcpus !== undefined ? { vcpus } : {}),
+      ...(sig !== undefined ? { vcpuSig: sig } : {}),
+      ...(gf !== undefined ? { guestFeatures: gf } : {}),
+      ...(get.flag(args, 'native-zero') ? { nativeZero: true } : {}),
+      ...(platforms.length > 0 ? { platforms: platforms as IgvmPlatform[] } : {}),
+    });
+    if (rep.groups.length === 0) throw inputError('IGVM_NO_PLATFORM', `no platform can launch it: ${rep.rows.map((r) => r.error).join('; ')}`, { file: path });
+    process.stdout.write(get.flag(args, 'json') ? JSON.stringify({ format: 'snp-launch.portability/1', ...rep }, null, 2) + '\n' : text(rep));
+    return rep.groups.length === 1 && rep.rows.every((r) => r.digest) ? 0 : 1;
+  } finally {
+    await src.close?.();
+  }
+}
+
+function signature(args: ParsedArgs): number | undefined {
+  const f = get.num(args, 'vcpu-family');
+  if (f !== undefined) {
+    const m = get.num(args, 'vcpu-model');
+    const s = get.num(args, 'vcpu-stepping');
+    if (m === undefined || s === undefined) throw usageError('INCOMPLETE_FMS', '--vcpu-family needs --vcpu-model and --vcpu-stepping', '--vcpu-family');
+    return vcpuSignature(f, m, s);
+  }
+  const sig = get.big(args, 'vcpu-sig');
+  if (sig !== undefined) {
+    if (sig < 0n || sig > 0xffffffffn) throw usageError('BAD_VALUE', `argument --vcpu-sig: a CPUID signature is 32 bits, got ${sig}`, '--vcpu-sig');
+    return Number(sig);
+  }
+  const t = get.str(args, 'vcpu-type');
+  return t === undefined ? undefined : vcpuTypeSignature(t);
+}
+
+function text(rep: PortabilityReport): string {
+  const out: string[] = [`${rep.file}: SEV-SNP launch digest per platform (${rep.vcpus} vCPU${rep.vcpus === 1 ? '' : 's'})`, ''];
+  const w = Math.max(...rep.rows.map((r) => r.platform.length));
+  for (const r of rep.rows) {
+    const id = r.idBlock ? (r.idBlock.matches ? '  ID block: matches' : '  ID block: does not match') : '';
+    out.push(`  ${r.platform.padEnd(w)}  ${r.digest ?? `cannot launch: ${r.error}`}${id}`);
+  }
+  out.push('');
+  if (rep.groups.length === 1) out.push(`All ${rep.groups[0]!.platforms.length} platforms that can launch it agree.`);
+  else {
+    out.push('Groups that agree:');
+    rep.groups.forEach((g, i) => out.push(`  ${String.fromCharCode(65 + i)}. ${g.platforms.join(', ')}: ${g.digest.slice(0, 16)}…`));
+    out.push('', 'Where they diverge (first differing measurement step):');
+    for (const d of rep.differences) {
+      const v = d.divergence;
+      out.push(`  ${d.a} vs ${d.b}, step ${v.index}:`);
+      out.push(`    ${d.a}: ${v.a ? describeStep(v.a) : '(no more steps)'}`);
+      out.push(`    ${d.b}: ${v.b ? describeStep(v.b) : '(no more steps)'}`);
+      out.push(`    why: ${v.reason}`);
+    }
+  }
+  if (rep.idBlock) {
+    const yes = rep.rows.filter((r) => r.idBlock?.matches).map((r) => r.platform);
+    out.push('', `SNP_ID_BLOCK launch digest ${rep.idBlock}: ${yes.length ? `matches on ${yes.join(', ')}` : 'matches on no platform'}`);
+  }
+  const warns = rep.rows.flatMap((r) => r.warnings.map((x) => (x.startsWith(r.platform) ? x : `${r.platform}: ${x}`)));
+  for (const x of new Set(warns)) out.push(`warning: ${x}`);
+  return out.join('\n') + '\n';
 }

@@ -1,0 +1,159 @@
+/**
+ * Aligns two measurement logs and explains, in words, the first step where they diverge: the
+ * VMSA measured last at 0xFFFFFFFFF000 vs inline at its GPA, AP VMSAs added, pages sorted by GPA,
+ * a parameter area measured as one page, a shared page skipped, a zero page measured as ZERO vs
+ * NORMAL, different contents. Steps are compared by (type, gpa, contents): once two chains differ,
+ * every later digest differs too, so digests say nothing about where. Browser-safe.
+ */
+import { KVM_VMSA_GPA, PageType } from '../firmware/page-types.js';
+import { describeStep, hexGpa, stepKey, typeName, type LogStep } from './entries.js';
+
+/** SHA-384 of a 4096-byte zero page (specs/launch-digest.md §2.4). */
+const ZERO_PAGE_SHA384 = 'c0e59a3e3ffbd3b5c75428fb36432facabc745944296ff515f737c4fef4efc64586809f7a16f56354a1eaecf2aa8d774';
+
+export type DivergenceKind =
+  | 'vmsa-placement' // the VMSA last at 0xFFFFFFFFF000 vs inline at its GPA
+  | 'extra-vmsas' // AP VMSAs appended (or VMSAs missing at the end)
+  | 'extra-steps' // one log has more steps at the end
+  | 'parameter-area' // whole area vs first page
+  | 'skipped-pages' // pages one side does not measure (e.g. shared)
+  | 'gpa-order' // same steps in another order (sorted by GPA)
+  | 'zero-page-type' // ZERO vs NORMAL SHA-384(zeros)
+  | 'page-type' // same GPA, other type
+  | 'contents' // same GPA and type, other contents
+  | 'vmsa-gpa' // the same VMSA at another GPA
+  | 'different'; // anything else
+
+export interface Divergence {
+  /** 0-based step index of the first difference. */
+  index: number;
+  a?: LogStep;
+  b?: LogStep;
+  kind: DivergenceKind;
+  /** The explanation, naming the two sides by their labels. */
+  reason: string;
+}
+
+/** The first divergence of two logs, or undefined when they measure the same steps. */
+export function firstDivergence(a: readonly LogStep[], b: readonly LogStep[], labelA = 'A', labelB = 'B'): Divergence | undefined {
+  let i = 0;
+  while (i < a.length && i < b.length && stepKey(a[i]!) === stepKey(b[i]!)) i++;
+  if (i === a.length && i === b.length) return undefined;
+  const sa = a[i];
+  const sb = b[i];
+  if (!sa) return tail(i, b, labelB, labelA, 'b');
+  if (!sb) return tail(i, a, labelA, labelB, 'a');
+  const at = (kind: DivergenceKind, reason: string): Divergence => ({ index: i, a: sa, b: sb, kind, reason });
+
+  // Same GPA: other type or other contents.
+  if (sa.gpa === sb.gpa) {
+    if (sa.type === sb.type) {
+      const what = sa.type === PageType.VMSA ? 'VMSA' : typeName(sa.type) + ' page';
+      const why = sa.type === PageType.VMSA ? ' (different register state or sev_features)' : '';
+      return at('contents', `the ${what} at ${hexGpa(sa.gpa)} has different contents${why}: ${labelA} ${short(sa.contents)}, ${labelB} ${short(sb.contents)}`);
+    }
+    const zero = zeroVsNormal(sa, sb, labelA, labelB) ?? zeroVsNormal(sb, sa, labelB, labelA);
+    if (zero) return at('zero-page-type', zero);
+    return at('page-type', `the page at ${hexGpa(sa.gpa)} is measured as ${typeName(sa.type)} by ${labelA} but as ${typeName(sb.type)} by ${labelB}`);
+  }
+
+  // A VMSA on one side where the other has something else.
+  const vm = vmsaPlacement(i, a, b, labelA, labelB) ?? vmsaPlacement(i, b, a, labelB, labelA);
+  if (vm) return at(vm.kind, vm.reason);
+
+  const restA = keyIndex(a, i);
+  const restB = keyIndex(b, i);
+  const aInB = restB.get(stepKey(sa));
+  const bInA = restA.get(stepKey(sb));
+  if (aInB !== undefined && bInA === undefined) return at(...extra(i, aInB, b, labelB, labelA));
+  if (bInA !== undefined && aInB === undefined) return at(...extra(i, bInA, a, labelA, labelB));
+  if (aInB !== undefined && bInA !== undefined) {
+    const sortedA = ascending(a, i);
+    const sortedB = ascending(b, i);
+    const how = (l: string) => `${l} measures the remaining pages in ascending GPA order (as Cloud Hypervisor, which sorts every page by GPA before importing)`;
+    if (sortedB && !sortedA) return at('gpa-order', `${how(labelB)}, ${labelA} in directive order: next ${labelA} measures ${describeStep(sa)}, ${labelB} ${describeStep(sb)}`);
+    if (sortedA && !sortedB) return at('gpa-order', `${how(labelA)}, ${labelB} in directive order: next ${labelA} measures ${describeStep(sa)}, ${labelB} ${describeStep(sb)}`);
+    return at('gpa-order', `the same pages are measured in another order: next ${labelA} measures ${describeStep(sa)}, ${labelB} ${describeStep(sb)}`);
+  }
+  return at('different', `${labelA} measures ${describeStep(sa)} where ${labelB} measures ${describeStep(sb)}`);
+}
+
+function short(h: string): string {
+  return h.slice(0, 16) + '…';
+}
+
+/** `z` is ZERO and `n` is NORMAL with the SHA-384 of a zero page, at the same GPA. */
+function zeroVsNormal(z: LogStep, n: LogStep, lz: string, ln: string): string | undefined {
+  if (z.type !== PageType.ZERO || n.type !== PageType.NORMAL || n.contents !== ZERO_PAGE_SHA384) return undefined;
+  return `the page without data at ${hexGpa(z.gpa)} is measured as ZERO by ${lz} (the firmware zero-page type, as igvmmeasure --native-zero) but as NORMAL with SHA-384 of a zero page by ${ln} (as QEMU and the igvm crate)`;
+}
+
+/** A VMSA at x[i] that y measures elsewhere (e.g. last at 0xFFFFFFFFF000). */
+function vmsaPlacement(i: number, x: readonly LogStep[], y: readonly LogStep[], lx: string, ly: string): { kind: DivergenceKind; reason: string } | undefined {
+  const v = x[i]!;
+  if (v.type !== PageType.VMSA) return undefined;
+  let j = -1;
+  for (let k = i; k < y.length; k++) if (y[k]!.type === PageType.VMSA && y[k]!.contents === v.contents) { j = k; break; }
+  // y's trailing block of VMSAs at KVM's fixed GPA (what upstream KVM adds at LAUNCH_FINISH).
+  let tailStart = y.length;
+  while (tailStart > i && y[tailStart - 1]!.type === PageType.VMSA && y[tailStart - 1]!.gpa === KVM_VMSA_GPA) tailStart--;
+  if (tailStart < y.length && (tailStart > i || v.gpa !== KVM_VMSA_GPA)) {
+    const kvm = j >= tailStart ? j : tailStart;
+    const same = y[kvm]!.contents === v.contents ? 'the same VMSA' : 'a VMSA';
+    return {
+      kind: 'vmsa-placement',
+      reason: `${lx} measures the VMSA inline at its GPA ${hexGpa(v.gpa)} (step ${i}, in directive order), while ${ly} measures ${same} last at 0xfffffffff000 (step ${kvm}): upstream KVM builds the VMSAs at LAUNCH_FINISH, after all pages, at its fixed GPA`,
+    };
+  }
+  if (j >= 0 && y[j]!.gpa !== v.gpa) {
+    return { kind: 'vmsa-gpa', reason: `the same VMSA is measured at ${hexGpa(v.gpa)} by ${lx} (step ${i}) but at ${hexGpa(y[j]!.gpa)} by ${ly} (step ${j})` };
+  }
+  return undefined;
+}
+
+/** y[i..j) are steps x does not have at this point. */
+function extra(i: number, j: number, y: readonly LogStep[], ly: string, lx: string): [DivergenceKind, string] {
+  const ins = y.slice(i, j);
+  const n = ins.length;
+  const prev = i > 0 ? y[i - 1] : undefined;
+  const contiguousUnmeasured = ins.every((s, k) => s.type === PageType.UNMEASURED && s.gpa === (k === 0 ? prev?.gpa ?? -1 : ins[k - 1]!.gpa) + 4096);
+  if (prev?.type === PageType.UNMEASURED && contiguousUnmeasured) {
+    return [
+      'parameter-area',
+      `${ly} measures the whole parameter area as UNMEASURED pages (${n} more after ${hexGpa(prev.gpa)}); ${lx} measures only its first page (as igvmmeasure and Cloud Hypervisor)`,
+    ];
+  }
+  const shared = /shared/.test(ins[0]!.origin);
+  const first = describeStep(ins[0]!);
+  if (shared) return ['skipped-pages', `${lx} skips ${n} page${n === 1 ? '' : 's'} that ${ly} measures, starting with ${first}: PAGE_DATA with the shared flag is not measured by ${lx} (as the igvm crate / OpenVMM)`];
+  return ['skipped-pages', `${ly} measures ${n} step${n === 1 ? '' : 's'} that ${lx} does not have here, starting with ${first}`];
+}
+
+/** A log that ended: the other has more steps. */
+function tail(i: number, longer: readonly LogStep[], lLong: string, lShort: string, side: 'a' | 'b'): Divergence {
+  const more = longer.slice(i);
+  const n = more.length;
+  const s = more[0]!;
+  const base = side === 'a' ? { a: s } : { b: s };
+  if (more.every((x) => x.type === PageType.VMSA && x.gpa === KVM_VMSA_GPA)) {
+    return {
+      index: i,
+      ...base,
+      kind: 'extra-vmsas',
+      reason: `${lLong} adds ${n} VMSA${n === 1 ? '' : 's'} at 0xfffffffff000 after the last step of ${lShort}: one per additional vCPU (upstream KVM measures a reset-state VMSA for every AP, so the digest depends on the vCPU count)`,
+    };
+  }
+  return { index: i, ...base, kind: 'extra-steps', reason: `${lLong} measures ${n} more step${n === 1 ? '' : 's'} after the last step of ${lShort}, starting with ${describeStep(s)}` };
+}
+
+/** First index (≥ from) of each key. */
+function keyIndex(x: readonly LogStep[], from: number): Map<string, number> {
+  const m = new Map<string, number>();
+  for (let k = x.length - 1; k >= from; k--) m.set(stepKey(x[k]!), k);
+  return m;
+}
+
+function ascending(x: readonly LogStep[], from: number): boolean {
+  for (let k = from + 1; k < x.length; k++) if (x[k]!.gpa < x[k - 1]!.gpa) return false;
+  return true;
+}
