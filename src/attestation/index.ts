@@ -2,7 +2,7 @@
  * Attestation: parse (report.ts, cert.ts, vek.ts) → verify (verify.ts, chain.ts) → validate
  * (validate.ts), following the go-sev-guest split; specs/attestation.md. Browser-safe (WebCrypto).
  */
-export { parseReport, withProduct, formatFirmwareVersion, compareFirmwareVersion, REPORT, REPORT_SIZE, SIGNED_SIZE, LATEST_KNOWN_VERSION } from './report.js';
+export { parseReport, withProduct, formatFirmwareVersion, compareFirmwareVersion, REPORT_FIELDS, REPORT_SIZE, SIGNED_SIZE, LATEST_KNOWN_VERSION } from './report.js';
 export type { AttestationReport, FirmwareVersion, ParseReportOptions } from './report.js';
 export { decodeReportInput } from './input.js';
 export { decodeTcb, encodeTcb, formatTcb, tcbBelow, tcbDiff, TCB_COMPONENTS, type Tcb, type TcbParts, type TcbComponent } from './tcb.js';
@@ -17,5 +17,5 @@ export { verifyReport, verifyReportSignature, signatureToP1363, type VerifyOptio
 export { validateReport, type ValidateOptions, type PolicyConstraints } from './validate.js';
 export { reportToJson, formatReportText } from './format.js';
 export type { Check } from './check.js';
-export { parseBytesText, parseTcbText, parseFirmwareText, parseTimeText, type Parsed } from './text.js';
+export { parseBytesText, parseTcbText, parseFirmwareText, parseTimeText, type ParsedText } from './text.js';
 export { checkAttestation, type CheckAttestationOptions, type AttestationResult } from './api.js';

@@ -17,7 +17,7 @@ export const REPORT_SIZE = 0x4a0;
 export const SIGNED_SIZE = 0x2a0;
 
 /** Field offsets and sizes (§1.2 field table). */
-export const REPORT = {
+export const REPORT_FIELDS = {
   VERSION: [0x000, 4],
   GUEST_SVN: [0x004, 4],
   POLICY: [0x008, 8],
@@ -165,23 +165,23 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
     warnings.push(msg);
   }
   const b = input.subarray(offset, offset + REPORT_SIZE);
-  const f = (k: keyof typeof REPORT): Uint8Array => b.subarray(REPORT[k][0], REPORT[k][0] + REPORT[k][1]);
-  const at = (k: keyof typeof REPORT) => ({ file: name, offset: offset + REPORT[k][0], field: k });
+  const f = (k: keyof typeof REPORT_FIELDS): Uint8Array => b.subarray(REPORT_FIELDS[k][0], REPORT_FIELDS[k][0] + REPORT_FIELDS[k][1]);
+  const at = (k: keyof typeof REPORT_FIELDS) => ({ file: name, offset: offset + REPORT_FIELDS[k][0], field: k });
 
-  const version = u32(b, REPORT.VERSION[0]);
+  const version = u32(b, REPORT_FIELDS.VERSION[0]);
   if (version < 2) throw inputError('REPORT_VERSION', `version ${version} is a SEV (non-SNP) report format, not SEV-SNP`, at('VERSION'));
   if (version > MAX_PLAUSIBLE_VERSION) throw inputError('REPORT_VERSION', `version ${version} is not an SEV-SNP attestation report (not a report, or garbage?)`, at('VERSION'));
   if (version > LATEST_KNOWN_VERSION) warnings.push(`version ${version} is newer than ${LATEST_KNOWN_VERSION}; read with the version ${LATEST_KNOWN_VERSION} layout`);
 
-  const policy = decodePolicy(u64(b, REPORT.POLICY[0]));
+  const policy = decodePolicy(u64(b, REPORT_FIELDS.POLICY[0]));
   for (const p of policyProblems(policy)) warnings.push(p);
-  const vmpl = u32(b, REPORT.VMPL[0]);
+  const vmpl = u32(b, REPORT_FIELDS.VMPL[0]);
   if (vmpl > 3) warnings.push(`VMPL ${vmpl} is out of range 0–3`);
-  const signatureAlgo = u32(b, REPORT.SIGNATURE_ALGO[0]);
+  const signatureAlgo = u32(b, REPORT_FIELDS.SIGNATURE_ALGO[0]);
   if (signatureAlgo !== 1) warnings.push(`SIGNATURE_ALGO ${signatureAlgo} is not 1 (ECDSA P-384 with SHA-384)`);
-  const signerInfo = decodeSignerInfo(u32(b, REPORT.SIGNER_INFO[0]));
+  const signerInfo = decodeSignerInfo(u32(b, REPORT_FIELDS.SIGNER_INFO[0]));
   if (signerInfo.reservedBits !== 0) warnings.push(`SIGNER_INFO reserved bits 31:5 are not zero (0x${signerInfo.raw.toString(16)})`);
-  const platformInfo = decodePlatformInfo(u64(b, REPORT.PLATFORM_INFO[0]));
+  const platformInfo = decodePlatformInfo(u64(b, REPORT_FIELDS.PLATFORM_INFO[0]));
   if (platformInfo.unknownBits.length > 0) warnings.push(`PLATFORM_INFO has unknown bit(s) ${platformInfo.unknownBits.join(', ')} set`);
 
   for (const [s, e, what] of mbzRanges(version)) {
@@ -195,7 +195,7 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
   let cpuid: AttestationReport['cpuid'];
   let product: Product | undefined;
   if (version >= 3) {
-    cpuid = { family: b[REPORT.CPUID_FAM_ID[0]]!, model: b[REPORT.CPUID_MOD_ID[0]]!, stepping: b[REPORT.CPUID_STEP[0]]! };
+    cpuid = { family: b[REPORT_FIELDS.CPUID_FAM_ID[0]]!, model: b[REPORT_FIELDS.CPUID_MOD_ID[0]]!, stepping: b[REPORT_FIELDS.CPUID_STEP[0]]! };
     const p = productFromCpuid(cpuid.family, cpuid.model);
     if (p) product = { ...p, source: 'cpuid' };
     else warnings.push(`CPUID family 0x${cpuid.family.toString(16)} model 0x${cpuid.model.toString(16)} is not a known SEV-SNP product`);
@@ -211,11 +211,11 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
   }
   // An unknown Zen 5+ model (family 0x1A) still uses the Turin TCB layout (structVersion 1).
   const tcbLayout: TcbLayout = product ? tcbLayoutOf(product.line) : cpuid?.family === 0x1a ? 'turin' : 'milan';
-  const tcb = (k: 'CURRENT_TCB' | 'REPORTED_TCB' | 'COMMITTED_TCB' | 'LAUNCH_TCB'): Tcb => decodeTcb(u64(b, REPORT[k][0]), tcbLayout);
-  const fw = (maj: keyof typeof REPORT, min: keyof typeof REPORT, bld: keyof typeof REPORT): FirmwareVersion => ({
-    major: b[REPORT[maj][0]]!,
-    minor: b[REPORT[min][0]]!,
-    build: b[REPORT[bld][0]]!,
+  const tcb = (k: 'CURRENT_TCB' | 'REPORTED_TCB' | 'COMMITTED_TCB' | 'LAUNCH_TCB'): Tcb => decodeTcb(u64(b, REPORT_FIELDS[k][0]), tcbLayout);
+  const fw = (maj: keyof typeof REPORT_FIELDS, min: keyof typeof REPORT_FIELDS, bld: keyof typeof REPORT_FIELDS): FirmwareVersion => ({
+    major: b[REPORT_FIELDS[maj][0]]!,
+    minor: b[REPORT_FIELDS[min][0]]!,
+    build: b[REPORT_FIELDS[bld][0]]!,
   });
   const r = f('SIGNATURE_R');
   const s = f('SIGNATURE_S');
@@ -226,7 +226,7 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
     bytes: b,
     signed: b.subarray(0, SIGNED_SIZE),
     version,
-    guestSvn: u32(b, REPORT.GUEST_SVN[0]),
+    guestSvn: u32(b, REPORT_FIELDS.GUEST_SVN[0]),
     policy,
     familyId: f('FAMILY_ID'),
     imageId: f('IMAGE_ID'),
@@ -257,8 +257,8 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
   if (cpuid) report.cpuid = cpuid;
   if (product) report.product = product;
   if (version >= 5) {
-    report.launchMitVector = u64(b, REPORT.LAUNCH_MIT_VECTOR[0]);
-    report.currentMitVector = u64(b, REPORT.CURRENT_MIT_VECTOR[0]);
+    report.launchMitVector = u64(b, REPORT_FIELDS.LAUNCH_MIT_VECTOR[0]);
+    report.currentMitVector = u64(b, REPORT_FIELDS.CURRENT_MIT_VECTOR[0]);
   }
   if (product?.line === 'Turin' && !isAllZero(chipId.subarray(8))) warnings.push('Turin CHIP_ID should use only its first 8 bytes');
   return report;

@@ -7,13 +7,13 @@
 import { fromBase64, fromHex } from '../core/bytes.js';
 import { TCB_COMPONENTS, type TcbParts } from './tcb.js';
 
-export type Parsed<T> = { value: T; error?: undefined } | { value?: undefined; error: string };
+export type ParsedText<T> = { value: T; error?: undefined } | { value?: undefined; error: string };
 
 /**
  * Bytes from hex (optional 0x, either case) or standard base64. `exact` demands that length;
  * `max` allows shorter values (REPORT_DATA, HOST_DATA are compared zero-padded).
  */
-export function parseBytesText(text: string, opts: { exact?: number; max?: number }): Parsed<Uint8Array> {
+export function parseBytesText(text: string, opts: { exact?: number; max?: number }): ParsedText<Uint8Array> {
   const t = text.trim();
   const hex = fromHex(t.replace(/^0x/i, ''));
   const b64 = hex === undefined || (opts.exact !== undefined && hex.length !== opts.exact) ? fromBase64(t) : undefined;
@@ -29,7 +29,7 @@ export function parseBytesText(text: string, opts: { exact?: number; max?: numbe
 const short = (s: string): string => (s.length > 24 ? s.slice(0, 21) + '...' : s);
 
 /** "bl=3,tee=0,snp=8,ucode=115,fmc=1" (any subset, any order; decimal or 0x; 0–255). */
-export function parseTcbText(text: string): Parsed<Partial<TcbParts>> {
+export function parseTcbText(text: string): ParsedText<Partial<TcbParts>> {
   const out: Partial<TcbParts> = {};
   const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (items.length === 0) return { error: 'is empty; expected e.g. bl=3,tee=0,snp=8,ucode=115 (add fmc=N for Turin)' };
@@ -47,7 +47,7 @@ export function parseTcbText(text: string): Parsed<Partial<TcbParts>> {
 }
 
 /** "1.55" or "1.55.29" → {major, minor, build?}; each part 0–255. */
-export function parseFirmwareText(text: string): Parsed<{ major: number; minor: number; build?: number }> {
+export function parseFirmwareText(text: string): ParsedText<{ major: number; minor: number; build?: number }> {
   const m = /^(\d{1,3})\.(\d{1,3})(?:\.(\d{1,3}))?$/.exec(text.trim());
   if (!m || [m[1], m[2], m[3]].some((x) => x !== undefined && Number(x) > 255)) return { error: `'${text}' is not MAJOR.MINOR[.BUILD] (each 0–255)` };
   const v: { major: number; minor: number; build?: number } = { major: Number(m[1]), minor: Number(m[2]) };
@@ -56,7 +56,7 @@ export function parseFirmwareText(text: string): Parsed<{ major: number; minor: 
 }
 
 /** ISO-8601 date or date-time ("2025-06-01", "2025-06-01T12:00:00Z"); a date alone means 00:00 UTC. */
-export function parseTimeText(text: string): Parsed<Date> {
+export function parseTimeText(text: string): ParsedText<Date> {
   const t = text.trim();
   if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(t)) return { error: `'${text}' is not an ISO-8601 date or date-time (e.g. 2025-06-01 or 2025-06-01T12:00:00Z)` };
   // A date-time without a zone would be local time in JS; SEV certificates are UTC, so assume Z.

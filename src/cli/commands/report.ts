@@ -23,7 +23,7 @@ import {
   type AttestationReport,
   type Certificate,
   type Check,
-  type Parsed,
+  type ParsedText,
   type PolicyConstraints,
   type ProductLine,
   type ValidateOptions,
@@ -116,7 +116,7 @@ export async function run(argv: string[]): Promise<number> {
   return sub === 'show' ? show(args) : verify(args);
 }
 
-function value<T>(p: Parsed<T>, opt: string): T {
+function value<T>(p: ParsedText<T>, opt: string): T {
   if (p.error !== undefined) throw usageError('BAD_VALUE', `argument --${opt}: ${p.error}`, `--${opt}`);
   return p.value;
 }
