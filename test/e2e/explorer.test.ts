@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -178,18 +178,29 @@ describe('explorer (headless Chromium)', { skip }, () => {
     }
   });
 
-  it('diff names the first divergence (two platforms, and two vCPU counts)', async () => {
+  it('diff names the first divergence with the words of `snp-launch portability` (two platforms, two vCPU counts)', async () => {
     const { page } = b;
     await load(page, web.url, 'example-igvm', 1);
     await page.selectOption('#diff-a', 'qemu-kvm');
     await page.selectOption('#diff-b', 'kvm-vmsa-page');
     await page.click('#diff-run');
     await page.waitForSelector('#diff-explanation');
-    const text = (await page.textContent('#diff-explanation'))!;
-    assert.match(text, /VMSA/);
-    const first = await page.locator('table.aligned tr.first').count();
-    assert.equal(first, 1);
+    const why = (await page.textContent('#diff-explanation'))!;
+    assert.ok(await page.getAttribute('#diff-explanation', 'data-kind'), 'a divergence kind from src/explain');
+    assert.equal(await page.locator('table.aligned tr.first').count(), 1);
     await screenshot(page, 'explorer-diff-igvm-1280x800');
+    if (HAVE_CLI) {
+      const dir = join(ARTIFACTS, 'igvm-example');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'example.igvm'), buildIgvmExample());
+      const r = spawnSync(process.execPath, [CLI, 'portability', '--igvm', 'example.igvm', '--vcpus', '1', '--vcpu-type', 'EPYC-v4'], { cwd: dir, encoding: 'utf8' });
+      const lines = r.stdout.split('\n');
+      const at = lines.findIndex((l) => /^ {2}qemu-kvm vs kvm-vmsa-page, step \d+:$/.test(l));
+      assert.ok(at >= 0, `portability output names the pair:\n${r.stdout}${r.stderr}`);
+      const step = /step (\d+)/.exec(lines[at]!)![1];
+      assert.match((await page.textContent('#diff-out .explain'))!, new RegExp(`first divergence at step ${step}:`));
+      assert.equal(`    why: ${why}`, lines[at + 3], 'same explanation as snp-launch portability');
+    }
 
     await load(page, web.url, OVMF_4M, 1);
     await page.selectOption('#diff-a', 'qemu-kvm/snp');
@@ -197,9 +208,16 @@ describe('explorer (headless Chromium)', { skip }, () => {
     await page.fill('#diff-b-vcpus', '3');
     await page.click('#diff-run');
     await page.waitForSelector('#diff-explanation');
-    const t2 = (await page.textContent('#diff-explanation'))!;
-    assert.match(t2, /vCPU 1/);
+    assert.ok(await page.getAttribute('#diff-explanation', 'data-kind'));
+    const box = (await page.textContent('#diff-out .explain'))!;
+    // The 1-vCPU log ends with its only VMSA (the memory map's label gives its step); B goes on.
+    await page.selectOption('#map-row', 'qemu-kvm/snp');
+    const last = Number(/steps (\d+)–/.exec((await page.getAttribute('#map .range[data-type="VMSA"]', 'aria-label'))!)![1]);
+    assert.match(box, new RegExp(`qemu-kvm/snp \\(1 vCPU\\) vs qemu-kvm/snp \\(3 vCPUs\\), first divergence at step ${last + 1}:`));
+    assert.match(box, /\(1 vCPU\): \(no more steps\)/);
+    assert.match(box, /\(3 vCPUs\): VMSA at 0xfffffffff000 \(VMSA vCPU 1 \(AP\)\)/);
     assert.match((await page.textContent('#diff-out'))!, /2 only in B/);
+    await screenshot(page, 'explorer-diff-vcpus-1280x800');
   });
 
   it('verifies a real attestation report and names the platform its MEASUREMENT matches', async () => {

@@ -4,7 +4,7 @@
  * hash chain, so the two digests differ from the first unpaired or mismatched step onwards.
  */
 import type { AlignedPair, DivergenceData, LogEntryData, RowData } from './protocol.js';
-import { explainFirstDivergence } from './explain.js';
+import { explainRows } from './explain.js';
 
 /** Above this many cells the middle part is paired by position instead of by LCS. */
 const LCS_LIMIT = 4_000_000;
@@ -70,16 +70,11 @@ function alignMiddle(a: LogEntryData[], b: LogEntryData[], ka: string[], kb: str
 }
 
 /**
- * The first step where the launch digests part (the first index whose entries differ: the chain
- * is equal before it and different from it on), its row in the alignment (the common prefix has
- * the same length, so it is the first unpaired row), and the explanation of why.
+ * The explanation of the first divergence (src/explain) and its row in the alignment: the common
+ * prefix of the alignment has the length of the logs' common prefix, so the first differing step
+ * is in the first unpaired row.
  */
 export function explainDivergence(a: RowData, b: RowData, pairs: AlignedPair[]): DivergenceData {
-  const la = a.log ?? [];
-  const lb = b.log ?? [];
-  let i = 0;
-  while (i < la.length && i < lb.length && key(la[i]!) === key(lb[i]!)) i++;
-  const diverges = i < la.length || i < lb.length;
-  const alignedIndex = diverges ? pairs.findIndex((p) => !p.same) : -1;
-  return { alignedIndex, text: explainFirstDivergence(a, b, diverges ? { a: la[i], b: lb[i] } : undefined) };
+  const e = explainRows(a, b);
+  return { ...e, alignedIndex: e.index === undefined ? -1 : pairs.findIndex((p) => !p.same) };
 }

@@ -33,8 +33,18 @@ export function renderDiff(out: HTMLElement, r: DiffResponse): void {
     onlyA: pairs.filter((p) => p.a && !p.b).length,
     onlyB: pairs.filter((p) => !p.a && p.b).length,
   };
+  const explain =
+    d.index === undefined
+      ? h('div', { class: 'explain' }, h('p', { id: 'diff-explanation', 'data-first': '-1' }, d.text))
+      : h(
+          'div',
+          { class: 'explain' },
+          h('p', {}, h('strong', {}, `${d.labelA} vs ${d.labelB}, first divergence at step ${d.index}:`)),
+          h('p', { class: 'mono' }, `${d.labelA}: ${d.stepA ?? ''}`, h('br'), `${d.labelB}: ${d.stepB ?? ''}`),
+          h('p', {}, h('strong', {}, 'why: '), h('span', { id: 'diff-explanation', 'data-first': String(d.alignedIndex), 'data-kind': d.kind ?? '' }, d.text)),
+        );
   const parts: (HTMLElement | null)[] = [
-    h('p', { class: 'explain', id: 'diff-explanation', 'data-first': String(d.alignedIndex) }, d.text),
+    explain,
     h(
       'p',
       {},

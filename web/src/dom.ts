@@ -48,8 +48,4 @@ export function download(name: string, text: string, type = 'application/json'):
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function hexOf(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
+export { hexOf } from './dom-free.js';

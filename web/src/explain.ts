@@ -1,29 +1,48 @@
 /**
- * The words for a first divergence between two logs. Placeholder wording until src/explain lands;
- * then this delegates to it so the page and `snp-launch portability` say the same thing.
+ * The words for the diff panel, from src/explain: the same first-divergence analysis and wording
+ * as `snp-launch portability` (firstDivergence over the two logs, sides named by their row labels)
+ * and `snp-launch diff` (diffMeasuredDocs, which also covers rows without a log).
  */
-import { PAGE_TYPE_NAMES, type PageType } from '../../src/firmware/page-types.js';
-import type { LogEntryData, RowData } from './protocol.js';
+import { describeStep, diffMeasuredDocs, type LogStep, type MeasuredDoc } from '../../src/explain/index.js';
+import { hexOf } from './dom-free.js';
+import type { DivergenceData, LogEntryData, RowData } from './protocol.js';
 
-const gpa = (e: LogEntryData) => '0x' + e.gpa.toString(16);
-const typeName = (e: LogEntryData) => PAGE_TYPE_NAMES[e.pageType as PageType] ?? String(e.pageType);
-const step = (e: LogEntryData) => `step ${e.index}: ${typeName(e)} at ${gpa(e)} (${e.origin})`;
+export function toStep(e: LogEntryData): LogStep {
+  return { index: e.index, gpa: e.gpa, type: e.pageType, contents: hexOf(e.contents), digest: hexOf(e.digest), origin: e.origin };
+}
 
-export function explainFirstDivergence(a: RowData, b: RowData, first: { a: LogEntryData | undefined; b: LogEntryData | undefined } | undefined): string {
-  const la = `${a.id} (${a.vcpus} vCPU${a.vcpus === 1 ? '' : 's'})`;
-  const lb = `${b.id} (${b.vcpus} vCPU${b.vcpus === 1 ? '' : 's'})`;
-  if (!a.log || !b.log) {
-    if (a.digest === b.digest) return `${la} and ${lb} have the same digest.`;
-    return `${la} and ${lb} differ; ${!a.log ? a.id : b.id} has no measurement log (SEV and SEV-ES digests are one SHA-256 over the whole launch).`;
+/**
+ * Row labels: the platform (IGVM) or platform/mode (OVMF) as in portability; the vCPU count is
+ * added only when the two sides differ in it.
+ */
+export function sideLabels(a: RowData, b: RowData): [string, string] {
+  if (a.vcpus === b.vcpus) return a.id === b.id ? [`A ${a.id}`, `B ${b.id}`] : [a.id, b.id];
+  const v = (r: RowData) => `${r.id} (${r.vcpus} vCPU${r.vcpus === 1 ? '' : 's'})`;
+  return [v(a), v(b)];
+}
+
+function doc(r: RowData): MeasuredDoc {
+  const d: MeasuredDoc = { file: r.id, digest: r.digest ?? '', platform: r.platform, mode: r.mode };
+  if (r.log) d.log = r.log.map(toStep);
+  return d;
+}
+
+/** The explanation of the first divergence; alignedIndex is filled in by the caller. */
+export function explainRows(a: RowData, b: RowData): Omit<DivergenceData, 'alignedIndex'> {
+  const [la, lb] = sideLabels(a, b);
+  if (!a.digest || !b.digest) return { labelA: la, labelB: lb, text: `${!a.digest ? la : lb} cannot launch this input: ${(!a.digest ? a : b).reason ?? ''}` };
+  const d = diffMeasuredDocs(doc(a), doc(b), la, lb);
+  if (d.divergence) {
+    const v = d.divergence;
+    return {
+      labelA: la,
+      labelB: lb,
+      index: v.index,
+      kind: v.kind,
+      stepA: v.a ? describeStep(v.a) : '(no more steps)',
+      stepB: v.b ? describeStep(v.b) : '(no more steps)',
+      text: v.reason,
+    };
   }
-  if (!first) return a.digest === b.digest ? `The logs are identical: ${la} and ${lb} have the same digest.` : 'The logs are identical but the digests differ (different initial digest).';
-  if (first.a && !first.b) return `${la} measures ${step(first.a)} after the last step of ${lb}.`;
-  if (!first.a && first.b) return `${lb} measures ${step(first.b)} after the last step of ${la}.`;
-  const x = first.a!;
-  const y = first.b!;
-  const why: string[] = [];
-  if (x.gpa !== y.gpa) why.push(`GPA ${gpa(x)} vs ${gpa(y)}`);
-  if (x.pageType !== y.pageType) why.push(`page type ${typeName(x)} vs ${typeName(y)}`);
-  if (why.length === 0) why.push('different page contents');
-  return `First divergence at ${la} ${step(x)} vs ${lb} ${step(y)}: ${why.join(', ')}.`;
+  return { labelA: la, labelB: lb, text: d.note ?? `${la} and ${lb} have the same launch digest.` };
 }

@@ -52,7 +52,17 @@ export interface RowData {
 export interface DivergenceData {
   /** Index into the aligned rows of the first step where the two launch digests differ; -1 when they never do. */
   alignedIndex: number;
-  /** Explanation of the first divergence (the `snp-launch portability` wording). */
+  /** How the two sides are named in the text. */
+  labelA: string;
+  labelB: string;
+  /** The first differing step (0-based), when both sides have a log. */
+  index?: number;
+  /** src/explain DivergenceKind, e.g. "vmsa-placement". */
+  kind?: string;
+  /** Each side's step at that index, in words ("VMSA at 0xfffffffff000 (…)"). */
+  stepA?: string;
+  stepB?: string;
+  /** Why they differ: the `why:` line of `snp-launch portability`, or why no step comparison is possible. */
   text: string;
 }
 
