@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { SnpLaunchError } from '../../src/core/errors.js';
 import { parseArgs } from '../../src/cli/args.js';
 import { MEASURE_SPEC } from '../../src/cli/commands/measure.js';
-import { MEASURE_OPTIONS, predictFromArgs, requestJsonOptions, resolveMeasureRequest, type OvmfRequest } from '../../src/cli/measure-options.js';
+import { MEASURE_OPTIONS, predictFromArgs, resolveMeasureRequest, type OvmfRequest } from '../../src/cli/measure-options.js';
+import { requestJsonOptions } from '../../src/cli/measure-run.js';
 
 const A = 'A.fd';
 const parse = (s: string) => parseArgs(MEASURE_SPEC, s.split(' ').filter((x) => x !== ''));

@@ -14,7 +14,8 @@ import { toBase64, toHex } from '../../core/bytes.js';
 import { buildMeasureJson, formatMeasureJson } from '../../measure/json.js';
 import { formatLogTable } from '../../measure/log-format.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
-import { MEASURE_OPTIONS, requestJsonOptions, resolveMeasureRequest, runMeasureRequest, type MeasureRequest } from '../measure-options.js';
+import { MEASURE_OPTIONS, resolveMeasureRequest, type MeasureRequest } from '../measure-options.js';
+import { requestJsonOptions, runMeasureRequest } from '../measure-run.js';
 import { inputError, usageError } from '../../core/errors.js';
 import { SNP_LAUNCH_VERSION } from '../version.js';
 
