@@ -3,7 +3,6 @@
  * only the payload itself: reserved fields zero, known enumeration values, alignment. Cross-header
  * rules (sections, parameter areas, platforms, file ranges) are in validate.ts.
  */
-import { u16, u32, u64 } from '../../core/bytes.js';
 import {
   CCA,
   CORIM,
@@ -36,237 +35,263 @@ import {
   VP,
   type HeaderKind,
 } from './defs.js';
-import type {
-  IgvmPublicKey,
-  IgvmSignature,
-  ParameterKind,
-  SnpIdBlockFields,
-  SupportedPlatformFields,
-  VbsMeasurementFields,
-} from './types.js';
+import type { HeaderPosition, IgvmHeader, IgvmPublicKey, IgvmSignature, PageDataFlags, ParameterKind } from './types.js';
 
 /** Throws an SnpLaunchError for the field at `rel` bytes into the payload. */
 export type Fail = (code: string, reason: string, rel: number, field: string) => never;
 
-/** What a decoded payload adds to its fields: raw file references, resolved later. */
-export interface FileRef {
-  fileOffset: number;
-  /** Bytes the header says are at fileOffset (0 when there is no data). */
-  length: number;
-}
-
-export type Decoded = { fields: Record<string, unknown> & { kind: HeaderKind }; ref?: FileRef };
-
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-function copy(p: Uint8Array, off: number, len: number): Uint8Array {
-  return p.slice(off, off + len);
-}
-
-function requireZero(p: Uint8Array, off: number, len: number, field: string, kind: string, fail: Fail): void {
-  for (let i = 0; i < len; i++) {
-    if (p[off + i] !== 0) fail('IGVM_RESERVED_NONZERO', `${kind}: reserved field ${field} must be 0`, off + i, field);
+/**
+ * Reads one payload at `base` inside the variable header. One reader per parse (not per header):
+ * a parse may decode millions of headers, so no per-field allocation.
+ */
+export class PayloadReader {
+  private readonly dv: DataView;
+  base = 0;
+  constructor(readonly bytes: Uint8Array) {
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  u8(off: number): number {
+    return this.bytes[this.base + off]!;
+  }
+  u16(off: number): number {
+    return this.dv.getUint16(this.base + off, true);
+  }
+  u32(off: number): number {
+    return this.dv.getUint32(this.base + off, true);
+  }
+  u64(off: number): bigint {
+    return this.dv.getBigUint64(this.base + off, true);
+  }
+  copy(off: number, len: number): Uint8Array {
+    return this.bytes.slice(this.base + off, this.base + off + len);
   }
 }
 
-function requireAligned(v: bigint, align: bigint, field: string, kind: string, rel: number, fail: Fail): void {
-  if (v % align !== 0n) {
-    const what = align === BigInt(SIZE_2MIB) ? '2 MiB' : '4 KiB';
+/** The eight possible PAGE_DATA flag sets, shared and frozen (one object per header adds up). */
+const PAGE_FLAGS: readonly PageDataFlags[] = Array.from({ length: 8 }, (_, f) =>
+  Object.freeze({ is2MiB: (f & PAGE_FLAG_2MB) !== 0, unmeasured: (f & PAGE_FLAG_UNMEASURED) !== 0, shared: (f & PAGE_FLAG_SHARED) !== 0 }),
+);
+
+function requireZero(r: PayloadReader, off: number, len: number, field: string, kind: string, fail: Fail): void {
+  for (let i = 0; i < len; i++) {
+    if (r.u8(off + i) !== 0) fail('IGVM_RESERVED_NONZERO', `${kind}: reserved field ${field} must be 0`, off + i, field);
+  }
+}
+
+function requireAligned(v: bigint, align: number, field: string, kind: string, rel: number, fail: Fail): void {
+  if ((v & BigInt(align - 1)) !== 0n) {
+    const what = align === SIZE_2MIB ? '2 MiB' : '4 KiB';
     fail('IGVM_UNALIGNED', `${kind}: ${field} 0x${v.toString(16)} is not ${what}-aligned`, rel, field);
   }
 }
 
-function signature(p: Uint8Array, off: number): IgvmSignature {
-  return { r: copy(p, off + SIG.r, 72), s: copy(p, off + SIG.s, 72) };
+function signature(r: PayloadReader, off: number): IgvmSignature {
+  return { r: r.copy(off + SIG.r, 72), s: r.copy(off + SIG.s, 72) };
 }
 
-function publicKey(p: Uint8Array, off: number, field: string, fail: Fail): IgvmPublicKey {
-  requireZero(p, off + PUBKEY.reserved, 4, `${field}.reserved`, 'SNP_ID_BLOCK', fail);
-  return { curve: u32(p, off + PUBKEY.curve), qx: copy(p, off + PUBKEY.qx, 72), qy: copy(p, off + PUBKEY.qy, 72) };
+function publicKey(r: PayloadReader, off: number, field: string, fail: Fail): IgvmPublicKey {
+  requireZero(r, off + PUBKEY.reserved, 4, `${field}.reserved`, 'SNP_ID_BLOCK', fail);
+  return { curve: r.u32(off + PUBKEY.curve), qx: r.copy(off + PUBKEY.qx, 72), qy: r.copy(off + PUBKEY.qy, 72) };
 }
 
-function supportedPlatform(p: Uint8Array, fail: Fail): SupportedPlatformFields {
+function supportedPlatform(r: PayloadReader, pos: HeaderPosition, fail: Fail): IgvmHeader {
   const k = 'SUPPORTED_PLATFORM';
-  const mask = u32(p, SP.compatibilityMask);
+  const mask = r.u32(SP.compatibilityMask);
   if (mask === 0 || (mask & (mask - 1)) !== 0) {
     fail('IGVM_BAD_MASK', `${k}: compatibility_mask 0x${mask.toString(16)} must have exactly one bit set`, SP.compatibilityMask, 'compatibility_mask');
   }
-  const vtl = p[SP.highestVtl]!;
+  const vtl = r.u8(SP.highestVtl);
   if (vtl !== 0 && vtl !== 2) fail('IGVM_BAD_FIELD', `${k}: highest_vtl ${vtl} must be 0 or 2`, SP.highestVtl, 'highest_vtl');
-  const code = p[SP.platformType]!;
+  const code = r.u8(SP.platformType);
   const platformType = PLATFORM_TYPES[code];
   if (platformType === undefined) fail('IGVM_BAD_FIELD', `${k}: unknown platform_type ${code}`, SP.platformType, 'platform_type');
-  const version = u16(p, SP.platformVersion);
+  const version = r.u16(SP.platformVersion);
   if (version !== 1) fail('IGVM_BAD_FIELD', `${k}: platform_version ${version} must be 1`, SP.platformVersion, 'platform_version');
-  const boundary = u64(p, SP.sharedGpaBoundary);
+  const boundary = r.u64(SP.sharedGpaBoundary);
   if (boundary !== 0n && (platformType === 'NATIVE' || platformType === 'VSM_ISOLATION')) {
     fail('IGVM_BAD_FIELD', `${k}: shared_gpa_boundary must be 0 for ${platformType}`, SP.sharedGpaBoundary, 'shared_gpa_boundary');
   }
-  return { kind: k, compatibilityMask: mask, highestVtl: vtl, platformType, platformVersion: version, sharedGpaBoundary: boundary };
+  return { kind: k, compatibilityMask: mask, highestVtl: vtl, platformType, platformVersion: version, sharedGpaBoundary: boundary, ...pos };
 }
 
-function snpIdBlock(p: Uint8Array, fail: Fail): SnpIdBlockFields {
-  requireZero(p, IDB.reserved, 3, 'reserved', 'SNP_ID_BLOCK', fail);
+function snpIdBlock(r: PayloadReader, pos: HeaderPosition, fail: Fail): IgvmHeader {
+  requireZero(r, IDB.reserved, 3, 'reserved', 'SNP_ID_BLOCK', fail);
   return {
     kind: 'SNP_ID_BLOCK',
-    compatibilityMask: u32(p, IDB.compatibilityMask),
-    authorKeyEnabled: p[IDB.authorKeyEnabled]!,
-    ld: copy(p, IDB.ld, 48),
-    familyId: copy(p, IDB.familyId, 16),
-    imageId: copy(p, IDB.imageId, 16),
-    version: u32(p, IDB.version),
-    guestSvn: u32(p, IDB.guestSvn),
-    idKeyAlgorithm: u32(p, IDB.idKeyAlgorithm),
-    authorKeyAlgorithm: u32(p, IDB.authorKeyAlgorithm),
-    idKeySignature: signature(p, IDB.idKeySignature),
-    idPublicKey: publicKey(p, IDB.idPublicKey, 'id_public_key', fail),
-    authorKeySignature: signature(p, IDB.authorKeySignature),
-    authorPublicKey: publicKey(p, IDB.authorPublicKey, 'author_public_key', fail),
+    compatibilityMask: r.u32(IDB.compatibilityMask),
+    authorKeyEnabled: r.u8(IDB.authorKeyEnabled),
+    ld: r.copy(IDB.ld, 48),
+    familyId: r.copy(IDB.familyId, 16),
+    imageId: r.copy(IDB.imageId, 16),
+    version: r.u32(IDB.version),
+    guestSvn: r.u32(IDB.guestSvn),
+    idKeyAlgorithm: r.u32(IDB.idKeyAlgorithm),
+    authorKeyAlgorithm: r.u32(IDB.authorKeyAlgorithm),
+    idKeySignature: signature(r, IDB.idKeySignature),
+    idPublicKey: publicKey(r, IDB.idPublicKey, 'id_public_key', fail),
+    authorKeySignature: signature(r, IDB.authorKeySignature),
+    authorPublicKey: publicKey(r, IDB.authorPublicKey, 'author_public_key', fail),
+    ...pos,
   };
 }
 
-function vbsMeasurement(p: Uint8Array): VbsMeasurementFields {
+function vbsMeasurement(r: PayloadReader, pos: HeaderPosition): IgvmHeader {
   return {
     kind: 'VBS_MEASUREMENT',
-    compatibilityMask: u32(p, VBS.compatibilityMask),
-    version: u32(p, VBS.version),
-    productId: u32(p, VBS.productId),
-    moduleId: u32(p, VBS.moduleId),
-    securityVersion: u32(p, VBS.securityVersion),
-    policyFlags: u32(p, VBS.policyFlags),
-    bootDigestAlgo: u32(p, VBS.bootDigestAlgo),
-    signingAlgo: u32(p, VBS.signingAlgo),
-    bootMeasurementDigest: copy(p, VBS.bootMeasurementDigest, 64),
-    signature: copy(p, VBS.signature, 256),
-    publicKey: copy(p, VBS.publicKey, 512),
+    compatibilityMask: r.u32(VBS.compatibilityMask),
+    version: r.u32(VBS.version),
+    productId: r.u32(VBS.productId),
+    moduleId: r.u32(VBS.moduleId),
+    securityVersion: r.u32(VBS.securityVersion),
+    policyFlags: r.u32(VBS.policyFlags),
+    bootDigestAlgo: r.u32(VBS.bootDigestAlgo),
+    signingAlgo: r.u32(VBS.signingAlgo),
+    bootMeasurementDigest: r.copy(VBS.bootMeasurementDigest, 64),
+    signature: r.copy(VBS.signature, 256),
+    publicKey: r.copy(VBS.publicKey, 512),
+    ...pos,
   };
 }
 
-/** Decodes the payload `p` (already known to have the exact size) of a header of kind `kind`. */
-export function decodePayload(kind: HeaderKind, p: Uint8Array, fail: Fail): Decoded {
+/**
+ * Decodes the payload at `r.base` (already known to have the exact size) of a header of kind
+ * `kind` into a complete header object. File references are recorded as stored; parse.ts checks
+ * them against the file-data section. Objects are created with all their fields at once so that
+ * every header of a kind shares one shape (parses can hold millions of them).
+ */
+export function decodeHeader(kind: HeaderKind, r: PayloadReader, pos: HeaderPosition, fail: Fail): IgvmHeader {
+  const { index, type, offset } = pos;
   switch (kind) {
     case 'SUPPORTED_PLATFORM':
-      return { fields: { ...supportedPlatform(p, fail) } };
+      return supportedPlatform(r, pos, fail);
     case 'GUEST_POLICY':
-      requireZero(p, GP.reserved, 4, 'reserved', kind, fail);
-      return { fields: { kind, policy: u64(p, GP.policy), compatibilityMask: u32(p, GP.compatibilityMask) } };
+      requireZero(r, GP.reserved, 4, 'reserved', kind, fail);
+      return { kind, policy: r.u64(GP.policy), compatibilityMask: r.u32(GP.compatibilityMask), index, type, offset };
     case 'RELOCATABLE_REGION': {
-      const flags = p[RR.flags]!;
+      const flags = r.u8(RR.flags);
       if ((flags & ~(RELOC_FLAG_IS_VTL2 | RELOC_FLAG_APPLY_RIP | RELOC_FLAG_APPLY_GDTR)) !== 0) {
         fail('IGVM_RESERVED_NONZERO', `${kind}: reserved flag bits set in 0x${flags.toString(16)}`, RR.flags, 'flags');
       }
       return {
-        fields: {
-          kind,
-          compatibilityMask: u32(p, RR.compatibilityMask),
-          vpIndex: u16(p, RR.vpIndex),
-          vtl: p[RR.vtl]!,
-          flags: { isVtl2: (flags & RELOC_FLAG_IS_VTL2) !== 0, applyRip: (flags & RELOC_FLAG_APPLY_RIP) !== 0, applyGdtr: (flags & RELOC_FLAG_APPLY_GDTR) !== 0 },
-          relocationAlignment: u64(p, RR.relocationAlignment),
-          relocationRegionGpa: u64(p, RR.relocationRegionGpa),
-          relocationRegionSize: u64(p, RR.relocationRegionSize),
-          minimumRelocationGpa: u64(p, RR.minimumRelocationGpa),
-          maximumRelocationGpa: u64(p, RR.maximumRelocationGpa),
-        },
+        kind,
+        compatibilityMask: r.u32(RR.compatibilityMask),
+        vpIndex: r.u16(RR.vpIndex),
+        vtl: r.u8(RR.vtl),
+        flags: { isVtl2: (flags & RELOC_FLAG_IS_VTL2) !== 0, applyRip: (flags & RELOC_FLAG_APPLY_RIP) !== 0, applyGdtr: (flags & RELOC_FLAG_APPLY_GDTR) !== 0 },
+        relocationAlignment: r.u64(RR.relocationAlignment),
+        relocationRegionGpa: r.u64(RR.relocationRegionGpa),
+        relocationRegionSize: r.u64(RR.relocationRegionSize),
+        minimumRelocationGpa: r.u64(RR.minimumRelocationGpa),
+        maximumRelocationGpa: r.u64(RR.maximumRelocationGpa),
+        index,
+        type,
+        offset,
       };
     }
     case 'PAGE_TABLE_RELOCATION_REGION': {
-      requireZero(p, PTR.reserved, 1, 'reserved', kind, fail);
-      const size = u64(p, PTR.size);
-      const used = u64(p, PTR.usedSize);
+      requireZero(r, PTR.reserved, 1, 'reserved', kind, fail);
+      const size = r.u64(PTR.size);
+      const used = r.u64(PTR.usedSize);
       if (used > size) fail('IGVM_BAD_FIELD', `${kind}: used_size 0x${used.toString(16)} exceeds size 0x${size.toString(16)}`, PTR.usedSize, 'used_size');
-      return {
-        fields: { kind, compatibilityMask: u32(p, PTR.compatibilityMask), vpIndex: u16(p, PTR.vpIndex), vtl: p[PTR.vtl]!, gpa: u64(p, PTR.gpa), size, usedSize: used },
-      };
+      return { kind, compatibilityMask: r.u32(PTR.compatibilityMask), vpIndex: r.u16(PTR.vpIndex), vtl: r.u8(PTR.vtl), gpa: r.u64(PTR.gpa), size, usedSize: used, index, type, offset };
     }
     case 'CORIM_DOCUMENT':
     case 'CORIM_SIGNATURE': {
-      requireZero(p, CORIM.reserved, 4, 'reserved', kind, fail);
-      const fileOffset = u32(p, CORIM.fileOffset);
-      const sizeBytes = u32(p, CORIM.sizeBytes);
+      requireZero(r, CORIM.reserved, 4, 'reserved', kind, fail);
+      const fileOffset = r.u32(CORIM.fileOffset);
+      const sizeBytes = r.u32(CORIM.sizeBytes);
       if (fileOffset === 0 && sizeBytes !== 0) fail('IGVM_BAD_FIELD', `${kind}: size_bytes ${sizeBytes} with file_offset 0 (no data)`, CORIM.sizeBytes, 'size_bytes');
-      return { fields: { kind, compatibilityMask: u32(p, CORIM.compatibilityMask) }, ref: { fileOffset, length: sizeBytes } };
+      return { kind, compatibilityMask: r.u32(CORIM.compatibilityMask), fileOffset, sizeBytes, index, type, offset };
     }
     case 'CCA_POLICY':
-      requireZero(p, CCA.reserved, 4, 'reserved', kind, fail);
-      requireZero(p, CCA.reserved2, 6, 'reserved2', kind, fail);
+      requireZero(r, CCA.reserved, 4, 'reserved', kind, fail);
+      requireZero(r, CCA.reserved2, 6, 'reserved2', kind, fail);
       return {
-        fields: {
-          kind,
-          compatibilityMask: u32(p, CCA.compatibilityMask),
-          attributesRequiredZeroes: u64(p, CCA.attributesRequiredZeroes),
-          attributesRequiredOnes: u64(p, CCA.attributesRequiredOnes),
-          hashAlgorithm: p[CCA.hashAlgorithm]!,
-          lfaPolicy: p[CCA.lfaPolicy]!,
-        },
+        kind,
+        compatibilityMask: r.u32(CCA.compatibilityMask),
+        attributesRequiredZeroes: r.u64(CCA.attributesRequiredZeroes),
+        attributesRequiredOnes: r.u64(CCA.attributesRequiredOnes),
+        hashAlgorithm: r.u8(CCA.hashAlgorithm),
+        lfaPolicy: r.u8(CCA.lfaPolicy),
+        index,
+        type,
+        offset,
       };
     case 'PARAMETER_AREA': {
-      const size = u64(p, PA.numberOfBytes);
-      requireAligned(size, BigInt(PAGE_SIZE), 'number_of_bytes', kind, PA.numberOfBytes, fail);
+      const size = r.u64(PA.numberOfBytes);
+      requireAligned(size, PAGE_SIZE, 'number_of_bytes', kind, PA.numberOfBytes, fail);
       if (size > MAX_SAFE) fail('IGVM_TOO_LARGE', `${kind}: number_of_bytes 0x${size.toString(16)} is too large`, PA.numberOfBytes, 'number_of_bytes');
-      const fileOffset = u32(p, PA.fileOffset);
-      return {
-        fields: { kind, parameterAreaIndex: u32(p, PA.parameterAreaIndex), size: Number(size) },
-        ref: { fileOffset, length: fileOffset === 0 ? 0 : Number(size) },
-      };
+      const fileOffset = r.u32(PA.fileOffset);
+      return { kind, parameterAreaIndex: r.u32(PA.parameterAreaIndex), size: Number(size), initialData: fileOffset === 0 ? null : { fileOffset }, index, type, offset };
     }
     case 'PAGE_DATA': {
-      requireZero(p, PD.reserved, 2, 'reserved', kind, fail);
-      const flags = u32(p, PD.flags);
+      if (r.u16(PD.reserved) !== 0) requireZero(r, PD.reserved, 2, 'reserved', kind, fail);
+      const flags = r.u32(PD.flags);
       if ((flags & ~PAGE_FLAGS_KNOWN) !== 0) fail('IGVM_RESERVED_NONZERO', `${kind}: reserved flag bits set in 0x${flags.toString(16)}`, PD.flags, 'flags');
-      const is2MiB = (flags & PAGE_FLAG_2MB) !== 0;
-      const gpa = u64(p, PD.gpa);
-      requireAligned(gpa, BigInt(is2MiB ? SIZE_2MIB : PAGE_SIZE), 'gpa', kind, PD.gpa, fail);
-      const dt = u16(p, PD.dataType);
+      const gpa = r.u64(PD.gpa);
+      requireAligned(gpa, (flags & PAGE_FLAG_2MB) !== 0 ? SIZE_2MIB : PAGE_SIZE, 'gpa', kind, PD.gpa, fail);
+      const dt = r.u16(PD.dataType);
       const dataType = PAGE_DATA_TYPES[dt];
       if (dataType === undefined) fail('IGVM_BAD_FIELD', `${kind}: unknown data_type ${dt}`, PD.dataType, 'data_type');
-      const fileOffset = u32(p, PD.fileOffset);
+      const fileOffset = r.u32(PD.fileOffset);
       return {
-        fields: {
-          kind,
-          gpa,
-          compatibilityMask: u32(p, PD.compatibilityMask),
-          flags: { is2MiB, unmeasured: (flags & PAGE_FLAG_UNMEASURED) !== 0, shared: (flags & PAGE_FLAG_SHARED) !== 0 },
-          dataType,
-        },
-        ref: { fileOffset, length: fileOffset === 0 ? 0 : PAGE_SIZE },
+        kind,
+        gpa,
+        compatibilityMask: r.u32(PD.compatibilityMask),
+        flags: PAGE_FLAGS[flags]!,
+        dataType,
+        fileOffset,
+        dataLength: fileOffset === 0 ? 0 : PAGE_SIZE,
+        index,
+        type,
+        offset,
       };
     }
     case 'PARAMETER_INSERT': {
-      const gpa = u64(p, PI.gpa);
-      requireAligned(gpa, BigInt(PAGE_SIZE), 'gpa', kind, PI.gpa, fail);
-      return { fields: { kind, gpa, compatibilityMask: u32(p, PI.compatibilityMask), parameterAreaIndex: u32(p, PI.parameterAreaIndex) } };
+      const gpa = r.u64(PI.gpa);
+      requireAligned(gpa, PAGE_SIZE, 'gpa', kind, PI.gpa, fail);
+      return { kind, gpa, compatibilityMask: r.u32(PI.compatibilityMask), parameterAreaIndex: r.u32(PI.parameterAreaIndex), index, type, offset };
     }
     case 'VP_CONTEXT': {
-      requireZero(p, VP.reserved, 2, 'reserved', kind, fail);
-      const fileOffset = u32(p, VP.fileOffset);
+      requireZero(r, VP.reserved, 2, 'reserved', kind, fail);
+      const fileOffset = r.u32(VP.fileOffset);
       if (fileOffset === 0) fail('IGVM_BAD_FIELD', `${kind}: file_offset 0 (a VP context needs data)`, VP.fileOffset, 'file_offset');
-      // The length depends on the format, which validate.ts picks from the platform headers.
+      // length and format are settled by validate.ts / parse.ts from the platform headers.
       return {
-        fields: { kind, gpa: u64(p, VP.gpa), compatibilityMask: u32(p, VP.compatibilityMask), vpIndex: u16(p, VP.vpIndex) },
-        ref: { fileOffset, length: PAGE_SIZE },
+        kind,
+        gpa: r.u64(VP.gpa),
+        compatibilityMask: r.u32(VP.compatibilityMask),
+        vpIndex: r.u16(VP.vpIndex),
+        fileOffset,
+        length: PAGE_SIZE,
+        format: 'snp-vmsa',
+        index,
+        type,
+        offset,
       };
     }
     case 'REQUIRED_MEMORY': {
-      requireZero(p, RM.reserved, 4, 'reserved', kind, fail);
-      const flags = u32(p, RM.flags);
+      requireZero(r, RM.reserved, 4, 'reserved', kind, fail);
+      const flags = r.u32(RM.flags);
       if ((flags & ~REQMEM_FLAG_VTL2_PROTECTABLE) !== 0) fail('IGVM_RESERVED_NONZERO', `${kind}: reserved flag bits set in 0x${flags.toString(16)}`, RM.flags, 'flags');
-      const gpa = u64(p, RM.gpa);
-      requireAligned(gpa, BigInt(PAGE_SIZE), 'gpa', kind, RM.gpa, fail);
-      const n = u32(p, RM.numberOfBytes);
-      requireAligned(BigInt(n), BigInt(PAGE_SIZE), 'number_of_bytes', kind, RM.numberOfBytes, fail);
-      return { fields: { kind, gpa, compatibilityMask: u32(p, RM.compatibilityMask), numberOfBytes: n, vtl2Protectable: (flags & REQMEM_FLAG_VTL2_PROTECTABLE) !== 0 } };
+      const gpa = r.u64(RM.gpa);
+      requireAligned(gpa, PAGE_SIZE, 'gpa', kind, RM.gpa, fail);
+      const n = r.u32(RM.numberOfBytes);
+      requireAligned(BigInt(n), PAGE_SIZE, 'number_of_bytes', kind, RM.numberOfBytes, fail);
+      return { kind, gpa, compatibilityMask: r.u32(RM.compatibilityMask), numberOfBytes: n, vtl2Protectable: (flags & REQMEM_FLAG_VTL2_PROTECTABLE) !== 0, index, type, offset };
     }
     case 'ERROR_RANGE':
-      return { fields: { kind, gpa: u64(p, ER.gpa), compatibilityMask: u32(p, ER.compatibilityMask), sizeBytes: u32(p, ER.sizeBytes) } };
+      return { kind, gpa: r.u64(ER.gpa), compatibilityMask: r.u32(ER.compatibilityMask), sizeBytes: r.u32(ER.sizeBytes), index, type, offset };
     case 'SNP_ID_BLOCK':
-      return { fields: { ...snpIdBlock(p, fail) } };
+      return snpIdBlock(r, pos, fail);
     case 'VBS_MEASUREMENT':
-      return { fields: { ...vbsMeasurement(p) } };
+      return vbsMeasurement(r, pos);
     default: {
       // The parameter-usage headers (§4.10).
       const k: ParameterKind = kind;
-      return { fields: { kind: k, parameterAreaIndex: u32(p, PARAM.parameterAreaIndex), byteOffset: u32(p, PARAM.byteOffset) } };
+      return { kind: k, parameterAreaIndex: r.u32(PARAM.parameterAreaIndex), byteOffset: r.u32(PARAM.byteOffset), index, type, offset };
     }
   }
 }

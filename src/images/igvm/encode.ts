@@ -3,7 +3,6 @@
  * decode.ts. File offsets are supplied by the writer's layout (write.ts). Values that do not fit
  * their field are a usage error rather than being silently truncated.
  */
-import { setU16, setU32, setU64 } from '../../core/bytes.js';
 import { usageError } from '../../core/errors.js';
 import {
   CCA,
@@ -40,34 +39,40 @@ function check(ok: boolean, kind: string, field: string, v: unknown): void {
   if (!ok) throw usageError('IGVM_WRITE_FIELD', `${kind}: ${field} value ${String(v)} does not fit the field`, field);
 }
 
-/** Little helpers that range-check before writing. */
-function w8(p: Uint8Array, off: number, v: number, kind: string, field: string): void {
-  check(Number.isInteger(v) && v >= 0 && v <= 0xff, kind, field, v);
-  p[off] = v;
-}
-function w16(p: Uint8Array, off: number, v: number, kind: string, field: string): void {
-  check(Number.isInteger(v) && v >= 0 && v <= 0xffff, kind, field, v);
-  setU16(p, off, v);
-}
-function w32(p: Uint8Array, off: number, v: number, kind: string, field: string): void {
-  check(Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff, kind, field, v);
-  setU32(p, off, v);
-}
-function w64(p: Uint8Array, off: number, v: bigint | number, kind: string, field: string): void {
-  const b = BigInt(v);
-  check(b >= 0n && b < 1n << 64n, kind, field, v);
-  setU64(p, off, b);
-}
-function wBytes(p: Uint8Array, off: number, b: Uint8Array, len: number, kind: string, field: string): void {
-  check(b.length === len, kind, `${field} (length)`, b.length);
-  p.set(b, off);
+/** The payload being encoded, with a DataView made once per payload (the writer's hot path). */
+interface Out {
+  bytes: Uint8Array;
+  dv: DataView;
 }
 
-function wSig(p: Uint8Array, off: number, s: IgvmSignature, field: string): void {
+/** Little helpers that range-check before writing. */
+function w8(p: Out, off: number, v: number, kind: string, field: string): void {
+  check(Number.isInteger(v) && v >= 0 && v <= 0xff, kind, field, v);
+  p.bytes[off] = v;
+}
+function w16(p: Out, off: number, v: number, kind: string, field: string): void {
+  check(Number.isInteger(v) && v >= 0 && v <= 0xffff, kind, field, v);
+  p.dv.setUint16(off, v, true);
+}
+function w32(p: Out, off: number, v: number, kind: string, field: string): void {
+  check(Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff, kind, field, v);
+  p.dv.setUint32(off, v, true);
+}
+function w64(p: Out, off: number, v: bigint | number, kind: string, field: string): void {
+  const b = typeof v === 'bigint' ? v : Number.isInteger(v) ? BigInt(v) : -1n;
+  check(b >= 0n && b <= 0xffff_ffff_ffff_ffffn, kind, field, v);
+  p.dv.setBigUint64(off, b, true);
+}
+function wBytes(p: Out, off: number, b: Uint8Array, len: number, kind: string, field: string): void {
+  check(b.length === len, kind, `${field} (length)`, b.length);
+  p.bytes.set(b, off);
+}
+
+function wSig(p: Out, off: number, s: IgvmSignature, field: string): void {
   wBytes(p, off + SIG.r, s.r, 72, 'SNP_ID_BLOCK', `${field}.r`);
   wBytes(p, off + SIG.s, s.s, 72, 'SNP_ID_BLOCK', `${field}.s`);
 }
-function wKey(p: Uint8Array, off: number, k: IgvmPublicKey, field: string): void {
+function wKey(p: Out, off: number, k: IgvmPublicKey, field: string): void {
   w32(p, off + PUBKEY.curve, k.curve, 'SNP_ID_BLOCK', `${field}.curve`);
   wBytes(p, off + PUBKEY.qx, k.qx, 72, 'SNP_ID_BLOCK', `${field}.qx`);
   wBytes(p, off + PUBKEY.qy, k.qy, 72, 'SNP_ID_BLOCK', `${field}.qy`);
@@ -79,14 +84,15 @@ function wKey(p: Uint8Array, off: number, k: IgvmPublicKey, field: string): void
  */
 export function encodePayload(h: IgvmHeaderSpec, fileOffset: number, dataSize: number): Uint8Array {
   const k = h.kind;
-  const p = new Uint8Array(HEADER_TYPES[k].size);
+  const bytes = new Uint8Array(HEADER_TYPES[k].size);
+  const p: Out = { bytes, dv: new DataView(bytes.buffer) };
   switch (h.kind) {
     case 'SUPPORTED_PLATFORM': {
       w32(p, SP.compatibilityMask, h.compatibilityMask, k, 'compatibility_mask');
       w8(p, SP.highestVtl, h.highestVtl, k, 'highest_vtl');
       const code = PLATFORM_TYPES.indexOf(h.platformType);
       check(code >= 0, k, 'platform_type', h.platformType);
-      p[SP.platformType] = code;
+      bytes[SP.platformType] = code;
       w16(p, SP.platformVersion, h.platformVersion, k, 'platform_version');
       w64(p, SP.sharedGpaBoundary, h.sharedGpaBoundary, k, 'shared_gpa_boundary');
       break;
@@ -99,7 +105,7 @@ export function encodePayload(h: IgvmHeaderSpec, fileOffset: number, dataSize: n
       w32(p, RR.compatibilityMask, h.compatibilityMask, k, 'compatibility_mask');
       w16(p, RR.vpIndex, h.vpIndex, k, 'vp_index');
       w8(p, RR.vtl, h.vtl, k, 'vtl');
-      p[RR.flags] = (h.flags.isVtl2 ? RELOC_FLAG_IS_VTL2 : 0) | (h.flags.applyRip ? RELOC_FLAG_APPLY_RIP : 0) | (h.flags.applyGdtr ? RELOC_FLAG_APPLY_GDTR : 0);
+      bytes[RR.flags] = (h.flags.isVtl2 ? RELOC_FLAG_IS_VTL2 : 0) | (h.flags.applyRip ? RELOC_FLAG_APPLY_RIP : 0) | (h.flags.applyGdtr ? RELOC_FLAG_APPLY_GDTR : 0);
       w64(p, RR.relocationAlignment, h.relocationAlignment, k, 'relocation_alignment');
       w64(p, RR.relocationRegionGpa, h.relocationRegionGpa, k, 'relocation_region_gpa');
       w64(p, RR.relocationRegionSize, h.relocationRegionSize, k, 'relocation_region_size');
@@ -137,10 +143,10 @@ export function encodePayload(h: IgvmHeaderSpec, fileOffset: number, dataSize: n
       w32(p, PD.compatibilityMask, h.compatibilityMask, k, 'compatibility_mask');
       w32(p, PD.fileOffset, fileOffset, k, 'file_offset');
       const f = h.flags;
-      setU32(p, PD.flags, (f.is2MiB ? PAGE_FLAG_2MB : 0) | (f.unmeasured ? PAGE_FLAG_UNMEASURED : 0) | (f.shared ? PAGE_FLAG_SHARED : 0));
+      p.dv.setUint32(PD.flags, (f.is2MiB ? PAGE_FLAG_2MB : 0) | (f.unmeasured ? PAGE_FLAG_UNMEASURED : 0) | (f.shared ? PAGE_FLAG_SHARED : 0), true);
       const dt = PAGE_DATA_TYPES.indexOf(h.dataType);
       check(dt >= 0, k, 'data_type', h.dataType);
-      setU16(p, PD.dataType, dt);
+      p.dv.setUint16(PD.dataType, dt, true);
       break;
     }
     case 'PARAMETER_INSERT':
@@ -158,7 +164,7 @@ export function encodePayload(h: IgvmHeaderSpec, fileOffset: number, dataSize: n
       w64(p, RM.gpa, h.gpa, k, 'gpa');
       w32(p, RM.compatibilityMask, h.compatibilityMask, k, 'compatibility_mask');
       w32(p, RM.numberOfBytes, h.numberOfBytes, k, 'number_of_bytes');
-      setU32(p, RM.flags, h.vtl2Protectable ? REQMEM_FLAG_VTL2_PROTECTABLE : 0);
+      p.dv.setUint32(RM.flags, h.vtl2Protectable ? REQMEM_FLAG_VTL2_PROTECTABLE : 0, true);
       break;
     case 'ERROR_RANGE':
       w64(p, ER.gpa, h.gpa, k, 'gpa');
@@ -197,5 +203,5 @@ export function encodePayload(h: IgvmHeaderSpec, fileOffset: number, dataSize: n
       w32(p, PARAM.parameterAreaIndex, h.parameterAreaIndex, k, 'parameter_area_index');
       w32(p, PARAM.byteOffset, h.byteOffset, k, 'byte_offset');
   }
-  return p;
+  return bytes;
 }

@@ -11,7 +11,7 @@ import { u32 } from '../../core/bytes.js';
 import { inputError } from '../../core/errors.js';
 import type { ByteSource } from '../../core/source.js';
 import { Crc32 } from './crc32.js';
-import { decodePayload, type FileRef } from './decode.js';
+import { decodeHeader, PayloadReader } from './decode.js';
 import {
   align8,
   ARCH_AARCH64,
@@ -29,7 +29,7 @@ import {
   VBS_REGISTER_SIZE,
   type HeaderKind,
 } from './defs.js';
-import type { IgvmDirective, IgvmFile, IgvmFixedHeader, IgvmHeader, IgvmInitHeader, IgvmSupportedPlatform, VpContextFormat } from './types.js';
+import type { IgvmDirective, IgvmFile, IgvmFixedHeader, IgvmHeader, IgvmInitHeader, IgvmSupportedPlatform, IgvmVpContext } from './types.js';
 import { IgvmValidator } from './validate.js';
 
 /**
@@ -57,7 +57,7 @@ export async function parseIgvm(src: ByteSource): Promise<IgvmFile> {
   await checkCrc(src, fixed, vh);
 
   const fileDataOffset = vho + vhs;
-  const headerFail = (h: { index: number; offset: number }, code: string, reason: string, rel: number, field: string): never => {
+  const headerFail: HeaderFail = (h, code, reason, rel, field) => {
     throw inputError(code, reason, { file: src.name, index: h.index, offset: h.offset + TLV_HEADER_SIZE + rel, field });
   };
   const validator = new IgvmValidator(fixed, headerFail);
@@ -67,6 +67,7 @@ export async function parseIgvm(src: ByteSource): Promise<IgvmFile> {
   const directives: IgvmDirective[] = [];
   const nonZeroPadding: number[] = [];
 
+  const reader = new PayloadReader(vh);
   let pos = 0;
   for (let index = 0; pos < vhs; index++) {
     const offset = vho + pos;
@@ -74,8 +75,9 @@ export async function parseIgvm(src: ByteSource): Promise<IgvmFile> {
     if (pos + TLV_HEADER_SIZE > vhs) {
       headerFail(at, 'IGVM_TRUNCATED', `truncated TLV header: ${vhs - pos} bytes left in the variable header, 8 needed`, -8, 'type');
     }
-    const type = u32(vh, pos);
-    const length = u32(vh, pos + 4);
+    reader.base = pos;
+    const type = reader.u32(0);
+    const length = reader.u32(4);
     const kind = tlvKind(type, (code, reason) => headerFail(at, code, reason, -8, 'type'));
     const spec = HEADER_TYPES[kind];
     validator.enterSection(at, spec.section, kind);
@@ -89,7 +91,6 @@ export async function parseIgvm(src: ByteSource): Promise<IgvmFile> {
     if (next > vhs) {
       headerFail(at, 'IGVM_TRUNCATED', `${kind}: padding to 8 bytes runs past the end of the variable header (size ${vhs})`, -4, 'length');
     }
-    const payload = vh.subarray(pos + TLV_HEADER_SIZE, pos + TLV_HEADER_SIZE + length);
     for (let i = pos + TLV_HEADER_SIZE + length; i < next; i++) {
       // The reference parser does not check padding (igvm-tooling pads with '0'); remember it.
       if (vh[i] !== 0) {
@@ -97,10 +98,15 @@ export async function parseIgvm(src: ByteSource): Promise<IgvmFile> {
         break;
       }
     }
-    const decoded = decodePayload(kind, payload, (code, reason, rel, field) => headerFail(at, code, reason, rel, field));
-    const h = { ...decoded.fields, index, type, offset } as IgvmHeader;
+    reader.base = pos + TLV_HEADER_SIZE;
+    const h = decodeHeader(kind, reader, { index, type, offset }, (code, reason, rel, field) => headerFail(at, code, reason, rel, field));
     const format = validator.check(h);
-    if (decoded.ref) await attachFileRef(src, h, decoded.ref, format, fileDataOffset, headerFail);
+    if (h.kind === 'VP_CONTEXT') {
+      h.format = format!;
+      // A VBS register list has its own length (§4.11): read its count (the only data read here).
+      if (format === 'vbs-registers') await vbsLength(src, h, fileDataOffset, headerFail);
+    }
+    checkFileData(src.size, h, fileDataOffset, headerFail);
     headers.push(h);
     if (h.kind === 'SUPPORTED_PLATFORM') platforms.push(h);
     else if (spec.section === 'init') initialization.push(h as IgvmInitHeader);
@@ -169,41 +175,39 @@ async function checkCrc(src: ByteSource, fixed: IgvmFixedHeader, vh: Uint8Array)
   }
 }
 
-/** Checks a header's file-data range and records it on the header (§6, §7.1). */
-async function attachFileRef(
-  src: ByteSource,
-  h: IgvmHeader,
-  ref: FileRef,
-  format: VpContextFormat | undefined,
-  fileDataOffset: number,
-  fail: (h: { index: number; offset: number }, code: string, reason: string, rel: number, field: string) => never,
-): Promise<void> {
-  const rel = FILE_OFFSET_FIELD[h.kind as HeaderKind] ?? 0;
-  const inside = (len: number) => ref.fileOffset >= fileDataOffset && ref.fileOffset + len <= src.size;
-  const outside = (len: number): never =>
-    fail(h, 'IGVM_OFFSET_PAST_END', `${h.kind}: file data [${ref.fileOffset}, ${ref.fileOffset + len}) is outside the file-data section [${fileDataOffset}, ${src.size})`, rel, 'file_offset');
-  let length = ref.length;
-  if (format === 'vbs-registers') {
-    // u32 register_count, then 32-byte registers (§4.11); the list must fit the file and a page.
-    if (!inside(4)) outside(4);
-    const count = u32(await src.read(ref.fileOffset, 4), 0);
-    length = 4 + count * VBS_REGISTER_SIZE;
-    if (length > PAGE_SIZE) fail(h, 'IGVM_BAD_FIELD', `${h.kind}: VBS register_count ${count} does not fit one page`, rel, 'file_offset');
-  }
-  if (ref.fileOffset !== 0 && !inside(length)) outside(length);
+type HeaderFail = (h: { index: number; offset: number }, code: string, reason: string, rel: number, field: string) => never;
+
+/** The file data a header references: [fileOffset, fileOffset + length), or undefined for none. */
+function fileRange(h: IgvmHeader): { fileOffset: number; length: number } | undefined {
   switch (h.kind) {
     case 'CORIM_DOCUMENT':
     case 'CORIM_SIGNATURE':
-      Object.assign(h, { fileOffset: ref.fileOffset, sizeBytes: ref.length });
-      break;
+      return h.fileOffset === 0 ? undefined : { fileOffset: h.fileOffset, length: h.sizeBytes };
     case 'PARAMETER_AREA':
-      Object.assign(h, { initialData: ref.fileOffset === 0 ? null : { fileOffset: ref.fileOffset } });
-      break;
+      return h.initialData === null ? undefined : { fileOffset: h.initialData.fileOffset, length: h.size };
     case 'PAGE_DATA':
-      Object.assign(h, { fileOffset: ref.fileOffset, dataLength: length });
-      break;
+      return h.fileOffset === 0 ? undefined : { fileOffset: h.fileOffset, length: h.dataLength };
     case 'VP_CONTEXT':
-      Object.assign(h, { fileOffset: ref.fileOffset, length, format });
-      break;
+      return { fileOffset: h.fileOffset, length: h.length };
+    default:
+      return undefined;
   }
+}
+
+/** Every file_offset + size must lie inside the file-data section (§6, §7.1). */
+function checkFileData(size: number, h: IgvmHeader, fileDataOffset: number, fail: HeaderFail): void {
+  const r = fileRange(h);
+  if (r === undefined) return;
+  if (r.fileOffset < fileDataOffset || r.fileOffset + r.length > size) {
+    fail(h, 'IGVM_OFFSET_PAST_END', `${h.kind}: file data [${r.fileOffset}, ${r.fileOffset + r.length}) is outside the file-data section [${fileDataOffset}, ${size})`, FILE_OFFSET_FIELD[h.kind as HeaderKind] ?? 0, 'file_offset');
+  }
+}
+
+/** VBS VP context: u32 register_count, then 32-byte registers; the list must fit one page. */
+async function vbsLength(src: ByteSource, h: IgvmVpContext, fileDataOffset: number, fail: HeaderFail): Promise<void> {
+  h.length = 4;
+  checkFileData(src.size, h, fileDataOffset, fail);
+  const count = u32(await src.read(h.fileOffset, 4), 0);
+  if (4 + count * VBS_REGISTER_SIZE > PAGE_SIZE) fail(h, 'IGVM_BAD_FIELD', `${h.kind}: VBS register_count ${count} does not fit one page`, FILE_OFFSET_FIELD.VP_CONTEXT!, 'file_offset');
+  h.length = 4 + count * VBS_REGISTER_SIZE;
 }

@@ -106,10 +106,11 @@ export function writeIgvm(model: IgvmModel): Uint8Array {
     setU32(out, FIXED.architecture, model.architecture === 'x64' ? ARCH_X64 : ARCH_AARCH64);
     setU32(out, FIXED.pageSize, PAGE_SIZE);
   }
+  const dv = new DataView(out.buffer);
   let pos = fixedSize;
   for (const t of tlvs) {
-    setU32(out, pos, t.type);
-    setU32(out, pos + 4, t.payload.length);
+    dv.setUint32(pos, t.type, true);
+    dv.setUint32(pos + 4, t.payload.length, true);
     out.set(t.payload, pos + TLV_HEADER_SIZE);
     pos += align8(TLV_HEADER_SIZE + t.payload.length);
   }
