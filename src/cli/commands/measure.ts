@@ -53,7 +53,13 @@ export const MEASURE_SPEC: CommandSpec = {
   ],
   epilog: [
     'modes: sev, seves (SHA-256); snp, snp:svsm (SHA-384); snp:ovmf-hash (hash of the firmware pages only).',
-    'Exit status: 0 ok, 1 input error (file, image, digest), 2 usage error.',
+    '',
+    'examples:',
+    '  snp-launch measure --mode snp --vcpus 4 --vcpu-type EPYC-Milan --ovmf OVMF.fd --kernel vmlinuz --append "console=ttyS0"',
+    '  snp-launch measure --mode snp --vcpus 2 --platform gce --ovmf OVMF.fd --log',
+    '  snp-launch measure --igvm coconut-qemu.igvm --platform qemu-kvm --vcpus 4 --vcpu-type EPYC-v4 --json --log > a.json',
+    '',
+    'Exit status: 0 ok, 1 input error (file, image, digest), 2 usage error. JSON schema: docs/json-output.md.',
   ].join('\n'),
 };
 
