@@ -223,7 +223,8 @@ describe('explorer (headless Chromium)', { skip }, () => {
   it('verifies a real attestation report and names the platform its MEASUREMENT matches', async () => {
     const { page } = b;
     const att = (n: string) => shared('vectors', 'attestation', n);
-    await page.goto(web.url);
+    await load(page, web.url, OVMF_4M, 4);
+    const digest = (await table(page)).get('qemu-kvm/snp')!;
     await page.setInputFiles('#report-file', att('gosevguest_milan_attestation.bin'));
     await page.setInputFiles('#report-cert', att('gosevguest_milan_vcek.der'));
     await page.fill('#report-at', '2026-06-01');
@@ -233,23 +234,23 @@ describe('explorer (headless Chromium)', { skip }, () => {
     assert.ok(verdicts.length >= 4, 'several checks shown');
     for (const [ok, t] of verdicts) assert.equal(ok, 'true', t!);
     assert.match((await page.textContent('#report-out'))!, /b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b6bdf8a9ece31a5a608eb0cf2e4872b01/);
-    assert.match((await page.textContent('#report-match'))!, /matches none/);
+    assert.equal(await page.getAttribute('#report-verdict', 'class'), 'ok');
+    assert.equal((await page.textContent('#report-match'))!, 'MEASUREMENT matches none of the 4 predicted SNP digests.');
     await screenshot(page, 'explorer-report-1280x800');
 
     // The same report with MEASUREMENT (offset 0x90, attestation.md §1.2) replaced by the predicted
     // qemu-kvm digest: the page names the platform, and the signature no longer verifies.
-    await load(page, web.url, OVMF_4M, 4);
-    const digest = (await table(page)).get('qemu-kvm/snp')!;
     const patched = readFileSync(att('gosevguest_milan_attestation.bin'));
     Buffer.from(digest, 'hex').copy(patched, 0x90);
     await page.setInputFiles('#report-file', { name: 'patched.bin', mimeType: 'application/octet-stream', buffer: patched });
     await page.setInputFiles('#report-cert', att('gosevguest_milan_vcek.der'));
     await page.fill('#report-at', '2026-06-01');
     await page.click('#report-run');
-    await page.waitForFunction(() => /matches/.test(document.querySelector('#report-match')?.textContent ?? ''));
+    await page.waitForFunction(() => /matches:/.test(document.querySelector('#report-match')?.textContent ?? ''));
     assert.equal((await page.textContent('#report-match'))!, 'MEASUREMENT matches: qemu-kvm/snp');
     const sig = await page.$$eval('#report-verdicts li', (lis) => lis.filter((li) => li.textContent!.includes('report-signature')).map((li) => li.getAttribute('data-ok')));
     assert.deepEqual(sig, ['false']);
+    assert.equal(await page.getAttribute('#report-verdict', 'class'), 'bad');
     assert.equal(await page.locator('#digest-table tr.match').count(), 1);
   });
 

@@ -65,6 +65,7 @@ function setState(s: 'idle' | 'measuring' | 'ready' | 'error', text = ''): void 
 el.vcpuType.append(h('option', { value: '' }, '(none)'), ...Object.keys(VCPU_TYPES).map((n) => h('option', { value: n }, n)));
 el.vcpuType.value = 'EPYC-v4';
 byId('legend').append(legend());
+for (const sel of [el.mapRow, el.diffA, el.diffB]) fillSelect(sel, []);
 setState('idle');
 document.body.dataset.runs = '0';
 
@@ -137,6 +138,7 @@ function showRows(): void {
 }
 
 function fillSelect(sel: HTMLSelectElement, rows: RowData[], keep?: string): void {
+  if (rows.length === 0) return void sel.replaceChildren(h('option', { value: '' }, '(measure an image first)'));
   sel.replaceChildren(...rows.map((r) => h('option', { value: r.id }, r.digest ? r.id : `${r.id} (cannot launch)`)));
   if (keep && rows.some((r) => r.id === keep)) sel.value = keep;
 }
@@ -202,7 +204,7 @@ async function checkReport(): Promise<void> {
     if (cert) req.cert = cert;
     if (el.reportAt.value) req.at = `${el.reportAt.value}T12:00:00Z`;
     const r = await client.call<'report'>(req);
-    renderReport(el.reportOut, r.result);
+    renderReport(el.reportOut, r.result, predicted.length);
     state.matches = new Set(r.result.matches);
     if (state.rows.length > 0) renderDigests(el.table, state.rows, state.kind, { exportJson }, state.matches);
   } catch (e) {
