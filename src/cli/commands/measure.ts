@@ -64,8 +64,10 @@ export const MEASURE_SPEC: CommandSpec = {
 };
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(MEASURE_SPEC, argv);
-  if (get.flag(args, 'help')) {
+  // Help wins over any other mistake on the line (argparse acts on -h as soon as it sees it).
+  const wantsHelp = argv.some((a) => a === '-h' || a === '--help');
+  const args = wantsHelp ? undefined : parseArgs(MEASURE_SPEC, argv);
+  if (args === undefined || get.flag(args, 'help')) {
     process.stdout.write(formatHelp(MEASURE_SPEC));
     return 0;
   }
