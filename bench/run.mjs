@@ -188,15 +188,25 @@ async function row4(why) {
   const runs = Number(process.env.BENCH_STARTUP_RUNS ?? 15);
   const args = [CLI, 'measure', '--mode', 'snp', '--vcpus', '4', '--vcpu-type', 'EPYC-v4', '--ovmf', OVMF];
   wallOf(process.execPath, args); // warm the page cache
+  // Module loading alone: the modules a `measure --mode snp` run imports, without running it.
+  const imports = ['cli/main.js', 'cli/commands/measure.js', 'measure/ovmf.js'].map((f) => `await import(${JSON.stringify(join(DIST, f))});`).join(' ');
   const tb = [];
   const tm = [];
+  const ti = [];
+  const tn = [];
+  const noble = `await import(${JSON.stringify(join(REPO, 'node_modules', '@noble', 'hashes', 'sha2.js'))});`;
   for (let r = 0; r < runs; r++) {
     tb.push(wallOf(process.execPath, ['-e', '0']));
     tm.push(wallOf(process.execPath, args));
+    ti.push(wallOf(process.execPath, ['--input-type=module', '-e', imports]));
+    tn.push(wallOf(process.execPath, ['--input-type=module', '-e', noble]));
   }
   const b = median(tb);
   const m = median(tm);
+  const i = median(ti);
   table.add(name, `${fmtMs(m - b)} (${fmtMs(m)} total)`, `${fmtMs(b)} node -e 0`, '', '< 40 ms', m - b < 40);
+  table.add('4b of which: importing main + measure + measure/ovmf', fmtMs(i - b), `${fmtMs(b)} node -e 0`, '', '', undefined);
+  table.add('4c of which: importing @noble/hashes/sha2 (core/hash.ts)', fmtMs(median(tn) - b), `${fmtMs(b)} node -e 0`, '', '', undefined);
 }
 
 async function row5(buf) {
