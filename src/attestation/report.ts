@@ -198,6 +198,7 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
     cpuid = { family: b[REPORT_FIELDS.CPUID_FAM_ID[0]]!, model: b[REPORT_FIELDS.CPUID_MOD_ID[0]]!, stepping: b[REPORT_FIELDS.CPUID_STEP[0]]! };
     const p = productFromCpuid(cpuid.family, cpuid.model);
     if (p) product = { ...p, source: 'cpuid' };
+    else if (cpuid.family === 0 && cpuid.model === 0) warnings.push('CPUID bytes are zero (firmware did not fill them); the product must come from the certificate or --product');
     else warnings.push(`CPUID family 0x${cpuid.family.toString(16)} model 0x${cpuid.model.toString(16)} is not a known SEV-SNP product`);
   }
   if (opts.product !== undefined) {

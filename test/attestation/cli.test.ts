@@ -78,6 +78,19 @@ test('report verify: policy checks by name, each with PASS/FAIL', { skip: needsS
   assert.match(plain.stdout, /note: the guest policy allows DEBUG/);
 });
 
+test('--id-key-digest and --measurement accept several digests after one flag', { skip: needsShared }, async () => {
+  const idk = '0ad79ceb0b648b0e6a90d8aa9f6ea24c33a968b6632085353145e8b19a4741a2dab9ba342e13be4fc0d225e889cc1a58';
+  const other = 'ab'.repeat(48);
+  const otherB64 = Buffer.alloc(48, 7).toString('base64');
+  const r = await cli('verify', VEC('mstav_genoa_report.bin'), '--cert', VEC('mstav_genoa_vcek.pem'), '--at', '2026-06-01', '--id-key-digest', other, otherB64, idk, '--json');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const c = JSON.parse(r.stdout).checks.find((x: { name: string }) => x.name === 'id-key-digest');
+  assert.equal(c.pass, true);
+  const bad = await cli('verify', VEC('mstav_genoa_report.bin'), '--cert', VEC('mstav_genoa_vcek.pem'), '--at', '2026-06-01', '--id-key-digest', other, otherB64);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /FAIL {2}id-key-digest\s+ID_KEY_DIGEST 0ad79ceb.* is not in the 2-entry allow-list/);
+});
+
 test('usage errors exit 2 with one line', { skip: needsShared }, async () => {
   const rep = VEC('virtee_milan_report.bin');
   for (const args of [

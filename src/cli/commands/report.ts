@@ -111,9 +111,27 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(formatHelp(spec));
     return 0;
   }
-  const args = parseArgs(spec, rest);
+  const args = parseArgs(spec, sub === 'verify' ? expandDigestLists(rest) : rest);
   if (args.positionals.length !== 1) throw usageError('MISSING_FILE', 'the following arguments are required: FILE');
   return sub === 'show' ? show(args) : verify(args);
+}
+
+/** Options that take a 48-byte digest and may be followed by more digests (`--id-key-digest A B`). */
+const DIGEST_LISTS = new Set(['--measurement', '--id-key-digest', '--author-key-digest']);
+/** 48 bytes as hex (96 digits, optional 0x) or base64 (64 characters). */
+const DIGEST_TOKEN = /^(?:(?:0x)?[0-9a-fA-F]{96}|[A-Za-z0-9+/]{64})$/;
+
+/** Rewrites `--id-key-digest A B C` into repeated options, so both spellings work. */
+function expandDigestLists(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    out.push(a);
+    if (!DIGEST_LISTS.has(a) || i + 1 >= argv.length) continue;
+    out.push(argv[++i]!);
+    while (i + 1 < argv.length && DIGEST_TOKEN.test(argv[i + 1]!)) out.push(a, argv[++i]!);
+  }
+  return out;
 }
 
 function value<T>(p: ParsedText<T>, opt: string): T {
