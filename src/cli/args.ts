@@ -62,7 +62,8 @@ export function parseDecimal(text: string, opt: string): number {
 
 /** Python int(x, 0): 0x.. / 0o.. / 0b.. / decimal (no leading zeros except "0"), optional sign. */
 export function parseAutoInt(text: string, opt: string): bigint {
-  const t = text.trim().replace(/(?<=[0-9a-fA-F])_(?=[0-9a-fA-F])/g, '');
+  // Python allows one underscore between digits and right after the base prefix (0x_ff).
+  const t = text.trim().replace(/(?<=[0-9a-fA-F]|^[+-]?0[xXoObB])_(?=[0-9a-fA-F])/g, '');
   const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[1-9]\d*|0+)$/.exec(t);
   if (!m) throw usageError('BAD_INT', `argument --${opt}: invalid int value: '${text}'`, `--${opt}`);
   const body = m[2]!;
