@@ -86,6 +86,7 @@ test('guest features, --snp-ovmf-hash and snp:ovmf-hash', () => {
   assert.equal(r('--guest-features 21').guestFeatures, 21n, 'decimal 21, not 0x21');
   assert.equal(r('--guest-features 0x8000000000000000').guestFeatures, 1n << 63n);
   assert.equal(r('--guest-features 0b101').guestFeatures, 5n);
+  assert.equal(r('--guest-features 0x_2_1').guestFeatures, 0x21n, 'Python int(x, 0) underscores');
   rejects(`--mode snp --vcpus 1 --vcpu-type EPYC --ovmf ${A} --guest-features -1`, 'usage', /--guest-features: SEV_FEATURES is 64 bits/);
   rejects(`--mode snp --vcpus 1 --vcpu-type EPYC --ovmf ${A} --guest-features 0x10000000000000000`, 'usage', /64 bits/);
   const h = '65b3226c224fe1a146bba59e3f9b332cf20968a03539c47623d8d2dda629b922c40cb90a84a27bf9d51579dd55c7b24a';

@@ -54,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (get.flag(args, 'json')) {
     const doc = {
+      format: 'snp-launch.demo/1',
       tool: 'snp-launch',
       version: SNP_LAUNCH_VERSION,
       images: images.map((i) => ({ id: i.id, file: i.file, size: i.bytes.length, sha256: toHex(sha256(i.bytes)), description: i.description })),
