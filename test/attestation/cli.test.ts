@@ -117,7 +117,8 @@ test('truncated, oversized and garbage reports and certificates: one line, exit 
   const cases: [string[], RegExp][] = [
     [['show', tmp('short.bin', rep.subarray(0, 1000))], /short\.bin: offset 0x3e8: is 1000 bytes; an attestation report is 1184/],
     [['show', tmp('garbage.bin', new Uint8Array(1184).fill(0xa5))], /garbage\.bin: offset 0x0: VERSION: version \d+ is not an SEV-SNP/],
-    [['show', tmp('huge.bin', new Uint8Array((1 << 20) + 1))], /huge\.bin: is 1048577 bytes, more than/],
+    [['show', tmp('huge.bin', new Uint8Array(64 * 1024 + 1))], /huge\.bin: is 65537 bytes, more than the 65536 accepted here/],
+    [['verify', VEC('virtee_milan_report.bin'), '--cert', tmp('huge.der', new Uint8Array(64 * 1024 + 1))], /huge\.der: is 65537 bytes, more than/],
     [['show', join(dir, 'missing.bin')], /missing\.bin: no such file/],
     [['verify', VEC('virtee_milan_report.bin'), '--cert', tmp('short.der', read(cert).subarray(0, 500))], /short\.der: offset 0x0: DER value of \d+ bytes runs past the end/],
     [['verify', VEC('virtee_milan_report.bin'), '--cert', tmp('garbage.der', 'not a certificate at all')], /garbage\.der: neither a DER certificate nor PEM/],
