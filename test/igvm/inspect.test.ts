@@ -156,3 +156,12 @@ test('IGVM ID block → firmware ID_BLOCK and ID_AUTH_INFO at the attestation.md
   auth.set(idb.authorPublicKey.qy, 0x884 + 72);
   assert.deepEqual(idAuth, auth);
 });
+
+test('inspect: portability warnings (pages after the VMSA, shared pages)', async () => {
+  const f = igvmBuilder().platform('SEV_SNP').policy(0x30000n).vpContext(0xfffffffff000n, 0, vmsa()).pageData(0, page(1), { shared: true }).build();
+  const w = (await inspectIgvm(bytesSource('o.igvm', f))).warnings.join('\n');
+  assert.match(w, /1 page directive\(s\) after the first SEV_SNP VP_CONTEXT \(header 2\)/);
+  assert.match(w, /1 SEV_SNP PAGE_DATA with the shared flag/);
+  const clean = await inspectIgvm(bytesSource('s.igvm', sample()));
+  assert.ok(!clean.warnings.some((x) => /after the first|shared flag/.test(x)));
+});

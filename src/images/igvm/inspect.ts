@@ -262,6 +262,15 @@ export async function inspectIgvm(src: ByteSource, parsed?: IgvmFile): Promise<I
     const snpVps = vpContexts.filter((v) => Number.parseInt(v.mask, 16) === snpMask);
     if (snpVps.length === 0) warnings.push('no VP_CONTEXT for SEV_SNP: only openvmm and igvmmeasure can measure it (pages only)');
     if (snpVps.length > 1) warnings.push(`${snpVps.length} SEV_SNP VP contexts: qemu-kvm and kvm-vmsa-page accept exactly one`);
+    // Platform differences that change the digest (platforms.md §5.2, §6).
+    const snpDirs = file.directives.filter((d) => 'compatibilityMask' in d && (d.compatibilityMask & snpMask) !== 0);
+    const firstVp = snpDirs.findIndex((d) => d.kind === 'VP_CONTEXT');
+    const pagesAfter = firstVp < 0 ? [] : snpDirs.slice(firstVp + 1).filter((d) => d.kind === 'PAGE_DATA' || d.kind === 'PARAMETER_INSERT');
+    if (pagesAfter.length > 0) {
+      warnings.push(`${pagesAfter.length} page directive(s) after the first SEV_SNP VP_CONTEXT (header ${snpDirs[firstVp]!.index}): qemu-kvm measures the VMSA after all pages, so its digest differs from openvmm and igvmmeasure`);
+    }
+    const shared = snpDirs.filter((d) => d.kind === 'PAGE_DATA' && d.flags.shared).length;
+    if (shared > 0) warnings.push(`${shared} SEV_SNP PAGE_DATA with the shared flag: openvmm skips them, the other platforms measure them`);
   }
 
   return {

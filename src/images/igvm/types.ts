@@ -249,7 +249,10 @@ export type IgvmCorim = CorimFields & HeaderPosition & { fileOffset: number; siz
 export type IgvmCcaPolicy = CcaPolicyFields & HeaderPosition;
 /** initialData: null = zero-filled (file_offset 0); else `size` bytes at fileOffset. */
 export type IgvmParameterArea = ParameterAreaFields & HeaderPosition & { initialData: { fileOffset: number } | null };
-/** fileOffset 0 = a page of zeros (dataLength 0); else dataLength is 4096 (§4.8, §7.1). */
+/**
+ * fileOffset 0 = a page of zeros (dataLength 0); else dataLength is 4096 (§4.8, §7.1). In parsed
+ * files `flags` is one of eight shared frozen objects.
+ */
 export type IgvmPageData = PageDataFields & HeaderPosition & { fileOffset: number; dataLength: number };
 export type IgvmParameterInsert = ParameterInsertFields & HeaderPosition;
 export type IgvmParameter = ParameterFields & HeaderPosition;
