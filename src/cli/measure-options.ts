@@ -131,6 +131,8 @@ function resolveOvmf(args: ParsedArgs, ovmf: string, opts: ResolveOptions): Ovmf
   // §3 step 1: snp:ovmf-hash ignores every other option; only our value checks (§6.3) still apply.
   if (mode === 'snp:ovmf-hash') {
     checkValues(args);
+    const ignored = MEASURE_OPTIONS.filter((o) => o.name !== 'mode' && o.name !== 'ovmf' && args.values.has(o.name)).map((o) => '--' + o.name);
+    if (ignored.length > 0) warnings.push(`mode snp:ovmf-hash hashes the firmware pages only and ignores ${ignored.join(', ')}`);
     return { kind: 'ovmf', mode, vmm: 'QEMU', platform: 'qemu-kvm', paths: { ovmf }, warnings };
   }
   const kernel = get.str(args, 'kernel');
