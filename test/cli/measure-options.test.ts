@@ -97,7 +97,7 @@ test('guest features, --snp-ovmf-hash and snp:ovmf-hash', () => {
   // snp:ovmf-hash ignores every other option (no --vcpus needed) but not our value checks.
   const o = resolve(`--mode snp:ovmf-hash --ovmf ${A} --initrd x --vmm-type kvm`, true) as OvmfRequest;
   assert.deepEqual([o.mode, o.paths], ['snp:ovmf-hash', { ovmf: A }]);
-  assert.deepEqual(o.warnings, ['mode snp:ovmf-hash hashes the firmware pages only and ignores --initrd, --vmm-type']);
+  assert.deepEqual(o.warnings, ['mode snp:ovmf-hash hashes the firmware pages only and ignores --vmm-type, --initrd']);
   rejects(`--mode snp:ovmf-hash --ovmf ${A} --vcpus 0`, 'usage', /--vcpus: must be at least 1/);
 });
 
