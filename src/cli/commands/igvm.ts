@@ -62,7 +62,7 @@ export function renderText(r: IgvmInspectReport): string {
     for (const g of r.pageRanges) {
       const flags = g.flags.length > 0 ? ` [${g.flags.join(',')}]` : '';
       const idx = g.firstIndex === g.lastIndex ? `[${g.firstIndex}]` : `[${g.firstIndex}-${g.lastIndex}]`;
-      L.push(`  ${idx.padEnd(12)} ${g.gpaStart}-${g.gpaEnd}  ${String(g.pages).padStart(5)} pages  ${g.dataType}${flags}  mask ${g.mask}  (${g.withData} with data, ${g.zeroPages} zero)`);
+      L.push(`  ${idx.padEnd(12)} ${g.gpaStart}-${g.gpaEnd}  ${String(g.pages).padStart(5)} ${g.pages === 1 ? 'page ' : 'pages'}  ${g.dataType}${flags}  mask ${g.mask}  (${g.withData} with data, ${g.zeroPages} zero)`);
     }
   }
   if (r.vpContexts.length > 0) L.push('', 'VP contexts:');
