@@ -143,6 +143,9 @@ function tail(i: number, longer: readonly LogStep[], lLong: string, lShort: stri
       reason: `${lLong} adds ${n} VMSA${n === 1 ? '' : 's'} at 0xfffffffff000 after the last step of ${lShort}: one per additional vCPU (upstream KVM measures a reset-state VMSA for every AP, so the digest depends on the vCPU count)`,
     };
   }
+  if (more.every((x) => /shared/.test(x.origin))) {
+    return { index: i, ...base, kind: 'skipped-pages', reason: `${lShort} skips ${n} page${n === 1 ? '' : 's'} that ${lLong} measures, starting with ${describeStep(s)}: PAGE_DATA with the shared flag is not measured by ${lShort} (as the igvm crate / OpenVMM)` };
+  }
   return { index: i, ...base, kind: 'extra-steps', reason: `${lLong} measures ${n} more step${n === 1 ? '' : 's'} after the last step of ${lShort}, starting with ${describeStep(s)}` };
 }
 
