@@ -2,10 +2,12 @@
  * X.509 v3 certificate parsing (RFC 5280 §4.1) for AMD's SEV certificates, on the strict DER
  * reader: the exact TBSCertificate bytes, the signature algorithm with its RSASSA-PSS parameters
  * (RFC 4055 §3.1), issuer/subject names, validity, serial, the SubjectPublicKeyInfo, and the
- * extensions by OID. Also PEM decoding (RFC 7468). No trust decision is made here (chain.ts).
+ * extensions by OID. Also PEM decoding (RFC 7468) and GHCB certificate tables. No trust decision is
+ * made here (chain.ts).
  */
 import { inputError } from '../core/errors.js';
 import { fromBase64, toBase64, toHex } from '../core/bytes.js';
+import { looksLikeCertTable, parseCertTable } from './cert-table.js';
 import { children, ctx, expectTag, raw, readBitString, readNode, readOid, readRoot, readString, readTime, readUnsigned, TAG, value, type DerContext, type DerNode } from './der.js';
 
 /** Algorithm OIDs used by AMD certificates. */
@@ -251,6 +253,13 @@ export function parsePem(text: string, name = 'PEM'): PemBlock[] {
  */
 export function loadCertificates(bytes: Uint8Array, name = 'certificate'): Certificate[] {
   if (bytes.length === 0) throw inputError('BAD_CERTIFICATE', 'empty file', { file: name });
+  // A GHCB certificate table (auxblob), alone or after a 1184-byte report (an extended report).
+  const tableAt = looksLikeCertTable(bytes) ? 0 : bytes.length > 0x4a0 && looksLikeCertTable(bytes, 0x4a0) ? 0x4a0 : -1;
+  if (tableAt >= 0) {
+    const entries = parseCertTable(bytes, name, tableAt).filter((e) => e.kind !== undefined && e.data.length > 0);
+    if (entries.length === 0) throw inputError('BAD_CERTIFICATE', 'the certificate table holds no certificate', { file: name });
+    return entries.flatMap((e) => loadCertificates(e.data, `${name}[${e.kind}]`));
+  }
   if (bytes[0] === TAG.SEQUENCE) {
     const out: Certificate[] = [];
     // Concatenated DER certificates are accepted too (some tools write chains that way).

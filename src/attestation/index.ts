@@ -19,3 +19,4 @@ export { reportToJson, formatReportText } from './format.js';
 export type { Check } from './check.js';
 export { parseBytesText, parseTcbText, parseFirmwareText, parseTimeText, type ParsedText } from './text.js';
 export { checkAttestation, type CheckAttestationOptions, type AttestationResult } from './api.js';
+export { parseCertTable, looksLikeCertTable, CERT_TABLE_GUIDS, type CertTableEntry } from './cert-table.js';

@@ -6,6 +6,7 @@
  */
 import { inputError } from '../core/errors.js';
 import { isAllZero, u32, u64 } from '../core/bytes.js';
+import { looksLikeCertTable } from './cert-table.js';
 import { decodePlatformInfo, decodeSignerInfo, type PlatformInfo, type SignerInfo } from './platform-info.js';
 import { decodePolicy, policyProblems, type GuestPolicy } from './policy.js';
 import { productFromCpuid, tcbLayoutOf, type Product, type ProductLine, type ProductSource, type TcbLayout } from './product.js';
@@ -160,7 +161,9 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
   const trailingBytes = input.length - offset - REPORT_SIZE;
   if (trailingBytes > 0) {
     const zero = isAllZero(input.subarray(offset + REPORT_SIZE));
-    const msg = `${trailingBytes} trailing byte(s) after the ${REPORT_SIZE}-byte report (${zero ? 'all zero' : 'not zero'}) are ignored`;
+    const table = looksLikeCertTable(input, offset + REPORT_SIZE);
+    const what = zero ? 'all zero' : table ? 'a GHCB certificate table: pass this file to --cert to use its certificates' : 'not zero';
+    const msg = `${trailingBytes} trailing byte(s) after the ${REPORT_SIZE}-byte report (${what}) are ignored`;
     if (opts.strict) throw inputError('REPORT_TRAILING', msg.replace(' are ignored', ''), { file: name, offset: offset + REPORT_SIZE });
     warnings.push(msg);
   }
