@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { bytesSource } from '../../src/core/source.js';
 import { PageType } from '../../src/firmware/page-types.js';
-import { explorerHashProvider, resetHashCache } from '../../web/src/hash-provider.js';
+import { explorerHashProvider, hashCacheStats, resetHashCache } from '../../web/src/hash-provider.js';
 import { buildRanges, buildSegments, formatSize } from '../../web/src/memmap-layout.js';
 import { alignLogs } from '../../web/src/align.js';
 import { cliArgs, detectKind, jsonOptions, parseGuestFeatures, rowsFor, shellJoin, type Launch } from '../../web/src/engine.js';
@@ -59,6 +59,15 @@ describe('explorer hash provider', () => {
     assert.equal(run([chunks[0]!, chunks[1]!, changed, chunks[3]!]), sha256(chunks[0]!, chunks[1]!, changed, chunks[3]!));
     assert.equal(run([tail, ...chunks]), sha256(tail, fw));
     assert.equal(run([]), sha256());
+    assert.deepEqual(hashCacheStats(), { chains: 1, chunks: 4, bytes: 4 * MiB });
+    // A second stream (a kernel) gets its own chain; both are then followed.
+    const kernel = pattern(MiB + 100_000, 5);
+    const kchunks = [kernel.subarray(0, MiB), kernel.subarray(MiB)];
+    assert.equal(run(kchunks), sha256(kernel));
+    assert.deepEqual(hashCacheStats(), { chains: 2, chunks: 6, bytes: 4 * MiB + kernel.length });
+    assert.equal(run(kchunks), sha256(kernel));
+    assert.equal(run([...chunks, tail]), sha256(fw, tail));
+    assert.equal(hashCacheStats().chains, 2);
     // A different image after a reset.
     resetHashCache();
     const other = pattern(2 * MiB, 1);

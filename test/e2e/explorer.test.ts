@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -35,11 +36,26 @@ function cli(args: string[], cwd: string): string {
   return execFileSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Splits the page's CLI line (no quoted arguments in these tests) into arguments after `measure`. */
+/** Splits the page's CLI line (POSIX single quotes, as the page writes them) into the arguments after `snp-launch`. */
 function cliArgsOf(line: string): string[] {
   assert.match(line, /^snp-launch measure /);
-  assert.doesNotMatch(line, /'/, 'test inputs need no quoting');
-  return line.split(' ').slice(1);
+  const out: string[] = [];
+  let cur: string | undefined;
+  for (let i = 'snp-launch '.length; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === ' ') {
+      if (cur !== undefined) out.push(cur);
+      cur = undefined;
+    } else if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      cur = (cur ?? '') + line.slice(i + 1, end);
+      i = end;
+    } else if (c === '\\') {
+      cur = (cur ?? '') + line[++i];
+    } else cur = (cur ?? '') + c;
+  }
+  if (cur !== undefined) out.push(cur);
+  return out;
 }
 
 async function waitMeasured(page: Page, runsBefore: number): Promise<void> {
@@ -47,6 +63,8 @@ async function waitMeasured(page: Page, runsBefore: number): Promise<void> {
   const state = await page.evaluate(() => document.body.dataset.state);
   assert.equal(state, 'ready', `page error: ${await page.textContent('#status')}`);
 }
+
+const sha256File = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 const runs = (page: Page) => page.evaluate(() => Number(document.body.dataset.runs));
 
@@ -136,6 +154,53 @@ describe('explorer (headless Chromium)', { skip }, () => {
       const args = cliArgsOf(await rowCli(page, row));
       assert.equal(text, cli([...args, '--json', ...(withLog ? ['--log'] : [])], INPUTS), `${row} JSON`);
     }
+  });
+
+  it('measures direct boot (kernel, initrd, command line) like the reference and the CLI', async () => {
+    const { page } = b;
+    const ref = reference();
+    const f = (n: string) => `vectors/sev-snp-measure/inputs/${n}`;
+    const tail = `--kernel ${f('kernel_5M123.bin')} --initrd ${f('initrd_5M123.bin')} --append 'console=ttyS0 loglevel=7'`;
+    for (const vcpus of [1, 2]) {
+      await page.goto(web.url);
+      await page.fill('#vcpus', String(vcpus));
+      await page.selectOption('#vcpu-type', 'EPYC-v4');
+      await page.setInputFiles('#kernel', join(INPUTS, 'kernel_5M123.bin'));
+      await page.setInputFiles('#initrd', join(INPUTS, 'initrd_5M123.bin'));
+      await page.fill('#append', 'console=ttyS0 loglevel=7');
+      await page.press('#append', 'Tab'); // commit the field before the image starts the run
+      const n = await runs(page);
+      await page.setInputFiles('#image', OVMF_4M);
+      await waitMeasured(page, n);
+      const got = await table(page);
+      const expect = (row: string, args: string) => assert.equal(got.get(row), ref.get(args), `${row}: ${args}`);
+      if (vcpus === 1) expect('qemu-kvm/snp', `--mode snp --vcpus 1 --vcpu-type EPYC-v4 --ovmf ${f('ovmf_AmdSev_4M.bin')} ${tail}`);
+      if (vcpus === 2) expect('qemu-kvm/seves', `--mode seves --vcpus 2 --vcpu-type EPYC-v4 --ovmf ${f('ovmf_AmdSev_4M.bin')} ${tail}`);
+      expect('qemu-kvm/sev', `--mode sev --ovmf ${f('ovmf_AmdSev_4M.bin')} ${tail}`);
+      if (!HAVE_CLI) continue;
+      for (const [row, digest] of got) {
+        if (digest.startsWith('!')) continue;
+        const args = cliArgsOf(await rowCli(page, row));
+        if (row !== 'qemu-kvm/snp:ovmf-hash') assert.ok(args.includes('console=ttyS0 loglevel=7'), row);
+        assert.equal(JSON.parse(cli([...args, '--json'], INPUTS)).digest, digest, `${row}: page vs CLI`);
+      }
+    }
+  });
+
+  it('shows why each platform cannot launch a bad image, without breaking', async () => {
+    const { page } = b;
+    await load(page, web.url, join(INPUTS, 'ovmf_nofooter.bin'), 1);
+    const got = await table(page);
+    assert.match(got.get('qemu-kvm/snp')!, /^!cannot launch: .*ovmf_nofooter\.bin/);
+    assert.equal(got.get('qemu-kvm/sev'), sha256File(join(INPUTS, 'ovmf_nofooter.bin')), 'sev needs no footer: SHA-256 of the file');
+    const truncated = buildIgvmExample().subarray(0, 100);
+    const n = await runs(page);
+    await page.setInputFiles('#image', { name: 'cut.igvm', mimeType: 'application/octet-stream', buffer: Buffer.from(truncated) });
+    await waitMeasured(page, n);
+    const rows = await table(page);
+    assert.equal(rows.size, 6);
+    for (const [row, v] of rows) assert.match(v, /^!cannot launch: cut\.igvm/, row);
+    await screenshot(page, 'explorer-bad-igvm-1280x800');
   });
 
   it('draws 4 VMSA blocks for qemu-kvm with 4 vCPUs and lists a range\'s log entries by keyboard', async () => {

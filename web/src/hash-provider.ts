@@ -3,38 +3,44 @@
  * plus two speed-ups for the table, which measures the same image up to nine times:
  *  - page digests (HashProvider.sha384Pages, 1 MiB batches) through WebCrypto, which hashes 4 KiB
  *    pages about four times faster than pure JS in Chromium (specs/toolchain.md §2.4);
- *  - a prefix cache for streamed SHA-256 (SEV, SEV-ES, input descriptions): every row streams the
- *    same firmware chunks first, so the hash state after each large chunk is kept and reused when
- *    the next hash is fed byte-identical chunks (compared in full, never by fingerprint).
- * The cache is bounded and reset for each new image (resetHashCache).
+ *  - a prefix cache for streamed SHA-256 (SEV, SEV-ES, kernel/initrd hashes, input descriptions):
+ *    every row streams the same firmware (and kernel, initrd) chunks, so the hash state after each
+ *    large chunk is kept, one chain per distinct stream, and reused when a later hash is fed
+ *    byte-identical chunks (compared in full, never by fingerprint).
+ * The cache is bounded and reset for each new set of inputs (resetHashCache).
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { nobleHashProvider, type HashProvider, type IncrementalHash } from '../../src/core/hash.js';
 
 const PAGE = 4096;
 const DIGEST = 48;
-/** Only updates at least this large are cached (firmware chunks, not tables or VMSAs). */
+/** Only updates at least this large are cached (file chunks, not tables or VMSAs). */
 const CACHE_MIN = 64 * 1024;
-/** Upper bound on the bytes the cache keeps. */
-const CACHE_MAX_BYTES = 64 * 1024 * 1024;
+/** Upper bound on the bytes all chains keep (firmware + kernel + initrd of a typical launch). */
+const CACHE_MAX_BYTES = 128 * 1024 * 1024;
 /** Pages handed to WebCrypto at once. */
 const WEBCRYPTO_BATCH = 256;
 
 type NobleSha256 = ReturnType<typeof nobleSha256.create>;
 
-interface PrefixCache {
+/** One stream seen before: its large leading chunks and the hash state after each. */
+interface Chain {
   chunks: Uint8Array[];
-  /** states[i] = the hash state after chunks[0..i]. */
+  /** states[i] = the state after chunks[0..i]. */
   states: NobleSha256[];
-  bytes: number;
-  /** A hash is recording: no other hash may append. */
-  recording: boolean;
 }
 
-let cache: PrefixCache = { chunks: [], states: [], bytes: 0, recording: false };
+let chains: Chain[] = [];
+let cachedBytes = 0;
 
 export function resetHashCache(): void {
-  cache = { chunks: [], states: [], bytes: 0, recording: false };
+  chains = [];
+  cachedBytes = 0;
+}
+
+/** What the cache holds (for tests and the benchmark log). */
+export function hashCacheStats(): { chains: number; chunks: number; bytes: number } {
+  return { chains: chains.length, chunks: chains.reduce((n, c) => n + c.chunks.length, 0), bytes: cachedBytes };
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -54,32 +60,45 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** SHA-256 that skips hashing a prefix of large chunks it has already seen. */
 class CachedSha256 implements IncrementalHash {
   private inner: NobleSha256 | undefined;
-  /** Chunks of the cache matched so far (while inner is undefined). */
+  /** The chain being followed (while inner is undefined) or recorded. */
+  private chain: Chain | undefined;
+  /** Chunks of `chain` matched so far. */
   private matched = 0;
-  /** This hash is the one building the cache. */
   private recording = false;
-  private readonly snapshot = cache;
+  /** The cache generation this hash started in (a reset stops it touching the new cache). */
+  private readonly gen = chains;
 
   update(d: Uint8Array): void {
     if (this.inner === undefined) {
-      const c = this.snapshot;
-      const cached = c.chunks[this.matched];
-      if (cached !== undefined && d.length >= CACHE_MIN && equalBytes(d, cached)) {
-        this.matched++;
-        return;
+      if (d.length >= CACHE_MIN) {
+        const next = this.chain ? this.chain.chunks[this.matched] : undefined;
+        if (next !== undefined && equalBytes(d, next)) {
+          this.matched++;
+          return;
+        }
+        if (!this.chain) {
+          const hit = this.gen.find((c) => c.chunks[0] !== undefined && equalBytes(d, c.chunks[0]));
+          if (hit) {
+            this.chain = hit;
+            this.matched = 1;
+            return;
+          }
+        }
       }
-      this.inner = this.matched > 0 ? c.states[this.matched - 1]!.clone() : nobleSha256.create();
-      // Record only when starting from scratch on an empty cache with a large chunk.
-      this.recording = this.matched === 0 && c.chunks.length === 0 && !c.recording && d.length >= CACHE_MIN;
-      if (this.recording) c.recording = true;
+      this.inner = this.chain && this.matched > 0 ? this.chain.states[this.matched - 1]!.clone() : nobleSha256.create();
+      // A stream nobody has seen: record it as a new chain (while the budget lasts).
+      if (!this.chain && d.length >= CACHE_MIN && this.gen === chains) {
+        this.chain = { chunks: [], states: [] };
+        chains.push(this.chain);
+        this.recording = true;
+      }
     }
     this.inner.update(d);
     if (this.recording) {
-      const c = this.snapshot;
-      if (d.length >= CACHE_MIN && c.bytes + d.length <= CACHE_MAX_BYTES) {
-        c.chunks.push(d.slice());
-        c.states.push(this.inner.clone());
-        c.bytes += d.length;
+      if (d.length >= CACHE_MIN && cachedBytes + d.length <= CACHE_MAX_BYTES && this.gen === chains) {
+        this.chain!.chunks.push(d.slice());
+        this.chain!.states.push(this.inner.clone());
+        cachedBytes += d.length;
       } else {
         this.stopRecording();
       }
@@ -88,12 +107,11 @@ class CachedSha256 implements IncrementalHash {
 
   private stopRecording(): void {
     this.recording = false;
-    this.snapshot.recording = false;
   }
 
   digest(): Uint8Array {
-    if (this.recording) this.stopRecording();
-    const h = this.inner ?? (this.matched > 0 ? this.snapshot.states[this.matched - 1]!.clone() : nobleSha256.create());
+    this.recording = false;
+    const h = this.inner ?? (this.chain && this.matched > 0 ? this.chain.states[this.matched - 1]!.clone() : nobleSha256.create());
     return h.digest();
   }
 }

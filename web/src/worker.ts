@@ -27,13 +27,13 @@ function counting(src: ByteSource, onRead: (n: number) => void): ByteSource {
   return { name: src.name, size: src.size, read: async (o, n) => { const b = await src.read(o, n); onRead(n); return b; } };
 }
 
-function toLaunch(form: FormValues, image: ByteSource): Launch {
-  const l: Launch = { image, vcpus: form.vcpus };
+function toLaunch(form: FormValues, image: ByteSource, wrap: (s: ByteSource) => ByteSource = (s) => s): Launch {
+  const l: Launch = { image: wrap(image), vcpus: form.vcpus };
   if (!Number.isSafeInteger(form.vcpus) || form.vcpus < 1 || form.vcpus > 512) throw new Error(`vCPU count must be 1..512, got ${form.vcpus}`);
-  if (form.kernel) l.kernel = blobSource(form.kernel.name, form.kernel);
+  if (form.kernel) l.kernel = wrap(blobSource(form.kernel.name, form.kernel));
   if (form.initrd) {
     if (!form.kernel) throw new Error('an initrd needs a kernel (as the CLI: --kernel required when using --initrd)');
-    l.initrd = blobSource(form.initrd.name, form.initrd);
+    l.initrd = wrap(blobSource(form.initrd.name, form.initrd));
   }
   if (form.append !== undefined && form.append !== '') {
     if (!form.kernel) throw new Error('a command line needs a kernel (as the CLI: --kernel required when using --append)');
@@ -86,29 +86,33 @@ async function measure(seq: number, form: FormValues): Promise<void> {
   const base = blobSource(form.image.name, form.image);
   const kind = await detectKind(base);
   const specs = rowsFor(kind);
+  // Progress: bytes read from the inputs over (rows × input bytes); each row reads them about once.
+  const perRow = base.size + (form.kernel?.size ?? 0) + (form.initrd?.size ?? 0);
+  const total = perRow * specs.length;
   let read = 0;
+  let cap = perRow; // never report more than the rows begun so far
   let last = 0;
-  const total = base.size * specs.length;
   let label = '';
-  const image = counting(base, (n) => {
-    read += n;
-    const now = performance.now();
-    if (now - last > 50) {
-      last = now;
-      post({ type: 'progress', seq, done: Math.min(read, total), total, label });
-    }
-  });
-  const launch = toLaunch(form, image);
+  const launch = toLaunch(form, base, (src) =>
+    counting(src, (n) => {
+      read += n;
+      const now = performance.now();
+      if (now - last > 50) {
+        last = now;
+        post({ type: 'progress', seq, done: Math.min(read, cap), total, label });
+      }
+    }),
+  );
   const rows: RowData[] = [];
   for (const [i, spec] of specs.entries()) {
     label = `${spec.id} (${i + 1}/${specs.length})`;
-    const before = read;
+    cap = perRow * (i + 1);
     rows.push(await runRow(spec, launch));
-    // Rows that read less than the whole image (errors, seeds) still count as done.
-    read = before + base.size;
+    // Rows that read less (errors, seeds) or more (headers read twice) still count as one row.
+    read = perRow * (i + 1);
   }
-  // Keep the uncounted sources: later reads (export, diffs) are not part of this progress bar.
-  current = { launch: { ...launch, image: base }, specs, rows: new Map(rows.map((r) => [r.id, r])) };
+  // Keep uncounted sources: later reads (export, diffs) are not part of this progress bar.
+  current = { launch: toLaunch(form, base), specs, rows: new Map(rows.map((r) => [r.id, r])) };
   post({ type: 'measured', seq, kind, rows, ms: performance.now() - t0 });
 }
 
