@@ -95,14 +95,16 @@ export function reportToJson(r: AttestationReport): Record<string, unknown> {
   };
 }
 
-function tcbLine(t: Tcb): string {
+function tcbLineOf(t: Tcb, assumed: boolean): string {
   const parts = [t.fmc !== undefined ? `fmc=${t.fmc}` : '', `bl=${t.bl}`, `tee=${t.tee}`, `snp=${t.snp}`, `ucode=${t.ucode}`].filter(Boolean);
-  return `${parts.join(' ')}  (${hx(t.raw)}, ${t.layout === 'turin' ? 'Turin' : 'Milan/Genoa'} layout)`;
+  return `${parts.join(' ')}  (${hx(t.raw)}, ${t.layout === 'turin' ? 'Turin' : 'Milan/Genoa'} layout${assumed ? ' assumed' : ''})`;
 }
 
 /** Human-readable lines, one field per line, every field decoded. */
 export function formatReportText(r: AttestationReport): string[] {
   const p = r.policy;
+  const assumed = r.product === undefined || r.product.source === 'chip-id-heuristic';
+  const tcbLine = (t: Tcb): string => tcbLineOf(t, assumed);
   const prod = r.product ? `${r.product.name === r.product.line ? r.product.line : `${r.product.line} (${r.product.name})`}, from ${r.product.source}` : 'unknown (v2 report: pass --product or use the certificate)';
   const rows: [string, string][] = [
     ['VERSION', String(r.version)],

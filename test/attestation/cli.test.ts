@@ -40,6 +40,8 @@ test('report show --json: every field decoded, values as in the vectors README',
   assert.equal(j.chip_id_masked, true);
   assert.deepEqual(j.platform_info.flags, ['SMT_EN', 'TSME_EN', 'ECC_EN', 'ALIAS_CHECK_COMPLETE']);
   assert.equal(j.measurement, '8922ebbdd00ec2c541f36a6e7a82a8773a7accb451ed67bc94e740dbe92c93c4e8c9af857f5ceeb5a493df2a570d7bf0');
+  const withCert = JSON.parse((await cli('show', VEC('virtee_milan_report.bin'), '--cert', VEC('virtee_milan_vcek.der'), '--json')).stdout);
+  assert.deepEqual(withCert.product, { line: 'Milan', name: 'Milan', source: 'certificate' });
   const text = await cli('show', VEC('gosevguest_milan_attestation.bin'), '--product', 'milan');
   assert.equal(text.code, 0);
   assert.match(text.stdout, /POLICY\s+0xb0000 .*DEBUG/);

@@ -16,10 +16,12 @@ import {
   parseReport,
   parseTcbText,
   parseTimeText,
+  parseVek,
   reportToJson,
   validateReport,
   vcekUrl,
   verifyReport,
+  withProduct,
   type AttestationReport,
   type Certificate,
   type Check,
@@ -43,9 +45,13 @@ const PRODUCT_OPT: OptionSpec = { name: 'product', type: 'string', metavar: 'Mil
 const JSON_OPT: OptionSpec = { name: 'json', type: 'flag', extension: true, help: 'machine-readable output' };
 
 const SHOW: CommandSpec = {
-  usage: 'snp-launch report show FILE [--json] [--product P]',
+  usage: 'snp-launch report show FILE [--json] [--product P | --cert VCEK_OR_VLEK]',
   summary: 'Print every field of an SEV-SNP attestation report, decoded (binary, hex or base64 file; versions 2-5+).',
-  options: [JSON_OPT, PRODUCT_OPT],
+  options: [
+    JSON_OPT,
+    PRODUCT_OPT,
+    { name: 'cert', type: 'string', metavar: 'VCEK_OR_VLEK', extension: true, help: 'take the product (and TCB layout) of a version 2 report from its certificate; nothing is verified' },
+  ],
   positionals: ['FILE'],
 };
 
@@ -160,7 +166,13 @@ async function loadReport(path: string, product: ProductLine | undefined): Promi
 
 async function show(args: ParsedArgs): Promise<number> {
   const path = args.positionals[0]!;
-  const r = await loadReport(path, productArg(args));
+  let r = await loadReport(path, productArg(args));
+  const certPath = get.str(args, 'cert');
+  if (certPath !== undefined) {
+    const vek = (await loadCerts(certPath)).find((c) => !c.isCa);
+    const line = vek ? parseVek(vek).productLine : undefined;
+    if (line && r.product?.source !== 'cpuid') r = withProduct(r, line, 'certificate');
+  }
   const url = r.product && r.signerInfo.signingKey === 'VCEK' ? vcekUrl(r.product.line, r.chipId, r.reportedTcb) : undefined;
   if (get.flag(args, 'json')) {
     process.stdout.write(JSON.stringify({ format: 'snp-launch.report/1', file: path, ...reportToJson(r), kds_vcek_url: url ?? null }, null, 2) + '\n');
