@@ -54,6 +54,22 @@ function padPage(data: Uint8Array, kind: string): Uint8Array {
   return out;
 }
 
+/**
+ * A 32-bit content hash for de-duplication (not a checksum: collisions only cost a byte compare).
+ * Word-at-a-time multiply-xor, several times faster than CRC-32 on page-sized blobs.
+ */
+function blobHash(b: Uint8Array): number {
+  let h = 0x811c9dc5 ^ b.length;
+  const words = b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2) : undefined;
+  let i = 0;
+  if (words) {
+    for (let w = 0; w < words.length; w++) h = Math.imul(h ^ words[w]!, 0x01000193) ^ (h >>> 15);
+    i = words.length * 4;
+  }
+  for (; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
+}
+
 /** Places blobs once each (by content) and returns their absolute offsets. */
 class DataLayout {
   readonly blobs: Uint8Array[] = [];
@@ -62,7 +78,7 @@ class DataLayout {
   constructor(private readonly base: number) {}
 
   place(blob: Uint8Array): number {
-    const key = `${blob.length}:${crc32(blob)}`;
+    const key = `${blob.length}:${blobHash(blob)}`;
     const bucket = this.byKey.get(key) ?? [];
     const hit = bucket.find((b) => bytesEqual(b.blob, blob));
     if (hit) return hit.offset;
