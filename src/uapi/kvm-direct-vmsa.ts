@@ -89,7 +89,7 @@ export class DirectVmsaKvmSession extends KvmSessionBase {
   }
 
   private checkVmsaGpa(gpa: number, what: string): void {
-    if (!Number.isSafeInteger(gpa) || gpa < 0 || gpa % PAGE_SIZE !== 0) throw new LaunchRejectedError('EINVAL', `${what}: VMSA GPA ${hex(gpa)} is not page-aligned`);
+    if (!Number.isInteger(gpa) || gpa < 0 || gpa % PAGE_SIZE !== 0) throw new LaunchRejectedError('EINVAL', `${what}: VMSA GPA ${hex(gpa)} is not page-aligned`);
     if (gpa % TWO_MIB === 0) {
       throw new LaunchRejectedError('EINVAL', `${what}: VMSA GPA ${hex(gpa)} is 2 MiB-aligned, which the direct-VMSA KVM rejects (the SNP erratum where a large-page RMP entry collides with a VMSA)`);
     }

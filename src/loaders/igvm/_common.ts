@@ -87,10 +87,9 @@ export function measuredType(d: IgvmPageData): PageType {
 }
 
 function toGpa(v: bigint, what: string, file: IgvmFile, index: number): number {
-  // Number() of a u64 above 2^53 is not a safe integer, so one conversion both converts and checks.
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw inputError('IGVM_GPA', `${what} GPA ${hex(v)} is beyond 2^53`, { file: file.name, index });
-  return n;
+  // Page-aligned u64 values have at most 52 significant bits, so they are exact as doubles.
+  if (v % 4096n !== 0n || v < 0n || v >= 1n << 64n) throw inputError('IGVM_GPA', `${what} GPA ${hex(v)} is not a page-aligned u64`, { file: file.name, index });
+  return Number(v);
 }
 
 /** Selects and prepares the SNP directives of a parsed file. */
@@ -207,7 +206,7 @@ export async function asPlatform<T>(platform: IgvmPlatform, input: IgvmLaunchInp
   try {
     return await f();
   } catch (e) {
-    if (e instanceof LaunchRejectedError) throw platformError(platform, `KVM rejects the launch: ${e.reason}`, input);
+    if (e instanceof LaunchRejectedError) throw platformError(platform, `the launch is rejected with ${e.reason}`, input);
     throw e;
   }
 }

@@ -12,7 +12,7 @@ import { PAGE_SIZE, PageType } from '../../firmware/page-types.js';
 import type { ByteSource } from '../../core/source.js';
 import { IsolatedImportSession } from '../../uapi/isolated-import.js';
 import type { LaunchUpdateParams } from '../../uapi/types.js';
-import { platformError, readVmsa, zeroSource, type IgvmLaunchInput, type IgvmLaunchOptions } from './_common.js';
+import { asPlatform, platformError, readVmsa, zeroSource, type IgvmLaunchInput, type IgvmLaunchOptions } from './_common.js';
 import { DEFAULT_IGVM_POLICY, type IgvmLaunchOutcome } from './_outcome.js';
 
 const P = 'cloud-hypervisor-mshv';
@@ -46,18 +46,21 @@ export async function launchIgvmOnCloudHypervisor(input: IgvmLaunchInput, opts: 
   }
   // Array.prototype.sort is stable (ES2019), as Rust's sort_by_key is.
   entries.sort((a, b) => a.gpa - b.gpa);
-  const s = new IsolatedImportSession({ log: opts.log, softChecks: true });
-  s.start({ policy: input.policy ?? DEFAULT_IGVM_POLICY, vmsaFeatures: 0n, vcpus: 1 });
   const vmsas: Uint8Array[] = [];
-  for (let i = 0; i < entries.length; ) {
-    let j = i + 1;
-    while (j < entries.length && joins(entries[j - 1]!, entries[j]!)) j++;
-    const run = entries.slice(i, j);
-    if (run[0]!.type === PageType.VMSA) vmsas.push(...run.map(() => vmsa0));
-    await s.update(importUpdate(input.src, run, vmsa0));
-    i = j;
-  }
-  return { result: await s.finish(), vmsas };
+  const result = await asPlatform(P, input, async () => {
+    const s = new IsolatedImportSession({ log: opts.log, softChecks: true });
+    s.start({ policy: input.policy ?? DEFAULT_IGVM_POLICY, vmsaFeatures: 0n, vcpus: 1 });
+    for (let i = 0; i < entries.length; ) {
+      let j = i + 1;
+      while (j < entries.length && joins(entries[j - 1]!, entries[j]!)) j++;
+      const run = entries.slice(i, j);
+      if (run[0]!.type === PageType.VMSA) vmsas.push(...run.map(() => vmsa0));
+      await s.update(importUpdate(input.src, run, vmsa0));
+      i = j;
+    }
+    return s.finish();
+  });
+  return { result, vmsas };
 }
 
 /** Whether b continues a's run: next GPA, same type and kind of data, contiguous file data. */

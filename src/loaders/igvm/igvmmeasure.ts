@@ -8,23 +8,26 @@
  */
 import { PageType } from '../../firmware/page-types.js';
 import { IsolatedImportSession } from '../../uapi/isolated-import.js';
-import { paramUpdate, readVmsa, runUpdate, vmsaOrigin, type IgvmLaunchInput, type IgvmLaunchOptions } from './_common.js';
+import { asPlatform, paramUpdate, readVmsa, runUpdate, vmsaOrigin, type IgvmLaunchInput, type IgvmLaunchOptions } from './_common.js';
 import { DEFAULT_IGVM_POLICY, type IgvmLaunchOutcome } from './_outcome.js';
 
 export async function launchIgvmOnIgvmmeasure(input: IgvmLaunchInput, opts: IgvmLaunchOptions): Promise<IgvmLaunchOutcome> {
-  const s = new IsolatedImportSession({ log: opts.log, softChecks: true });
-  s.start({ policy: input.policy ?? DEFAULT_IGVM_POLICY, vmsaFeatures: 0n, vcpus: 1 });
   const vmsas: Uint8Array[] = [];
-  for (const it of input.items) {
-    if (it.kind === 'pages') {
-      await s.update(runUpdate(input.src, it, opts.nativeZero === true));
-    } else if (it.kind === 'param') {
-      await s.update(paramUpdate(it, false));
-    } else {
-      const vmsa = await readVmsa(input, it);
-      vmsas.push(vmsa);
-      await s.update({ gpa: it.gpa, length: vmsa.length, type: PageType.VMSA, data: vmsa, origin: vmsaOrigin(it) });
+  const result = await asPlatform('igvmmeasure', input, async () => {
+    const s = new IsolatedImportSession({ log: opts.log, softChecks: true });
+    s.start({ policy: input.policy ?? DEFAULT_IGVM_POLICY, vmsaFeatures: 0n, vcpus: 1 });
+    for (const it of input.items) {
+      if (it.kind === 'pages') {
+        await s.update(runUpdate(input.src, it, opts.nativeZero === true));
+      } else if (it.kind === 'param') {
+        await s.update(paramUpdate(it, false));
+      } else {
+        const vmsa = await readVmsa(input, it);
+        vmsas.push(vmsa);
+        await s.update({ gpa: it.gpa, length: vmsa.length, type: PageType.VMSA, data: vmsa, origin: vmsaOrigin(it) });
+      }
     }
-  }
-  return { result: await s.finish(), vmsas };
+    return s.finish();
+  });
+  return { result, vmsas };
 }
