@@ -2,13 +2,14 @@
 // Long-running fuzzer for the IGVM parser (docs/fuzzing.md). Mutates seed files with the same
 // structure-aware mutator as test/igvm/property.test.ts (src/images/igvm/mutate.ts), stacks up to
 // --stack mutations, and checks that every input either parses or fails with an IGVM
-// SnpLaunchError that names an offset; files that parse must also inspect and round-trip through
-// the writer. A watchdog thread catches hangs. Failing inputs are saved to --out.
+// SnpLaunchError that names an offset; files that parse must also inspect, and their model x must
+// satisfy parse(write(x)) == x and write(parse(w)) == w for the rewritten file w. A watchdog thread catches hangs. Failing inputs are saved to --out.
 //
 //   npm run build && node scripts/fuzz-igvm.mjs --seconds 600 --seed 7 --out fuzz-out [--corpus DIR]
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const HELP = `usage: node scripts/fuzz-igvm.mjs [--seconds N] [--cases N] [--seed N] [--stack N] [--out DIR] [--corpus DIR] [--hang-ms N]
@@ -117,15 +118,19 @@ async function worker() {
     stats.parsed++;
     try {
       await L.inspectIgvm(src, file);
+      const model = await L.toIgvmModel(src, file);
       let w;
       try {
-        w = L.writeIgvm(await L.toIgvmModel(src, file));
+        w = L.writeIgvm(model);
       } catch (e) {
         if (!(e instanceof L.SnpLaunchError && ['IGVM_NO_FILE_DATA', 'IGVM_WRITE_DATA'].includes(e.code))) throw e;
         continue;
       }
-      const again = await L.parseIgvm(L.bytesSource('rewritten.igvm', w));
-      if (again.headers.length !== file.headers.length) throw new Error('header count changed in the round trip');
+      // parse(write(x)) == x, and the canonical file is a fixed point: write(parse(w)) == w.
+      const wsrc = L.bytesSource('rewritten.igvm', w);
+      const back = await L.toIgvmModel(wsrc, await L.parseIgvm(wsrc));
+      if (!isDeepStrictEqual(back, model)) throw new Error('parse(write(x)) != x');
+      if (Buffer.compare(L.writeIgvm(back), w) !== 0) throw new Error('write(parse(w)) != w');
     } catch (e) {
       fail(`a file that parses failed later: ${e instanceof Error ? e.stack : String(e)}`, f);
       return;
