@@ -3,7 +3,8 @@
 // structure-aware mutator as test/igvm/property.test.ts (src/images/igvm/mutate.ts), stacks up to
 // --stack mutations, and checks that every input either parses or fails with an IGVM
 // SnpLaunchError that names an offset; files that parse must also inspect, and their model x must
-// satisfy parse(write(x)) == x and write(parse(w)) == w for the rewritten file w. A watchdog thread catches hangs. Failing inputs are saved to --out.
+// satisfy parse(write(x)) == x and write(parse(w)) == w for the rewritten file w. A watchdog
+// thread catches hangs. Failing inputs are saved to --out.
 //
 //   npm run build && node scripts/fuzz-igvm.mjs --seconds 600 --seed 7 --out fuzz-out [--corpus DIR]
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
