@@ -188,3 +188,18 @@ test('SNP_ID_BLOCK: the result says per platform whether its launch digest match
   assert.equal((await measure(b, 'cloud-hypervisor-mshv')).idBlock?.matches, false, 'sorted by GPA: the VMSA comes first');
   assert.equal((await measure(body(), 'openvmm')).idBlock, undefined);
 });
+
+test('common: GPAs are u64 — a page at 0xfffffffffffff000 is measured like any other', async () => {
+  const top = 0xffff_ffff_ffff_f000n;
+  const b = snp().pageData(top, filled(8)).pageData(0x1000, filled(1)).vpContext(0x4000, 0, V);
+  const want = new RefChain().step(T.NORMAL, Number(top), filled(8)).step(T.NORMAL, 0x1000, filled(1)).step(T.VMSA, 0x4000, V).hex;
+  const r = await measure(b, 'openvmm', { log: true });
+  assert.equal(hex(r.digest), want);
+  assert.equal(r.log![0]!.gpa.toString(16), 'fffffffffffff000');
+  assert.equal(r.log![1]!.index, 1);
+  // Cloud Hypervisor sorts it last.
+  const sorted = new RefChain().step(T.NORMAL, 0x1000, filled(1)).step(T.VMSA, 0x4000, V).step(T.NORMAL, Number(top), filled(8)).hex;
+  assert.equal(await digestOf(b, 'cloud-hypervisor-mshv'), sorted);
+  // A parameter area that would wrap past 2^64 cannot be launched.
+  await fails(snp().parameterArea(0, 8192).parameterInsert(top, 0).pageData(0x1000, filled(1)), 'openvmm', /openvmm: the launch is rejected with EINVAL: .*wraps past the 64-bit/);
+});

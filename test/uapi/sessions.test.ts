@@ -231,3 +231,19 @@ test('isolated import: every page type at any GPA in call order, nothing added a
   assert.equal(hex(r.digest), new RefChain().step(T.VMSA, 0x9000, v).range(T.ZERO, 0x1000, 2).hex);
   await rejects(() => new IsolatedImportSession().start({ ...START, policy: 0x10000n }), 'EINVAL', /bit 17/);
 });
+
+test('GPA range: KVM refuses GPAs past 52 bits (EINVAL); a soft session measures them with a warning', async () => {
+  const s = new UpstreamKvmSession();
+  s.start(START);
+  await rejects(() => s.update({ gpa: 2 ** 52, length: 4096, type: PageType.ZERO, origin: 'x' }), 'EINVAL', /52-bit/);
+  await rejects(() => s.update({ gpa: 2 ** 64 - 4096, length: 8192, type: PageType.ZERO, origin: 'x' }), 'EINVAL', /wraps past the 64-bit/);
+  const soft = new UpstreamKvmSession({ softChecks: true, log: true });
+  soft.start(START);
+  const top = 2 ** 64 - 8192;
+  await soft.update({ gpa: top, length: 8192, type: PageType.NORMAL, data: filled(3, 8192), origin: 'top' });
+  soft.setVcpuState(0, testVmsa(), 'bsp');
+  const r = await soft.finish();
+  assert.equal(hex(r.digest), new RefChain().range(T.NORMAL, top, 2, filled(3, 8192)).step(T.VMSA, KVM_GPA, testVmsa()).hex);
+  assert.deepEqual(r.log!.map((e) => e.index), [0, 1, 2]);
+  assert.ok(r.warnings.some((w) => /52-bit/.test(w)));
+});
