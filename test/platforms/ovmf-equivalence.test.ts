@@ -8,7 +8,9 @@
 // rules say (zero pages measured as NORMAL; N−1 AP VMSAs appended), computed here independently.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bytesSource } from '../../src/core/source.js';
 import { setHashProvider } from '../../src/core/hash.js';
 import { nodeHashProvider } from '../../src/node/hash.js';
@@ -16,6 +18,7 @@ import { igvmBuilder } from '../../src/images/igvm/index.js';
 import { parseOvmf, firmwareGpa, SectionType } from '../../src/images/ovmf/index.js';
 import { measureIgvm } from '../../src/measure/igvm.js';
 import { needsShared, shared } from '../_shared.js';
+import { cliBuilt, runCli } from '../cli/_cli.js';
 import { hex, KVM_GPA, qemuResetVmsaFromSpec, RefChain, T } from './_ref.js';
 
 setHashProvider(nodeHashProvider);
@@ -65,7 +68,8 @@ async function build() {
   }
   b.vpContext(KVM_GPA, 0, vmsa);
   ref.native.step(T.VMSA, KVM_GPA, vmsa);
-  return { igvm: bytesSource('ovmf.igvm', b.build()), vmsa, ref, sections };
+  const bytes = b.build();
+  return { igvm: bytesSource('ovmf.igvm', bytes), bytes, vmsa, ref, sections };
 }
 
 test('IGVM of the OVMF launch: igvmmeasure --native-zero equals the sev-snp-measure reference', { skip: needsShared }, async () => {
@@ -92,4 +96,18 @@ test('IGVM of the OVMF launch: qemu-kvm differs exactly by NORMAL zero pages and
   const im = await measureIgvm({ igvm, platform: 'igvmmeasure' });
   const q1 = await measureIgvm({ igvm, platform: 'qemu-kvm', vcpus: 1 });
   assert.equal(hex(im.digest), hex(q1.digest));
+});
+
+test('the same through the CLI: measure --igvm --platform igvmmeasure --native-zero prints the reference digest', { skip: needsShared }, async () => {
+  cliBuilt();
+  const { bytes, ref } = await build();
+  const dir = mkdtempSync(join(tmpdir(), 'snp-eqv-'));
+  writeFileSync(join(dir, 'ovmf.igvm'), bytes);
+  const r = await runCli(['measure', '--igvm', 'ovmf.igvm', '--platform', 'igvmmeasure', '--native-zero'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), referenceDigest());
+  const q = await runCli(['measure', '--igvm', 'ovmf.igvm', '--platform', 'qemu-kvm', '--vcpus', '2', '--vcpu-type', 'EPYC-v4'], dir);
+  assert.equal(q.code, 0, q.stderr);
+  const want = Object.assign(new RefChain(), { ld: ref.qemu.ld }).step(T.VMSA, KVM_GPA, qemuResetVmsaFromSpec()).step(T.VMSA, KVM_GPA, qemuResetVmsaFromSpec());
+  assert.equal(q.stdout.trim(), want.hex);
 });
