@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { bytesSource } from '../../src/core/source.js';
-import { readIgvmModel, readPageData, snpMask } from '../../src/images/igvm/access.js';
+import { appliesTo, readIgvmModel, readPageData, snpMask } from '../../src/images/igvm/access.js';
 import { igvmBuilder } from '../../src/images/igvm/builder.js';
 import { crc32 } from '../../src/images/igvm/crc32.js';
 import { parseIgvm } from '../../src/images/igvm/parse.js';
@@ -138,4 +138,15 @@ test("non-zero TLV padding (igvm-tooling pads with '0') is accepted and reported
   const w = writeIgvm(await readIgvmModel(bytesSource('t.igvm', f)));
   assert.notDeepEqual(w, f);
   assert.deepEqual(w.subarray(24 + 24 + 28, 24 + 24 + 32), new Uint8Array(4));
+});
+
+test('appliesTo: mask & platform != 0; PARAMETER_AREA and parameter headers always apply (igvm.md §5)', async () => {
+  const f = await parseIgvm(
+    bytesSource('m.igvm', igvmBuilder().platform('SEV_SNP').platform('NATIVE').platform('TDX').pageData(0, page(1), { mask: 3 }).parameterArea(0, 4096).parameter('VP_COUNT_PARAMETER', 0).build()),
+  );
+  const [pd, area, vpCount] = f.directives;
+  assert.deepEqual([1, 2, 4].map((m) => appliesTo(pd!, m)), [true, true, false]);
+  assert.deepEqual([1, 2, 4].map((m) => appliesTo(area!, m)), [true, true, true]);
+  assert.deepEqual([1, 2, 4].map((m) => appliesTo(vpCount!, m)), [true, true, true]);
+  assert.equal(snpMask(f), 1);
 });
