@@ -33,7 +33,7 @@ test('shellWords splits like a POSIX shell', () => {
   assert.deepEqual(shellWords(`--a 'x y' "p\\"q" r\\ s '' --b=é☃`), ['--a', 'x y', 'p"q', 'r s', '', '--b=é☃']);
 });
 
-test('reference.tsv: every row through the built CLI', { skip: needsShared, timeout: 300_000 }, async () => {
+test('reference.tsv: every row through the built CLI', { skip: needsShared, timeout: 900_000 }, async () => {
   cliBuilt();
   const rows = readTable();
   assert.equal(rows.length, 289, 'reference.tsv row count (README says 289)');
