@@ -97,6 +97,12 @@ test('--log and --log-full: the digest line first, then an aligned table coverin
   assert.match(full[full.length - 1]!, new RegExp(`^\\s*${steps - 1}\\s+0xfffffffff000\\s+1\\s+VMSA\\s+[0-9a-f]{12}…\\s+${json.digest.slice(0, 12)}…\\s+VMSA vCPU 0`));
 });
 
+test('--log in a SHA-256 mode: the digest line only, and a note on stderr', { skip: needsShared }, async () => {
+  const r = await measure(`--mode sev --ovmf fixtures/sev-snp-measure/ovmf_OvmfX64_suffix.bin --log`);
+  assert.equal(r.stdout, 'b4c021e085fb83ceffe6571a3d357b4a98773c83c474e47f76c876708fe316da\n'); // ovmf.md §11
+  assert.match(r.stderr, /no per-page log/);
+});
+
 /** ovmf.md §7.1: the non-zero bytes of the BSP VMSA (QEMU, EPYC-v4, features 0x1). */
 const BSP_BYTES =
   '0x002:93 0x004:ffff 0x011:f09b 0x014:ffff 0x01a:ffff 0x022:93 0x024:ffff 0x032:93 0x034:ffff ' +
