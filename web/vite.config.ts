@@ -15,7 +15,8 @@ export default defineConfig({
   base: './',
   logLevel: 'warn',
   plugins: [viteSingleFile()],
-  worker: { format: 'es' },
+  // A classic (iife) worker: Chromium refuses module workers from blob: URLs on file:// pages.
+  worker: { format: 'iife' },
   build: {
     outDir: fileURLToPath(new URL('../web-dist', import.meta.url)),
     emptyOutDir: true,

@@ -10,9 +10,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { CLI, HAVE_SHARED, REPO, shared } from '../_shared.js';
-import { ARTIFACTS, launchBrowser, needsChromium, screenshot, serveExplorer, type Browser } from './_browser.js';
+import { ARTIFACTS, WEB_DIST, launchBrowser, needsChromium, screenshot, serveExplorer, type Browser } from './_browser.js';
 import type { StaticServer } from '../../src/cli/commands/explore.js';
 import { buildIgvmExample } from '../../web/src/examples.js';
 
@@ -350,6 +351,22 @@ describe('explorer (headless Chromium)', { skip }, () => {
     assert.equal(await vmsaBlocks(phone, 'qemu-kvm/snp'), 4);
     await screenshot(phone, 'explorer-ovmf-phone-390');
     await phone.close();
+  });
+
+  it('works when index.html is opened from disk (file://), no server needed', async () => {
+    const page = await b.context.newPage();
+    try {
+      await page.goto(pathToFileURL(join(WEB_DIST, 'index.html')).href);
+      const n = await runs(page);
+      await page.fill('#vcpus', '4');
+      await page.setInputFiles('#image', OVMF_4M);
+      await waitMeasured(page, n);
+      const got = await table(page);
+      assert.equal(got.get('qemu-kvm/snp'), reference().get('--mode snp --vcpus 4 --vcpu-type EPYC-v4 --ovmf vectors/sev-snp-measure/inputs/ovmf_AmdSev_4M.bin'));
+      await screenshot(page, 'explorer-file-url-1280x800');
+    } finally {
+      await page.close();
+    }
   });
 
   it('raised no uncaught page errors', () => {

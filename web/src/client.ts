@@ -15,6 +15,8 @@ export class WorkerClient {
   private readonly worker = new MeasureWorker();
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
+  /** Set when the worker could not start or crashed; every later call fails with it. */
+  private failure: string | undefined;
 
   constructor() {
     this.worker.onmessage = (ev: MessageEvent<Response>) => {
@@ -27,13 +29,15 @@ export class WorkerClient {
       else p.resolve(m);
     };
     this.worker.onerror = (ev) => {
-      for (const p of this.pending.values()) p.reject(new Error(`worker failed: ${ev.message}`));
+      this.failure = `the measurement worker failed${ev.message ? `: ${ev.message}` : ' to start'}`;
+      for (const p of this.pending.values()) p.reject(new Error(this.failure));
       this.pending.clear();
     };
   }
 
   call<T extends Response['type']>(req: WithoutSeq<Request>, progress?: Pending['progress']): Promise<Extract<Response, { type: T }>> {
     const seq = ++this.seq;
+    if (this.failure !== undefined) return Promise.reject(new Error(this.failure));
     return new Promise((resolve, reject) => {
       const p: Pending = { resolve: resolve as (r: Response) => void, reject };
       if (progress) p.progress = progress;

@@ -135,3 +135,16 @@ export const explorerHashProvider: HashProvider = {
   createSha256: () => new CachedSha256(),
   ...(typeof crypto !== 'undefined' && crypto.subtle ? { sha384Pages: webCryptoPages } : {}),
 };
+
+/**
+ * Runs each hash path once on a little data so the JIT has compiled them before the user's file
+ * arrives (called when the worker starts; the first measurement then skips about 100 ms of warm-up).
+ */
+export async function warmUpHashes(): Promise<void> {
+  const page = new Uint8Array(PAGE * 16);
+  for (let i = 0; i < 2000; i++) nobleHashProvider.sha384(page.subarray(0, 0x70));
+  const h = nobleSha256.create();
+  for (let i = 0; i < 16; i++) h.update(page);
+  h.digest();
+  if (explorerHashProvider.sha384Pages) await explorerHashProvider.sha384Pages(page);
+}

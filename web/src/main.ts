@@ -130,17 +130,18 @@ function showRows(): void {
   renderDigests(el.table, state.rows, state.kind, { exportJson }, state.matches);
   const withLog = state.rows.filter((r) => r.log);
   fillSelect(el.mapRow, withLog.length > 0 ? withLog : state.rows, el.mapRow.value);
-  fillSelect(el.diffA, state.rows, el.diffA.value || state.rows[0]?.id);
-  const defaultB = state.kind === 'igvm' ? 'kvm-vmsa-page' : 'ec2/snp';
-  fillSelect(el.diffB, state.rows, el.diffB.value || defaultB);
+  // Keep the user's choices when they still exist; else compare the two usual suspects.
+  fillSelect(el.diffA, state.rows, el.diffA.value, state.kind === 'igvm' ? 'qemu-kvm' : 'qemu-kvm/snp');
+  fillSelect(el.diffB, state.rows, el.diffB.value, state.kind === 'igvm' ? 'kvm-vmsa-page' : 'ec2/snp');
   el.diffAv.value = el.diffBv.value = String(state.rows[0]?.vcpus ?? 1);
   drawMap();
 }
 
-function fillSelect(sel: HTMLSelectElement, rows: RowData[], keep?: string): void {
+function fillSelect(sel: HTMLSelectElement, rows: RowData[], keep?: string, fallback?: string): void {
   if (rows.length === 0) return void sel.replaceChildren(h('option', { value: '' }, '(measure an image first)'));
   sel.replaceChildren(...rows.map((r) => h('option', { value: r.id }, r.digest ? r.id : `${r.id} (cannot launch)`)));
-  if (keep && rows.some((r) => r.id === keep)) sel.value = keep;
+  const pick = [keep, fallback].find((id) => id && rows.some((r) => r.id === id));
+  if (pick) sel.value = pick;
 }
 
 function drawMap(): void {

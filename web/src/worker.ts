@@ -6,7 +6,7 @@
  */
 import { setHashProvider } from '../../src/core/hash.js';
 import { blobSource, type ByteSource } from '../../src/core/source.js';
-import { explorerHashProvider, resetHashCache } from './hash-provider.js';
+import { explorerHashProvider, resetHashCache, warmUpHashes } from './hash-provider.js';
 import { cliArgs, detectKind, measureRow, parseGuestFeatures, rowsFor, shellJoin, type Launch, type RowSpec } from './engine.js';
 import { alignLogs, explainDivergence } from './align.js';
 import { buildExample } from './examples.js';
@@ -16,6 +16,7 @@ import type { DiffSide, FormValues, LogEntryData, Request, Response, RowData } f
 
 const ctx = self as unknown as { postMessage(m: Response, transfer?: Transferable[]): void; onmessage: ((ev: MessageEvent<Request>) => void) | null };
 setHashProvider(explorerHashProvider);
+void warmUpHashes();
 
 const post = (m: Response, transfer?: Transferable[]) => ctx.postMessage(m, transfer);
 
