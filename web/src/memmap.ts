@@ -27,7 +27,19 @@ export function renderMap(row: RowData, target: HTMLElement, details: HTMLElemen
     target.append(h('p', { class: 'muted' }, row.reason ? `${row.id}: ${row.reason}` : `${row.id} has no measurement log (SEV and SEV-ES measure one SHA-256, not pages).`));
     return;
   }
-  const segs = buildSegments(buildRanges(log));
+  const ranges = buildRanges(log);
+  const segs = buildSegments(ranges);
+  const byType = new Map<string, number>();
+  for (const e of log) byType.set(typeName(e.pageType), (byType.get(typeName(e.pageType)) ?? 0) + 1);
+  target.append(
+    h(
+      'p',
+      { class: 'muted', id: 'map-summary' },
+      `${row.id}, ${row.vcpus} vCPU${row.vcpus === 1 ? '' : 's'}: ${log.length} measured steps in ${ranges.length} ranges (` +
+        [...byType].map(([t, n]) => `${n} ${t}`).join(', ') +
+        ')',
+    ),
+  );
   let selected: HTMLElement | undefined;
   const show = (r: MapRange, el: HTMLElement, pin: boolean) => {
     if (pin) {
