@@ -150,6 +150,9 @@ test('truncated, oversized and garbage reports and certificates: one line, exit 
   const t = await cli('verify', longer, '--cert', cert, '--at', '2026-06-01');
   assert.equal(t.code, 0, t.stdout);
   assert.match(t.stdout, /warning: 4 trailing byte\(s\) after the 1184-byte report \(all zero\) are ignored/);
+  const strict = await cli('show', longer, '--strict');
+  assert.equal(strict.code, 1);
+  assert.match(assertOneLineError(strict, 'strict'), /trailing\.bin: offset 0x4a0: 4 trailing byte\(s\) after the 1184-byte report \(all zero\)$/);
 });
 
 /** The first reference.tsv row measuring an OVMF image in mode snp with plain arguments. */

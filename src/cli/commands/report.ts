@@ -43,6 +43,7 @@ const MAX_CERT_FILE = 64 * 1024;
 
 const PRODUCT_OPT: OptionSpec = { name: 'product', type: 'string', metavar: 'Milan|Genoa|Turin', extension: true, help: 'product line when the report cannot say (version 2 reports)' };
 const JSON_OPT: OptionSpec = { name: 'json', type: 'flag', extension: true, help: 'machine-readable output' };
+const STRICT_OPT: OptionSpec = { name: 'strict', type: 'flag', extension: true, help: 'reject non-zero reserved bytes and trailing bytes (go-sev-guest strictness) instead of warning' };
 
 const SHOW: CommandSpec = {
   usage: 'snp-launch report show FILE [--json] [--product P | --cert VCEK_OR_VLEK]',
@@ -50,6 +51,7 @@ const SHOW: CommandSpec = {
   options: [
     JSON_OPT,
     PRODUCT_OPT,
+    STRICT_OPT,
     { name: 'cert', type: 'string', metavar: 'VCEK_OR_VLEK', extension: true, help: 'take the product (and TCB layout) of a version 2 report from its certificate; nothing is verified' },
   ],
   positionals: ['FILE'],
@@ -73,6 +75,7 @@ const VERIFY_OWN: OptionSpec[] = [
   ext({ name: 'no-cert', type: 'flag', help: 'run only the requested policy checks; the signature is NOT verified' }),
   ext({ name: 'chain', type: 'string', metavar: 'ASK_ARK.pem', help: 'intermediate (ASK/ASVK) and/or ARK, e.g. KDS cert_chain; default: the embedded AMD certificates (the ARK is always pinned)' }),
   PRODUCT_OPT,
+  STRICT_OPT,
   ext({ name: 'at', type: 'string', metavar: 'ISO-8601', help: 'time for certificate validity (default: now)' }),
   ext({ name: 'measurement', type: 'list', metavar: 'HEX', help: 'expected MEASUREMENT (repeatable: any may match); or give the image options below to predict it' }),
   ext({ name: 'report-data', type: 'string', metavar: 'HEX', help: 'expected REPORT_DATA (shorter values are zero-padded to 64 bytes)' }),
@@ -156,17 +159,17 @@ function productArg(args: ParsedArgs): ProductLine | undefined {
   return p;
 }
 
-async function loadReport(path: string, product: ProductLine | undefined): Promise<AttestationReport> {
+async function loadReport(path: string, product: ProductLine | undefined, strict: boolean): Promise<AttestationReport> {
   const raw = await readSmallFile(path, MAX_REPORT_FILE);
   const { bytes, encoding } = decodeReportInput(raw);
-  const r = parseReport(bytes, { name: path, ...(product ? { product } : {}) });
+  const r = parseReport(bytes, { name: path, strict, ...(product ? { product } : {}) });
   if (encoding !== 'binary') r.warnings.unshift(`input decoded from ${encoding} text`);
   return r;
 }
 
 async function show(args: ParsedArgs): Promise<number> {
   const path = args.positionals[0]!;
-  let r = await loadReport(path, productArg(args));
+  let r = await loadReport(path, productArg(args), get.flag(args, 'strict'));
   const certPath = get.str(args, 'cert');
   if (certPath !== undefined) {
     const vek = (await loadCerts(certPath)).find((c) => !c.isCa);
@@ -249,7 +252,7 @@ async function verify(args: ParsedArgs): Promise<number> {
   if (noCert && !hasPolicy) throw usageError('NOTHING_TO_CHECK', '--no-cert needs at least one policy check (e.g. --measurement, --ovmf ..., --report-data)', '--no-cert');
 
   // Read inputs before predicting (cheap one-line errors first).
-  const report = await loadReport(path, product);
+  const report = await loadReport(path, product, get.flag(args, 'strict'));
   // --cert may also be a bundle (VCEK/VLEK plus ASK/ARK): the CA certificates join the chain.
   const certFile = certPath === undefined ? [] : await loadCerts(certPath);
   const veks = certFile.filter((c) => !c.isCa);
