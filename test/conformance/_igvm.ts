@@ -40,7 +40,9 @@ export type Header =
   | { kind: 'platform'; mask: number; type: number; highestVtl?: number; version?: number; sharedGpaBoundary?: bigint }
   | { kind: 'policy'; policy: bigint; mask: number }
   | { kind: 'paramArea'; index: number; size: number; data?: Uint8Array }
-  | { kind: 'pageData'; gpa: bigint; mask: number; flags?: number; dataType?: number; data?: Uint8Array; noPad?: boolean }
+  | { kind: 'pageData'; gpa: bigint; mask: number; flags?: number; dataType?: number; data?: Uint8Array; noPad?: boolean; reserved?: number }
+  /** PAGE_DATA reusing the file data of an earlier header (the serializer de-duplicates, igvm.md §6). */
+  | { kind: 'pageDataRef'; gpa: bigint; mask: number; ref: number }
   | { kind: 'paramInsert'; gpa: bigint; mask: number; index: number }
   | { kind: 'param'; type: number; index: number; byteOffset: number }
   | { kind: 'vp'; gpa: bigint; mask: number; vpIndex: number; vmsa: Uint8Array }
@@ -51,6 +53,11 @@ export type Header =
 export interface IgvmFile {
   version: 1 | 2;
   headers: Header[];
+  /** Bytes between the fixed header and the variable header (not covered by the CRC, igvm.md §2.1). */
+  gap?: number;
+  /** V2 fixed-header fields (defaults X64 = 0 and 4096). */
+  architecture?: number;
+  pageSize?: number;
 }
 
 // ---- CRC-32 (IEEE reflected 0xEDB88320, init and final XOR 0xFFFFFFFF; igvm.md §2.1) ----
@@ -108,7 +115,8 @@ export interface Encoded {
 export function encode(file: IgvmFile): Encoded {
   const fixedSize = file.version === 1 ? 24 : 32;
   // First pass: payload sizes, to know where file data starts.
-  const payloads: { type: number; make: (dataOff: (blob: Uint8Array) => number) => Uint8Array }[] = file.headers.map(toTlv);
+  const refOffsets: (number | undefined)[] = [];
+  const payloads: { type: number; make: (dataOff: (blob: Uint8Array) => number) => Uint8Array }[] = file.headers.map((h) => toTlv(h, refOffsets));
   let vhs = 0;
   const sizes: number[] = [];
   for (const p of payloads) {
@@ -117,7 +125,7 @@ export function encode(file: IgvmFile): Encoded {
     sizes.push(len);
     vhs += 8 + align8(len);
   }
-  const vho = fixedSize;
+  const vho = fixedSize + (file.gap ?? 0);
   const dataStart = vho + vhs;
   const blobs: Uint8Array[] = [];
   let dataLen = 0;
@@ -135,6 +143,7 @@ export function encode(file: IgvmFile): Encoded {
     let got: number | undefined;
     const payload = payloads[i]!.make((b) => (got = alloc(b)));
     dataOffsets.push(got);
+    refOffsets.push(got);
     const t = new Fields(8 + align8(payload.length)).u32(0, payloads[i]!.type).u32(4, payload.length).bytes(8, payload);
     tlvOffsets.push(pos);
     pos += t.b.length;
@@ -145,8 +154,9 @@ export function encode(file: IgvmFile): Encoded {
   const total = dataStart + dataLen;
   const out = new Uint8Array(total);
   const fx = new Fields(fixedSize).u32(0x00, 0x4d564749).u32(0x04, file.version).u32(0x08, vho).u32(0x0c, vhs).u32(0x10, total);
-  if (file.version === 2) fx.u32(0x18, 0).u32(0x1c, PAGE);
+  if (file.version === 2) fx.u32(0x18, file.architecture ?? 0).u32(0x1c, file.pageSize ?? PAGE);
   out.set(fx.b, 0);
+  out.fill(0xa5, fixedSize, vho); // a non-zero gap: the CRC must not cover it
   let p = vho;
   for (const t of tlvs) {
     out.set(t, p);
@@ -165,7 +175,7 @@ function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
-function toTlv(h: Header): { type: number; make: (alloc: (b: Uint8Array) => number) => Uint8Array } {
+function toTlv(h: Header, refOffsets: (number | undefined)[]): { type: number; make: (alloc: (b: Uint8Array) => number) => Uint8Array } {
   switch (h.kind) {
     case 'platform':
       // igvm.md §4.1: mask u32 @0, highest_vtl u8 @4, platform_type u8 @5, version u16 @6, boundary u64 @8.
@@ -180,8 +190,10 @@ function toTlv(h: Header): { type: number; make: (alloc: (b: Uint8Array) => numb
       // §4.8: gpa u64 @0, mask u32 @8, file_offset u32 @12, flags u32 @16, data_type u16 @20, reserved @22.
       return {
         type: HT.PAGE_DATA,
-        make: (alloc) => new Fields(24).u64(0, h.gpa).u32(8, h.mask).u32(12, h.data ? alloc(padPage(h.data, h.noPad)) : 0).u32(16, h.flags ?? 0).u16(20, h.dataType ?? 0).b,
+        make: (alloc) => new Fields(24).u64(0, h.gpa).u32(8, h.mask).u32(12, h.data ? alloc(padPage(h.data, h.noPad)) : 0).u32(16, h.flags ?? 0).u16(20, h.dataType ?? 0).u16(22, h.reserved ?? 0).b,
       };
+    case 'pageDataRef':
+      return { type: HT.PAGE_DATA, make: () => new Fields(24).u64(0, h.gpa).u32(8, h.mask).u32(12, refOffsets[h.ref] ?? 0).b };
     case 'paramInsert':
       // §4.9: gpa u64 @0, mask u32 @8, parameter_area_index u32 @12.
       return { type: HT.PARAMETER_INSERT, make: () => new Fields(16).u64(0, h.gpa).u32(8, h.mask).u32(12, h.index).b };

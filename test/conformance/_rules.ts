@@ -76,11 +76,13 @@ function measure(file: IgvmFile, enc: Encoded, platform: Platform, opts: Opts): 
   const vps: { h: Extract<Header, { kind: 'vp' }>; pos: number }[] = [];
 
   const read4k = (i: number): Uint8Array => {
-    const off = enc.dataOffsets[i]!;
+    const h = file.headers[i]!;
+    const off = h.kind === 'pageDataRef' ? enc.dataOffsets[h.ref]! : enc.dataOffsets[i]!;
     if (off + PAGE > enc.bytes.length) fail('page data runs past the end of the file');
     return enc.bytes.subarray(off, off + PAGE);
   };
 
+  parserChecks(file);
   file.headers.forEach((h, i) => {
     switch (h.kind) {
       case 'paramArea':
@@ -98,6 +100,9 @@ function measure(file: IgvmFile, enc: Encoded, platform: Platform, opts: Opts): 
         inline.push({ gpa: h.gpa, type, page: type === PTYPE.NORMAL ? (hasData ? read4k(i) : ZERO_PAGE) : undefined });
         return;
       }
+      case 'pageDataRef':
+        if (applies(h.mask)) inline.push({ gpa: h.gpa, type: PTYPE.NORMAL, page: read4k(i) });
+        return;
       case 'paramInsert': {
         if (!applies(h.mask)) return;
         const size = areaSize.get(h.index)!;
@@ -180,6 +185,32 @@ function measure(file: IgvmFile, enc: Encoded, platform: Platform, opts: Opts): 
   let ld: Uint8Array = new Uint8Array(48);
   for (const e of entries) ld = step(ld, e.type, e.gpa, e.page);
   return ld;
+}
+
+/**
+ * The igvm.md parser rules (§4, §7, §7.1) that the cases deliberately break; a file breaking them is
+ * an error whatever the platform.
+ */
+function parserChecks(file: IgvmFile): void {
+  const platformMasks = file.headers.flatMap((h) => (h.kind === 'platform' ? [h.mask] : []));
+  const declared = new Set<number>();
+  const inserted = new Set<number>();
+  for (const h of file.headers) {
+    if (h.kind === 'pageData') {
+      const align = (h.flags ?? 0) & FLAG_2MB ? 0x200000n : BigInt(PAGE);
+      if (h.gpa % align !== 0n) fail('PAGE_DATA gpa not aligned');
+      if ((h.reserved ?? 0) !== 0) fail('PAGE_DATA reserved != 0');
+    } else if (h.kind === 'paramArea') {
+      if (declared.has(h.index)) fail('parameter area declared twice');
+      declared.add(h.index);
+    } else if (h.kind === 'paramInsert') {
+      if (!declared.has(h.index) || inserted.has(h.index)) fail('PARAMETER_INSERT of an undeclared or inserted index');
+      if (h.gpa % BigInt(PAGE) !== 0n) fail('PARAMETER_INSERT gpa not aligned');
+      inserted.add(h.index);
+    } else if (h.kind === 'vp') {
+      if (!platformMasks.includes(h.mask)) fail('VP_CONTEXT mask is not exactly one platform mask');
+    }
+  }
 }
 
 /**

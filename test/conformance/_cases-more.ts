@@ -1,0 +1,128 @@
+/**
+ * More conformance cases (edge cases of platforms.md §5 and the igvm.md parser rules that decide
+ * "error" vs "digest"). Same shape as _cases.ts.
+ */
+import { DT, FLAG_2MB, FLAG_SHARED, FLAG_UNMEASURED, PT, makeVmsa, pattern, type Header } from './_igvm.js';
+import { NATIVE, SNP, VSM, platformHdr, policy, snpFile, vp, type Case } from './_cases.js';
+import { KVM_VMSA_GPA, PLATFORMS } from './_rules.js';
+
+const ALL = PLATFORMS;
+const page = (gpa: bigint, label: string, extra: Partial<Extract<Header, { kind: 'pageData' }>> = {}): Header => ({ kind: 'pageData', gpa, mask: SNP, data: pattern(label), ...extra });
+const empty = (gpa: bigint, extra: Partial<Extract<Header, { kind: 'pageData' }>> = {}): Header => ({ kind: 'pageData', gpa, mask: SNP, ...extra });
+
+/** A NATIVE VP context: IgvmNativeVpContextX64 (232 bytes) then zeros to 4 KiB (igvm.md §4.11). */
+function nativeVp(): Header {
+  const data = new Uint8Array(4096);
+  data.set(pattern('native-vp', 232));
+  return { kind: 'vp', gpa: 0x7000n, mask: NATIVE, vpIndex: 0, vmsa: data };
+}
+
+export const MORE_CASES: Case[] = [
+  { name: 'shared 2 MiB page → error even on openvmm (2 MiB rule is common)', file: snpFile([page(0x0n, 'p0'), empty(0x200000n, { flags: FLAG_2MB | FLAG_SHARED }), vp()]), errs: ALL },
+  { name: '2 MiB SECRETS page → error', file: snpFile([empty(0x200000n, { flags: FLAG_2MB, dataType: DT.SECRETS }), vp()]), errs: ALL },
+  {
+    name: 'de-duplicated file data (two PAGE_DATA share one file offset)',
+    // Header 2 is the first directive (platform, policy come first).
+    file: snpFile([page(0x0n, 'same'), page(0x1000n, 'other'), { kind: 'pageDataRef', gpa: 0x2000n, mask: SNP, ref: 2 }, vp()]),
+    errs: [],
+  },
+  {
+    name: 'GPAs up to the last page of the 52-bit space, out of order (sorting and PAGE_INFO.gpa)',
+    file: snpFile([
+      page(0x000ffffffffff000n, 'top52'),
+      page(0x0008000000000000n, 'bit51'),
+      page(0x1000n, 'low'),
+      { kind: 'paramArea', index: 3, size: 2 * 4096 },
+      { kind: 'paramInsert', gpa: 0x000fffffffffd000n, mask: SNP, index: 3 },
+      vp(),
+    ]),
+    errs: [],
+  },
+  {
+    name: 'GPAs between 2^52 and 2^53 (PAGE_DATA gpa is a u64, igvm.md §4.8)',
+    file: snpFile([page(0x001ffffffffff000n, 'below53'), page(0x0010000000000000n, 'at52'), page(0x1000n, 'low'), vp()]),
+    errs: [],
+    todo: 'deviation: every platform rejects a PAGE_DATA gpa >= 2^52 ("EINVAL: ... not a page-aligned guest address" / "ends past the 52-bit guest address space"); platforms.md §5 has no such error and igvm.md §4.8 gpa is a u64',
+  },
+  {
+    name: 'GPAs above 2^53 up to the last page below 2^64 (PAGE_DATA gpa is a u64, igvm.md §4.8)',
+    file: snpFile([
+      page(0xfffffffffffff000n, 'top'),
+      page(0x0020000000001000n, 'above53'),
+      page(0x0020000000000000n, 'at53'),
+      page(0x1000n, 'low'),
+      { kind: 'paramArea', index: 3, size: 2 * 4096 },
+      { kind: 'paramInsert', gpa: 0xffffffffffffd000n, mask: SNP, index: 3 },
+      vp(),
+    ]),
+    errs: [],
+    todo: 'deviation: the CLI rejects PAGE_DATA gpa >= 2^53 ("is beyond 2^53"); igvm.md §4.8 gpa is a u64 with no bound and platforms.md §5 has no such error',
+  },
+  {
+    name: '--native-zero with a shared page without data (igvmmeasure ignores the shared flag)',
+    file: snpFile([empty(0x0n, { flags: FLAG_SHARED }), empty(0x1000n), page(0x2000n, 'p2', { flags: FLAG_SHARED }), vp()]),
+    runs: [{ platform: 'igvmmeasure' }, { platform: 'igvmmeasure', opts: { nativeZero: true } }, { platform: 'openvmm' }, { platform: 'cloud-hypervisor-mshv' }],
+    errs: [],
+  },
+  {
+    name: 'a NATIVE VP context is skipped (mixed platforms, v2)',
+    file: { version: 2, headers: [platformHdr(SNP, PT.SEV_SNP), platformHdr(NATIVE, PT.NATIVE), policy(SNP), page(0x0n, 'p0', { mask: SNP | NATIVE }), nativeVp(), vp()] },
+    errs: [],
+  },
+  {
+    name: 'VP context with mask SNP|NATIVE (not one platform) → error',
+    file: { version: 2, headers: [platformHdr(SNP, PT.SEV_SNP), platformHdr(NATIVE, PT.NATIVE), policy(SNP), page(0x0n, 'p0'), vp(KVM_VMSA_GPA, 0, {}, SNP | NATIVE)] },
+    errs: ALL,
+  },
+  {
+    name: 'parameter area declared but never inserted (nothing measured)',
+    file: snpFile([{ kind: 'paramArea', index: 0, size: 3 * 4096 }, page(0x0n, 'p0'), vp()]),
+    errs: [],
+  },
+  { name: 'PAGE_DATA gpa not page-aligned → error', file: snpFile([page(0x800n, 'p0'), vp()]), errs: ALL },
+  { name: 'PAGE_DATA reserved field != 0 → error', file: snpFile([page(0x0n, 'p0', { reserved: 1 }), vp()]), errs: ALL },
+  { name: 'PARAMETER_INSERT of an undeclared index → error', file: snpFile([page(0x0n, 'p0'), { kind: 'paramInsert', gpa: 0x8000n, mask: SNP, index: 5 }, vp()]), errs: ALL },
+  {
+    name: 'PARAMETER_INSERT gpa not page-aligned → error',
+    file: snpFile([{ kind: 'paramArea', index: 0, size: 4096 }, { kind: 'paramInsert', gpa: 0x8100n, mask: SNP, index: 0 }, vp()]),
+    errs: ALL,
+  },
+  { name: 'short page data at the end of the file, not padded → error (reads 4096 bytes)', file: snpFile([page(0x0n, 'p0'), vp(), page(0x1000n, 'x', { data: pattern('tail', 100), noPad: true })]), errs: ALL },
+  { name: 'VMSA data truncated at the end of the file → error', file: snpFile([page(0x0n, 'p0'), { kind: 'vp', gpa: KVM_VMSA_GPA, mask: SNP, vpIndex: 0, vmsa: makeVmsa().subarray(0, 2048) }]), errs: ALL },
+  {
+    name: 'ambiguity: --guest-features on platforms whose §5 rules do not mention it (treated as ignored)',
+    file: snpFile([page(0x0n, 'p0'), vp(KVM_VMSA_GPA, 0, { sevFeatures: 0x21n })]),
+    runs: (['openvmm', 'igvmmeasure', 'qemu-kvm', 'cloud-hypervisor-mshv'] as const).map((platform) => ({ platform, opts: { guestFeatures: 0x1n } })),
+    errs: [],
+  },
+  {
+    name: 'qemu-kvm --vcpus 16, and the signature from --vcpu-family/--vcpu-model/--vcpu-stepping',
+    file: snpFile([page(0x0n, 'p0'), empty(0x1000n, { flags: FLAG_UNMEASURED }), vp(KVM_VMSA_GPA, 0, { sevFeatures: 0x1n })]),
+    runs: [
+      { platform: 'qemu-kvm', opts: { vcpus: 16, vcpuSig: 0x830f10n } },
+      { platform: 'qemu-kvm', opts: { vcpus: 2, vcpuSig: 0xa00f11n }, extraArgs: ['--vcpu-family', '25', '--vcpu-model', '1', '--vcpu-stepping', '1'] },
+    ],
+    errs: [],
+  },
+  {
+    name: 'VSM + SNP: VSM-only pages and parameter insert skipped (v1)',
+    file: {
+      version: 1,
+      headers: [
+        platformHdr(VSM, PT.VSM_ISOLATION),
+        platformHdr(SNP, PT.SEV_SNP),
+        policy(VSM),
+        policy(SNP),
+        { kind: 'paramArea', index: 0, size: 2 * 4096 },
+        { kind: 'paramArea', index: 1, size: 2 * 4096 },
+        { kind: 'paramInsert', gpa: 0x20000n, mask: VSM, index: 0 },
+        { kind: 'paramInsert', gpa: 0x30000n, mask: SNP | VSM, index: 1 },
+        page(0x0n, 'vsm', { mask: VSM }),
+        page(0x1000n, 'snp', { mask: SNP }),
+        page(0x2000n, 'both', { mask: SNP | VSM, flags: FLAG_SHARED }),
+        vp(0x5000n),
+      ],
+    },
+    errs: ['qemu-kvm'],
+  },
+];
