@@ -203,3 +203,10 @@ test('common: GPAs are u64 — a page at 0xfffffffffffff000 is measured like any
   // A parameter area that would wrap past 2^64 cannot be launched.
   await fails(snp().parameterArea(0, 8192).parameterInsert(top, 0).pageData(0x1000, filled(1)), 'openvmm', /openvmm: the launch is rejected with EINVAL: .*wraps past the 64-bit/);
 });
+
+test('hostile input: a parameter area of 2^40 bytes is refused by whole-area platforms, not measured for days', async () => {
+  const b = snp().parameterArea(0, 2 ** 40).parameterInsert(0x100000, 0).vpContext(0x4000, 0, V);
+  await fails(b, 'openvmm', /^t\.igvm: header \d+: PARAMETER_INSERT: parameter area 0 is 1099511627776 bytes; snp-launch measures parameter areas of at most 4 GiB/);
+  // One-page platforms measure it as its first page.
+  assert.equal(await digestOf(b, 'igvmmeasure'), new RefChain().step(T.UNMEASURED, 0x100000).step(T.VMSA, 0x4000, V).hex);
+});

@@ -185,8 +185,17 @@ export function runUpdate(src: ByteSource, r: PageRun, zeroAsZero = false): Laun
   return { gpa: r.gpa, length, type: PageType.NORMAL, data, origin };
 }
 
+/**
+ * Largest parameter area measured page by page. A PARAMETER_AREA header may declare up to 2^53
+ * bytes in 16 bytes of file, which would take days to measure; real areas are a few pages.
+ */
+export const MAX_MEASURED_PARAMETER_AREA = 4 * 1024 ** 3;
+
 /** A parameter area: every page (`whole`) or only the first, UNMEASURED. */
-export function paramUpdate(p: ParamInsert, whole: boolean): LaunchUpdateParams {
+export function paramUpdate(input: IgvmLaunchInput, p: ParamInsert, whole: boolean): LaunchUpdateParams {
+  if (whole && p.size > MAX_MEASURED_PARAMETER_AREA) {
+    throw inputError('IGVM_PARAM_TOO_LARGE', `parameter area ${p.areaIndex} is ${p.size} bytes; snp-launch measures parameter areas of at most 4 GiB page by page`, { file: input.file.name, index: p.header, field: 'PARAMETER_INSERT' });
+  }
   const length = whole ? p.size : PAGE_SIZE;
   const pages = length / PAGE_SIZE;
   const what = whole ? `${pages} page${pages === 1 ? '' : 's'}` : `first page of ${p.size / PAGE_SIZE}`;

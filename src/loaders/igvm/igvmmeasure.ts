@@ -20,7 +20,7 @@ export async function launchIgvmOnIgvmmeasure(input: IgvmLaunchInput, opts: Igvm
       if (it.kind === 'pages') {
         await s.update(runUpdate(input.src, it, opts.nativeZero === true));
       } else if (it.kind === 'param') {
-        await s.update(paramUpdate(it, false));
+        await s.update(paramUpdate(input, it, false));
       } else {
         const vmsa = await readVmsa(input, it);
         vmsas.push(vmsa);

@@ -43,7 +43,7 @@ export async function launchIgvmOnKvmDirectVmsa(input: IgvmLaunchInput, opts: Ig
     s.start({ policy: input.policy ?? DEFAULT_IGVM_POLICY, vmsaFeatures: opts.guestFeatures ?? vmsaFeatures(bsp), vcpus });
     for (const it of input.items) {
       if (it.kind === 'pages') await s.update(runUpdate(input.src, it));
-      else if (it.kind === 'param') await s.update(paramUpdate(it, true));
+      else if (it.kind === 'param') await s.update(paramUpdate(input, it, true));
       else {
         const v = pages.get(it.header)!;
         vmsas.push(v);

@@ -30,7 +30,7 @@ export async function launchIgvmOnKvmVmsaPage(input: IgvmLaunchInput, opts: Igvm
     s.start({ policy: input.policy ?? DEFAULT_IGVM_POLICY, vmsaFeatures: opts.guestFeatures ?? vmsaFeatures(vmsa), vcpus: opts.vcpus });
     for (const it of input.items) {
       if (it.kind === 'pages') await s.update(runUpdate(input.src, it));
-      else if (it.kind === 'param') await s.update(paramUpdate(it, true));
+      else if (it.kind === 'param') await s.update(paramUpdate(input, it, true));
       else await s.update({ gpa: it.gpa, length: vmsa.length, type: PageType.VMSA, data: vmsa, vcpu: 0, origin: vmsaOrigin(it, ', BSP VMSA page') });
     }
     return s.finish();

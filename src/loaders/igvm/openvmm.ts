@@ -21,7 +21,7 @@ export async function launchIgvmOnOpenvmm(input: IgvmLaunchInput, opts: IgvmLaun
       if (it.kind === 'pages') {
         if (!it.shared) await s.update(runUpdate(input.src, it));
       } else if (it.kind === 'param') {
-        await s.update(paramUpdate(it, true));
+        await s.update(paramUpdate(input, it, true));
       } else {
         const vmsa = await readVmsa(input, it);
         vmsas.push(vmsa);
