@@ -125,4 +125,17 @@ export const MORE_CASES: Case[] = [
     },
     errs: ['qemu-kvm'],
   },
+  {
+    name: 'PARAMETER_AREA initial data past the end of the file → error',
+    file: snpFile([vp(), { kind: 'paramArea', index: 0, size: 2 * 4096, data: pattern('area-short', 100) }, { kind: 'paramInsert', gpa: 0x8000n, mask: SNP, index: 0 }]),
+    errs: ALL,
+    invalid: 'igvm.md §7.1: every file_offset + size must lie inside the file',
+  },
+  {
+    name: 'PARAMETER_AREA of 0 bytes (4K-aligned): no page, or one page on igvmmeasure/cloud-hypervisor',
+    file: snpFile([page(0x0n, 'p0'), { kind: 'paramArea', index: 0, size: 0 }, { kind: 'paramInsert', gpa: 0x8000n, mask: SNP, index: 0 }, vp()]),
+    errs: [],
+    todoOn: ['openvmm', 'qemu-kvm', 'kvm-vmsa-page', 'kvm-direct-vmsa'],
+    todo: 'deviation: openvmm/qemu-kvm/kvm-vmsa-page/kvm-direct-vmsa reject a 0-byte parameter area ("EINVAL: len 0 is not a positive multiple of 4096"); igvm.md §4.7 only requires 4K alignment and platforms.md §5 measures "every page" of it (none)',
+  },
 ];

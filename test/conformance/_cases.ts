@@ -30,6 +30,8 @@ export interface Case {
   invalid?: string;
   /** Set when the CLI is known to deviate from the spec here: the runs are node:test todos. */
   todo?: string;
+  /** The platforms the todo applies to (default: all). */
+  todoOn?: readonly Platform[];
 }
 
 const ALL = PLATFORMS;
