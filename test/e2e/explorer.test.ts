@@ -337,8 +337,12 @@ describe('explorer (headless Chromium)', { skip }, () => {
     assert.ok(Date.now() - t0 < 1000, `main thread blocked for ${Date.now() - t0} ms`);
     const v = await page.evaluate(() => (document.getElementById('progress') as HTMLProgressElement).value);
     assert.ok(v >= 0 && v <= 1);
+    // Rows appear as they finish, before the whole table is done.
+    await page.waitForSelector('#digest-table[data-partial="true"] tbody tr', { timeout: 60_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'measuring');
     await screenshot(page, 'explorer-progress-1280x800');
     await waitMeasured(page, n);
+    assert.equal(await page.getAttribute('#digest-table', 'data-partial'), 'false');
     assert.equal(await page.isHidden('#progress-box'), true);
   });
 

@@ -6,7 +6,8 @@
 import MeasureWorker from './worker.ts?worker&inline';
 import type { Request, Response } from './protocol.js';
 
-type Pending = { resolve: (r: Response) => void; reject: (e: Error) => void; progress?: (done: number, total: number, label: string) => void };
+type Progress = Extract<Response, { type: 'progress' }>;
+type Pending = { resolve: (r: Response) => void; reject: (e: Error) => void; progress?: (m: Progress) => void };
 
 /** Distributes a request type over Request without losing the union (so `form`, `which`, … stay typed). */
 type WithoutSeq<T> = T extends unknown ? Omit<T, 'seq'> : never;
@@ -23,7 +24,7 @@ export class WorkerClient {
       const m = ev.data;
       const p = this.pending.get(m.seq);
       if (!p) return;
-      if (m.type === 'progress') return p.progress?.(m.done, m.total, m.label);
+      if (m.type === 'progress') return p.progress?.(m);
       this.pending.delete(m.seq);
       if (m.type === 'error') p.reject(new Error(m.message));
       else p.resolve(m);

@@ -10,17 +10,19 @@ export interface DigestActions {
   exportJson(rowId: string, log: boolean): void;
 }
 
-export function renderDigests(table: HTMLTableElement, rows: RowData[], kind: 'ovmf' | 'igvm', act: DigestActions, matches: ReadonlySet<string> = new Set()): void {
+/** `partial`: the measurement is still running (rows so far; exports disabled until it ends). */
+export function renderDigests(table: HTMLTableElement, rows: RowData[], kind: 'ovmf' | 'igvm', act: DigestActions, matches: ReadonlySet<string> = new Set(), partial = false): void {
   table.replaceChildren(
     h('caption', { class: 'muted' }, kind === 'ovmf' ? 'OVMF: every VMM type and mode' : 'IGVM: every platform'),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'platform'), h('th', { scope: 'col' }, 'mode'), h('th', { scope: 'col' }, 'digest'), h('th', { scope: 'col' }, 'time'), h('th', { scope: 'col' }, 'actions'))),
-    h('tbody', {}, ...rows.map((r) => rowEl(r, act, matches.has(r.id)))),
+    h('tbody', {}, ...rows.map((r) => rowEl(r, act, matches.has(r.id), partial))),
   );
+  table.dataset.partial = String(partial);
   table.dataset.rows = String(rows.length);
   table.dataset.digests = String(rows.filter((r) => r.digest).length);
 }
 
-function rowEl(r: RowData, act: DigestActions, match: boolean): HTMLTableRowElement {
+function rowEl(r: RowData, act: DigestActions, match: boolean, partial: boolean): HTMLTableRowElement {
   const digestCell = r.digest
     ? h('td', { class: 'digest', 'data-row': r.id }, r.digest, ...r.warnings.map((w) => h('div', { class: 'warn' }, `⚠ ${w}`)))
     : h('td', { class: 'reason', 'data-row': r.id, 'data-reason': 'true' }, `cannot launch: ${r.reason ?? 'unknown reason'}`);
@@ -28,9 +30,9 @@ function rowEl(r: RowData, act: DigestActions, match: boolean): HTMLTableRowElem
   copy.addEventListener('click', () => void copyText(r.digest ?? '', copy));
   const cli = h('button', { type: 'button', 'aria-label': `copy the CLI command for ${r.id}`, title: r.cli }, 'CLI');
   cli.addEventListener('click', () => void copyText(r.cli, cli));
-  const json = h('button', { type: 'button', 'aria-label': `export ${r.id} as JSON (snp-launch measure --json)`, disabled: !r.digest, 'data-json': r.id }, 'JSON');
+  const json = h('button', { type: 'button', 'aria-label': `export ${r.id} as JSON (snp-launch measure --json)`, disabled: !r.digest || partial, 'data-json': r.id }, 'JSON');
   json.addEventListener('click', () => act.exportJson(r.id, false));
-  const jsonLog = h('button', { type: 'button', 'aria-label': `export ${r.id} as JSON with the log (--json --log)`, disabled: !r.log }, 'JSON+log');
+  const jsonLog = h('button', { type: 'button', 'aria-label': `export ${r.id} as JSON with the log (--json --log)`, disabled: partial || !r.log }, 'JSON+log');
   jsonLog.addEventListener('click', () => act.exportJson(r.id, true));
   return h(
     'tr',

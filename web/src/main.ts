@@ -97,10 +97,16 @@ async function measure(force = false): Promise<void> {
   const t0 = performance.now();
   const timer = setTimeout(() => (el.progressBox.hidden = false), PROGRESS_DELAY);
   try {
-    const r = await client.call<'measured'>({ type: 'measure', form: f }, (done, total, label) => {
+    const partial: RowData[] = [];
+    const r = await client.call<'measured'>({ type: 'measure', form: f }, (m) => {
       if (id !== state.latest) return;
-      el.progress.value = total > 0 ? done / total : 0;
-      el.progressLabel.textContent = label;
+      el.progress.value = m.total > 0 ? m.done / m.total : 0;
+      el.progressLabel.textContent = m.label;
+      if (m.row && m.kind) {
+        // Rows appear as they finish; exports wait for the complete result.
+        partial.push(m.row);
+        renderDigests(el.table, partial, m.kind, { exportJson }, new Set(), true);
+      }
     });
     if (id !== state.latest) return; // a newer request superseded this one
     state.rows = r.rows;

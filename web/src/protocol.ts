@@ -99,7 +99,7 @@ export type Request =
   | { type: 'report'; seq: number; report: File; cert?: File; predicted: { id: string; digest: string }[]; /** ISO date for certificate validity; default now. */ at?: string };
 
 export type Response =
-  | { type: 'progress'; seq: number; done: number; total: number; label: string }
+  | { type: 'progress'; seq: number; done: number; total: number; label: string; kind?: ImageKind; /** A row just finished (without its log). */ row?: RowData }
   | { type: 'measured'; seq: number; kind: ImageKind; rows: RowData[]; ms: number }
   | { type: 'example'; seq: number; name: string; bytes: Uint8Array; vcpuType?: string }
   | { type: 'json'; seq: number; rowId: string; text: string; fileName: string }

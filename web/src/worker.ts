@@ -108,7 +108,11 @@ async function measure(seq: number, form: FormValues): Promise<void> {
   for (const [i, spec] of specs.entries()) {
     label = `${spec.id} (${i + 1}/${specs.length})`;
     cap = perRow * (i + 1);
-    rows.push(await runRow(spec, launch));
+    const row = await runRow(spec, launch);
+    rows.push(row);
+    // Show each row as soon as it is done; the log follows with the full result.
+    const { log: _log, ...light } = row;
+    post({ type: 'progress', seq, done: Math.min(read, cap), total, label, kind, row: light });
     // Rows that read less (errors, seeds) or more (headers read twice) still count as one row.
     read = perRow * (i + 1);
   }
