@@ -120,7 +120,7 @@ export interface AttestationReport {
   /** The TCB layout used to decode the four TCB fields. */
   tcbLayout: TcbLayout;
   /** Where the report was in the input and what surrounded it. */
-  container: { offset: number; trailingBytes: number; wrapper?: 'MSG_REPORT_RSP' };
+  container: { offset: number; trailingBytes: number; wrapper?: 'MSG_REPORT_RSP' | 'AZURE_HCL' };
   /** Oddities that do not stop parsing (reserved bytes set, trailing bytes, newer version, ...). */
   warnings: string[];
 }
@@ -136,16 +136,24 @@ export interface ParseReportOptions {
 
 /** MSG_REPORT_RSP header (§1.7): STATUS u32, REPORT_SIZE u32, 24 reserved bytes, then the report. */
 const RSP_HEADER = 0x20;
+/**
+ * Azure / OpenHCL attestation blob (vTPM NV index 0x01400001): a 32-byte header {signature 'HCLA'
+ * (u32 0x414C4348), version, report_size, request_type, status, 3 reserved u32}, the hardware report
+ * at 0x20, then the runtime data (OpenHCL openhcl_attestation_protocol, IgvmAttestRequestHeader).
+ */
+const HCL_SIGNATURE = 0x414c4348;
+const HCL_HEADER = 0x20;
 
 /**
  * Parses an attestation report. Accepts exactly 1184 bytes, longer inputs (trailing bytes are
- * ignored with a warning, or rejected when strict) and a MSG_REPORT_RSP (status 0, size 0x4A0).
+ * ignored with a warning, or rejected when strict), a MSG_REPORT_RSP (status 0, size 0x4A0) and
+ * an Azure HCL blob ('HCLA' header).
  */
 export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): AttestationReport {
   const name = opts.name ?? 'report';
   const warnings: string[] = [];
   let offset = 0;
-  let wrapper: 'MSG_REPORT_RSP' | undefined;
+  let wrapper: 'MSG_REPORT_RSP' | 'AZURE_HCL' | undefined;
   if (input.length < REPORT_SIZE) {
     throw inputError('REPORT_TRUNCATED', `is ${input.length} bytes; an attestation report is ${REPORT_SIZE} (0x4A0) bytes`, { file: name, offset: input.length });
   }
@@ -158,8 +166,13 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
     wrapper = 'MSG_REPORT_RSP';
     warnings.push('input is a MSG_REPORT_RSP; the report starts at offset 0x20');
   }
+  if (input.length >= HCL_HEADER + REPORT_SIZE && u32(input, 0) === HCL_SIGNATURE) {
+    offset = HCL_HEADER;
+    wrapper = 'AZURE_HCL';
+    warnings.push('input is an Azure HCL attestation blob; the report starts at offset 0x20 and the runtime data after it is not checked');
+  }
   const trailingBytes = input.length - offset - REPORT_SIZE;
-  if (trailingBytes > 0) {
+  if (trailingBytes > 0 && wrapper !== 'AZURE_HCL') {
     const zero = isAllZero(input.subarray(offset + REPORT_SIZE));
     const table = looksLikeCertTable(input, offset + REPORT_SIZE);
     const what = zero ? 'all zero' : table ? 'a GHCB certificate table: pass this file to --cert to use its certificates' : 'not zero';

@@ -176,6 +176,22 @@ test('trailing bytes are handled explicitly; MSG_REPORT_RSP is unwrapped', { ski
   assert.throws(() => parseReport(rsp), /status 0x16/);
 });
 
+test('an Azure HCL blob (HCLA header, report at 0x20, runtime data after it) is unwrapped', { skip: needsShared }, () => {
+  const rep = read(VEC('mstav_genoa_report.bin'));
+  const runtime = new TextEncoder().encode('{"keys":[]}');
+  const blob = new Uint8Array(0x20 + rep.length + runtime.length);
+  const dv = new DataView(blob.buffer);
+  dv.setUint32(0, 0x414c4348, true); // 'HCLA'
+  dv.setUint32(4, 2, true);
+  dv.setUint32(8, 0x4a0, true);
+  blob.set(rep, 0x20);
+  blob.set(runtime, 0x20 + rep.length);
+  const r = parseReport(blob);
+  assert.equal(r.container.wrapper, 'AZURE_HCL');
+  assert.equal(toHex(r.signed), toHex(rep.subarray(0, 0x2a0)));
+  assert.equal(r.warnings.length, 1);
+});
+
 test('hex and base64 text inputs decode to the same report', { skip: needsShared }, () => {
   const rep = read(VEC('virtee_milan_report.bin'));
   const hex = new TextEncoder().encode(toHex(rep).replace(/(.{64})/g, '$1\n'));
