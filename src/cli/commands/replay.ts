@@ -38,8 +38,6 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(formatHelp(SPEC));
     return 0;
   }
-  const uapi = get.str(args, 'uapi') as KvmUapi | undefined;
-  if (uapi === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --uapi', '--uapi');
   const path = args.positionals[0];
   if (path === undefined) throw usageError('MISSING_ARGUMENT', 'the following arguments are required: TRACE.json');
   const text = new TextDecoder('utf-8', { fatal: false }).decode(await readSmallFile(path, MAX_TRACE));
@@ -47,6 +45,9 @@ export async function run(argv: string[]): Promise<number> {
   if (trace.uapi !== undefined && !(KVM_UAPIS as readonly string[]).includes(trace.uapi)) {
     throw inputError('BAD_TRACE', `"uapi" is '${trace.uapi}'; expected one of ${KVM_UAPIS.join(', ')}`, { file: path, field: 'uapi' });
   }
+  // --uapi decides; without it, the trace's own "uapi" is used.
+  const uapi = (get.str(args, 'uapi') ?? trace.uapi) as KvmUapi | undefined;
+  if (uapi === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --uapi (the trace names no "uapi")', '--uapi');
   const base = dirname(path);
   const log = get.flag(args, 'log') || get.flag(args, 'log-full');
   const r = await replayTrace(trace, uapi, { log, openFile: (f) => openFileSource(isAbsolute(f) ? f : resolve(base, f), f) });
