@@ -1,10 +1,13 @@
 /**
  * Helpers for tests of the built CLI: a POSIX shell-words splitter (for reference.tsv's quoted
  * argument strings), a child-process runner and a small concurrency pool.
+ *
+ * The runner uses a snapshot of dist/ taken once per test file, so a rebuild running at the same
+ * time (several people share one working tree) cannot hand a child a half-written module.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { CLI, REPO } from '../_shared.js';
@@ -56,10 +59,26 @@ export function cliBuilt(): void {
   assert.ok(existsSync(join(REPO, 'dist', 'cli', 'main.js')), 'dist/ is missing: run `npm run build` before the CLI tests');
 }
 
+let snapshot: string | undefined;
+
+/** bin/snp-launch.js of a private copy of the build (dependencies through a node_modules link). */
+function cliPath(): string {
+  if (snapshot === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'snp-launch-cli-'));
+    cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true });
+    cpSync(join(REPO, 'bin'), join(dir, 'bin'), { recursive: true });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    snapshot = join(dir, 'bin', 'snp-launch.js');
+  }
+  return snapshot;
+}
+
 /** Runs `node bin/snp-launch.js <args>` in `cwd`. */
 export function runCli(args: readonly string[], cwd: string, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [existsSync(join(REPO, 'dist', 'cli', 'main.js')) ? cliPath() : CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
