@@ -128,8 +128,9 @@ export abstract class KvmSessionBase implements LaunchSession {
     if (p.idAuth && !p.idBlock) this.warnings.push('ID auth given without an ID block: KVM ignores id_auth when id_block_en is 0');
     if (p.hostData && p.hostData.length !== HOST_DATA_SIZE) throw new LaunchRejectedError('EINVAL', `host data must be ${HOST_DATA_SIZE} bytes, got ${p.hostData.length}`);
     await this.beforeFinish();
-    if (p.idBlock) this.checkIdBlock(p.idBlock);
+    // The launch is over whether or not the firmware accepts the ID block.
     this.finished = true;
+    if (p.idBlock) this.checkIdBlock(p.idBlock);
     return { digest: this.fw.digest, steps: this.fw.steps, ...(this.kept ? { log: this.kept } : {}), warnings: this.warnings, finish: p };
   }
 
