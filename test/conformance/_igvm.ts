@@ -171,6 +171,18 @@ export function encode(file: IgvmFile): Encoded {
   return { bytes: out, tlvOffsets, dataOffsets };
 }
 
+/** Recomputes the checksum of a patched file in place (igvm.md §2.1), from its own fixed header. */
+export function fixCrc(b: Uint8Array): Uint8Array {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const fixedSize = v.getUint32(0x04, true) === 1 ? 24 : 32;
+  const vho = v.getUint32(0x08, true);
+  const vhs = v.getUint32(0x0c, true);
+  const fixed = b.slice(0, fixedSize);
+  fixed.fill(0, 0x14, 0x18);
+  v.setUint32(0x14, crc32(fixed, b.subarray(vho, vho + vhs)), true);
+  return b;
+}
+
 function align8(n: number): number {
   return (n + 7) & ~7;
 }
