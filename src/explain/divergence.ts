@@ -75,7 +75,26 @@ export function firstDivergence(a: readonly LogStep[], b: readonly LogStep[], la
     if (sortedA && !sortedB) return at('gpa-order', `${how(labelA)}, ${labelB} in directive order: next ${labelA} measures ${describeStep(sa)}, ${labelB} ${describeStep(sb)}`);
     return at('gpa-order', `the same pages are measured in another order: next ${labelA} measures ${describeStep(sa)}, ${labelB} ${describeStep(sb)}`);
   }
+  // Neither step is in the other log: say what each one is, when it is recognisable.
+  const whys = [lone(a, i, labelA, labelB), lone(b, i, labelB, labelA)].filter((x): x is [DivergenceKind, string] => x !== undefined);
+  if (whys.length > 0) return at(whys[0]![0], whys.map((w) => w[1]).join('; and '));
   return at('different', `${labelA} measures ${describeStep(sa)} where ${labelB} measures ${describeStep(sb)}`);
+}
+
+/** x[i], which the other log does not have: a parameter-area page or a shared page? */
+function lone(x: readonly LogStep[], i: number, lx: string, ly: string): [DivergenceKind, string] | undefined {
+  const s = x[i]!;
+  const prev = x[i - 1];
+  if (s.type === PageType.UNMEASURED && prev?.type === PageType.UNMEASURED && prev.gpa + 4096 === s.gpa) {
+    return ['parameter-area', `${lx} measures more pages of the parameter area at ${hexGpa(prev.gpa)} (${describeStep(s)}) than ${ly}, which measures only its first page${hint(ly, ' (as igvmmeasure and Cloud Hypervisor)', ['igvmmeasure', 'cloud-hypervisor'])}`];
+  }
+  if (/shared/.test(s.origin)) return ['skipped-pages', `${ly} skips ${describeStep(s)}: PAGE_DATA with the shared flag is not measured by ${ly}${hint(ly, ' (as the igvm crate / OpenVMM)', ['openvmm'])}`];
+  return undefined;
+}
+
+/** `text` unless the label already names one of `names`. */
+function hint(label: string, text: string, names: readonly string[]): string {
+  return names.some((n) => label.includes(n)) ? '' : text;
 }
 
 function short(h: string): string {
@@ -85,7 +104,7 @@ function short(h: string): string {
 /** `z` is ZERO and `n` is NORMAL with the SHA-384 of a zero page, at the same GPA. */
 function zeroVsNormal(z: LogStep, n: LogStep, lz: string, ln: string): string | undefined {
   if (z.type !== PageType.ZERO || n.type !== PageType.NORMAL || n.contents !== ZERO_PAGE_SHA384) return undefined;
-  return `the page without data at ${hexGpa(z.gpa)} is measured as ZERO by ${lz} (the firmware zero-page type, as igvmmeasure --native-zero) but as NORMAL with SHA-384 of a zero page by ${ln} (as QEMU and the igvm crate)`;
+  return `the page without data at ${hexGpa(z.gpa)} is measured as ZERO by ${lz} (the firmware zero-page type${hint(lz, ', as igvmmeasure --native-zero', ['native-zero'])}) but as NORMAL with SHA-384 of a zero page by ${ln}${hint(ln, ' (as QEMU and the igvm crate)', ['qemu', 'openvmm'])}`;
 }
 
 /** A VMSA at x[i] that y measures elsewhere (e.g. last at 0xFFFFFFFFF000). */
@@ -120,12 +139,12 @@ function extra(i: number, j: number, y: readonly LogStep[], ly: string, lx: stri
   if (prev?.type === PageType.UNMEASURED && contiguousUnmeasured) {
     return [
       'parameter-area',
-      `${ly} measures the whole parameter area as UNMEASURED pages (${n} more after ${hexGpa(prev.gpa)}); ${lx} measures only its first page (as igvmmeasure and Cloud Hypervisor)`,
+      `${ly} measures the whole parameter area as UNMEASURED pages (${n} more after ${hexGpa(prev.gpa)}); ${lx} measures only its first page${hint(lx, ' (as igvmmeasure and Cloud Hypervisor)', ['igvmmeasure', 'cloud-hypervisor'])}`,
     ];
   }
   const shared = /shared/.test(ins[0]!.origin);
   const first = describeStep(ins[0]!);
-  if (shared) return ['skipped-pages', `${lx} skips ${n} page${n === 1 ? '' : 's'} that ${ly} measures, starting with ${first}: PAGE_DATA with the shared flag is not measured by ${lx} (as the igvm crate / OpenVMM)`];
+  if (shared) return ['skipped-pages', `${lx} skips ${n} page${n === 1 ? '' : 's'} that ${ly} measures, starting with ${first}: PAGE_DATA with the shared flag is not measured by ${lx}${hint(lx, ' (as the igvm crate / OpenVMM)', ['openvmm'])}`];
   return ['skipped-pages', `${ly} measures ${n} step${n === 1 ? '' : 's'} that ${lx} does not have here, starting with ${first}`];
 }
 
@@ -144,7 +163,7 @@ function tail(i: number, longer: readonly LogStep[], lLong: string, lShort: stri
     };
   }
   if (more.every((x) => /shared/.test(x.origin))) {
-    return { index: i, ...base, kind: 'skipped-pages', reason: `${lShort} skips ${n} page${n === 1 ? '' : 's'} that ${lLong} measures, starting with ${describeStep(s)}: PAGE_DATA with the shared flag is not measured by ${lShort} (as the igvm crate / OpenVMM)` };
+    return { index: i, ...base, kind: 'skipped-pages', reason: `${lShort} skips ${n} page${n === 1 ? '' : 's'} that ${lLong} measures, starting with ${describeStep(s)}: PAGE_DATA with the shared flag is not measured by ${lShort}${hint(lShort, ' (as the igvm crate / OpenVMM)', ['openvmm'])}` };
   }
   return { index: i, ...base, kind: 'extra-steps', reason: `${lLong} measures ${n} more step${n === 1 ? '' : 's'} after the last step of ${lShort}, starting with ${describeStep(s)}` };
 }

@@ -105,3 +105,10 @@ test('diff of measure --json documents (tolerant reader)', () => {
   assert.throws(() => readMeasuredDoc(doc('p', [{ gpa: '0x1000', type: 'BOGUS', contents: '' }]), 'x.json'), /log\[0\]\.type/);
   assert.match(diffMeasuredDocs(readMeasuredDoc('{"digest":"aa"}', 'n'), b).note!, /has no measurement log/);
 });
+
+test('two differences at the same step: a larger parameter area and a shared page are both named', async () => {
+  const b = snp().parameterArea(0, 2 * 4096).parameterInsert(0x10000, 0).pageData(0x20000, filled(2), { shared: true }).vpContext(0x4000, 0, V);
+  const d = firstDivergence(await log(b, 'openvmm'), await log(b, 'igvmmeasure'), 'openvmm', 'igvmmeasure')!;
+  assert.equal(d.index, 1);
+  assert.match(d.reason, /openvmm measures more pages of the parameter area at 0x10000 .* than igvmmeasure, which measures only its first page; and openvmm skips NORMAL at 0x20000 .*shared flag/);
+});

@@ -110,7 +110,8 @@ function text(rep: PortabilityReport): string {
     const yes = rep.rows.filter((r) => r.idBlock?.matches).map((r) => r.platform);
     out.push('', `SNP_ID_BLOCK launch digest ${rep.idBlock}: ${yes.length ? `matches on ${yes.join(', ')}` : 'matches on no platform'}`);
   }
-  const warns = rep.rows.flatMap((r) => r.warnings.map((x) => (x.startsWith(r.platform) ? x : `${r.platform}: ${x}`)));
+  const id = (label: string) => label.split(' ')[0]!;
+  const warns = rep.rows.flatMap((r) => r.warnings.map((x) => `${r.platform}: ${x.startsWith(`${id(r.platform)}: `) ? x.slice(id(r.platform).length + 2) : x}`));
   for (const x of new Set(warns)) out.push(`warning: ${x}`);
   return out.join('\n') + '\n';
 }
