@@ -64,3 +64,24 @@ export function vectorCerts(): string[] {
   if (!HAVE_SHARED) return [];
   return readdirSync(shared('vectors', 'attestation')).filter((f) => f.endsWith('.der') || f.endsWith('.pem')).sort();
 }
+
+/**
+ * A synthetic, unsigned Turin v5 report built from spec values: TCB 0x5100000004010101 (§1.3: fmc 1,
+ * bl 1, tee 1, snp 4, ucode 81) in all four TCB fields, PLATFORM_INFO 0x65 and mitigation vectors
+ * 0x3f (§1.1/§1.5, the real Turin sample), CPUID 0x1A/0x02/0x01, CHIP_ID 59790fb1c39f35c1 (§4).
+ */
+export function turinV5Report(): Uint8Array {
+  const b = new Uint8Array(0x4a0);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0x000, 5, true);
+  dv.setBigUint64(0x008, 0x30000n, true);
+  dv.setUint32(0x034, 1, true);
+  for (const off of [0x038, 0x180, 0x1e0, 0x1f0]) dv.setBigUint64(off, 0x5100000004010101n, true);
+  dv.setBigUint64(0x040, 0x65n, true);
+  b.set([0x1a, 0x02, 0x01], 0x188);
+  b.set([0x59, 0x79, 0x0f, 0xb1, 0xc3, 0x9f, 0x35, 0xc1], 0x1a0);
+  b.set([65, 55, 1, 0, 65, 55, 1], 0x1e8); // firmware 1.55.65 current and committed
+  dv.setBigUint64(0x1f8, 0x3fn, true);
+  dv.setBigUint64(0x200, 0x3fn, true);
+  return b;
+}

@@ -9,7 +9,7 @@ import { decodeReportInput, parseReport, decodeTcb, encodeTcb, decodePolicy, dec
 import { SnpLaunchError } from '../../src/core/errors.js';
 import { toHex } from '../../src/core/bytes.js';
 import { needsShared } from '../_shared.js';
-import { VEC, expectedReports, read } from './_vectors.js';
+import { VEC, expectedReports, read, turinV5Report } from './_vectors.js';
 
 const leInt = (b: Uint8Array): bigint => BigInt('0x' + (toHex(Uint8Array.from(b).reverse()) || '0'));
 
@@ -69,29 +69,9 @@ test('product from CPUID for v3 reports; none for v2', { skip: needsShared }, ()
   assert.equal(parseReport(read(VEC('virtee_milan_report.bin')), { product: 'Milan' }).product?.source, 'user');
 });
 
-/** A synthetic Turin v5 report (spec §1.3 example TCB, §1.5 PLATFORM_INFO 0x65, mit vectors 0x3f). */
-function turinV5(): Uint8Array {
-  const b = new Uint8Array(0x4a0);
-  const dv = new DataView(b.buffer);
-  dv.setUint32(0x000, 5, true);
-  dv.setBigUint64(0x008, 0x30000n, true);
-  dv.setUint32(0x034, 1, true);
-  for (const off of [0x038, 0x180, 0x1e0, 0x1f0]) dv.setBigUint64(off, 0x5100000004010101n, true);
-  dv.setBigUint64(0x040, 0x65n, true);
-  b[0x188] = 0x1a;
-  b[0x189] = 0x02;
-  b[0x18a] = 0x01;
-  b.set([0x59, 0x79, 0x0f, 0xb1, 0xc3, 0x9f, 0x35, 0xc1], 0x1a0);
-  b[0x1e8] = 65;
-  b[0x1e9] = 55;
-  b[0x1ea] = 1;
-  dv.setBigUint64(0x1f8, 0x3fn, true);
-  dv.setBigUint64(0x200, 0x3fn, true);
-  return b;
-}
 
 test('Turin v5: FMC TCB layout, mitigation vectors, PLATFORM_INFO bit 6 named', () => {
-  const r = parseReport(turinV5());
+  const r = parseReport(turinV5Report());
   assert.equal(r.product?.line, 'Turin');
   assert.equal(r.tcbLayout, 'turin');
   // Spec §1.3: 0x5100000004010101 = fmc 1, bl 1, tee 1, snp 4, ucode 81.
@@ -114,7 +94,7 @@ test('TCB layouts: spec examples and round trip', () => {
 });
 
 test('v2 Turin guessed from an 8-byte CHIP_ID; withProduct re-decodes TCBs', () => {
-  const b = turinV5();
+  const b = turinV5Report();
   new DataView(b.buffer).setUint32(0, 2, true);
   b.fill(0, 0x188, 0x18b);
   b.fill(0, 0x1f8, 0x208);
@@ -132,14 +112,14 @@ test('v2 Turin guessed from an 8-byte CHIP_ID; withProduct re-decodes TCBs', () 
 });
 
 test('v4 has the v3 layout; v6 is read with the v5 layout and a warning', () => {
-  const b = turinV5();
+  const b = turinV5Report();
   const dv = new DataView(b.buffer);
   dv.setUint32(0, 4, true);
   b.fill(0, 0x1f8, 0x208);
   const r4 = parseReport(b);
   assert.equal(r4.cpuid?.family, 0x1a);
   assert.equal(r4.launchMitVector, undefined);
-  const b6 = turinV5();
+  const b6 = turinV5Report();
   new DataView(b6.buffer).setUint32(0, 6, true);
   const r6 = parseReport(b6);
   assert.equal(r6.launchMitVector, 0x3fn);
@@ -147,7 +127,7 @@ test('v4 has the v3 layout; v6 is read with the v5 layout and a warning', () => 
 });
 
 test('reserved bytes set → warnings (errors when strict)', () => {
-  const b = turinV5();
+  const b = turinV5Report();
   b[0x4c] = 1;
   b[0x400] = 9;
   const r = parseReport(b);
@@ -209,7 +189,7 @@ test('truncated, SEV (v0/v1) and garbage reports give one-line errors naming fil
     assert.throws(() => parseReport(b, { name: 'r.bin' }), (e: unknown) => e instanceof SnpLaunchError && re.test(e.message) && !e.message.includes('\n') && e.message.startsWith('r.bin'));
   err(new Uint8Array(100), /100 bytes; an attestation report is 1184/);
   err(new Uint8Array(0), /0 bytes/);
-  const v1 = turinV5();
+  const v1 = turinV5Report();
   new DataView(v1.buffer).setUint32(0, 1, true);
   err(v1, /offset 0x0: VERSION: version 1 is a SEV/);
   const garbage = new Uint8Array(0x4a0).map((_, i) => (i * 151 + 7) & 0xff);

@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCertificates, parseReport, verifyReport, type Certificate } from '../../src/attestation/index.js';
+import { turinV5Report } from './_vectors.js';
 
 const haveOpenssl = spawnSync('openssl', ['version'], { encoding: 'utf8' }).status === 0;
 const skip = haveOpenssl ? false : 'openssl not found (needed to make a synthetic Turin VCEK)';
@@ -57,20 +58,10 @@ before(() => {
   vek = loadCertificates(new Uint8Array(readFileSync(join(dir, 'vcek.der'))), 'synthetic-turin-vcek.der')[0]!;
 });
 
-/** Turin v5 report (spec §1.3 example TCB 0x5100000004010101 = fmc 1 bl 1 tee 1 snp 4 ucode 81), signed. */
+/** The synthetic Turin v5 report (CHIP_ID = HWID), optionally changed, then signed with the test key. */
 function turinReport(mutate?: (b: Uint8Array, dv: DataView) => void): Uint8Array {
-  const b = new Uint8Array(0x4a0);
+  const b = turinV5Report();
   const dv = new DataView(b.buffer);
-  dv.setUint32(0x000, 5, true);
-  dv.setBigUint64(0x008, 0x30000n, true);
-  dv.setUint32(0x034, 1, true);
-  for (const off of [0x038, 0x180, 0x1e0, 0x1f0]) dv.setBigUint64(off, 0x5100000004010101n, true);
-  dv.setBigUint64(0x040, 0x65n, true);
-  b.set([0x1a, 0x02, 0x01], 0x188);
-  b.set(Buffer.from(HWID, 'hex'), 0x1a0);
-  b.set([65, 55, 1, 0, 65, 55, 1], 0x1e8);
-  dv.setBigUint64(0x1f8, 0x3fn, true);
-  dv.setBigUint64(0x200, 0x3fn, true);
   mutate?.(b, dv);
   // node:crypto gives r‖s big-endian; the report stores each little-endian in 72 bytes.
   const sig = sign('sha384', b.subarray(0, 0x2a0), { key: createPrivateKey(keyPem), dsaEncoding: 'ieee-p1363' });
