@@ -143,6 +143,12 @@ test('snp-launch replay CLI: text, --json, a rejected call (exit 1) and usage er
   assert.match(bad.stdout, /call {3}5 {2}SNP_LAUNCH_UPDATE +REJECTED EINVAL/);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
   assert.match(bad.stderr, /^Error: bad\.json: call 5 \(SNP_LAUNCH_UPDATE\) rejected by the upstream UAPI with EINVAL: /);
+  const dflt = await runCli(['replay', join(dir, 'ok.json')], dir); // the trace says "uapi": "upstream"
+  assert.equal(dflt.code, 0, dflt.stderr);
+  assert.match(dflt.stdout, /on the upstream KVM UAPI/);
+  const other = await runCli(['replay', '--uapi', 'vmsa-page', join(dir, 'ok.json')], dir);
+  assert.equal(other.code, 0, other.stderr);
+  assert.match(other.stdout, /warning: the trace was recorded for the upstream UAPI; replayed on vmsa-page/);
   const u = await runCli(['replay', '--uapi', 'nope', 'bad.json'], dir);
   assert.equal(u.code, 2);
   const missing = await runCli(['replay', '--uapi', 'upstream', 'missing.json'], dir);
