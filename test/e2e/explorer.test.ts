@@ -101,11 +101,13 @@ describe('explorer (headless Chromium)', { skip }, () => {
   let web: StaticServer;
   let b: Browser;
   const errors: string[] = [];
+  const requests: string[] = [];
 
   before(async () => {
     web = await serveExplorer();
     b = await launchBrowser();
     b.page.on('pageerror', (e) => errors.push(e.message));
+    b.page.on('request', (r) => requests.push(r.url()));
     mkdirSync(ARTIFACTS, { recursive: true });
   });
   after(async () => {
@@ -375,5 +377,11 @@ describe('explorer (headless Chromium)', { skip }, () => {
 
   it('raised no uncaught page errors', () => {
     assert.deepEqual(errors, []);
+  });
+
+  it('made no network request except loading the page itself (nothing is uploaded)', () => {
+    const other = requests.filter((u) => u !== web.url && !u.startsWith('data:') && !u.startsWith('blob:'));
+    assert.ok(requests.includes(web.url));
+    assert.deepEqual(other, []);
   });
 });
