@@ -213,6 +213,12 @@ describe('explorer (headless Chromium)', { skip }, () => {
     // Breaks: low memory metadata, the firmware below 4 GiB, and the VMSA page at 0xFFFFFFFFF000.
     assert.equal(await page.locator('#map .segment').count(), 3);
     assert.equal(await page.locator('#map .break').count(), 2);
+    // Keyboard only: Tab from the platform picker reaches the first range; Enter lists its entries.
+    await page.focus('#map-row');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('range')), true);
+    await page.keyboard.press('Enter');
+    assert.match((await page.textContent('#map-details h3'))!, /^ZERO 0x800000–/);
     const firmware = page.locator('#map .range[data-type="NORMAL"][data-gpa="0xffc00000"]');
     await firmware.focus();
     await page.keyboard.press('Enter');
