@@ -70,4 +70,24 @@ export const PARSE_CASES: Case[] = [
   ),
   invalid('PAGE_TABLE_RELOCATION_REGION used_size > size', snpFile([ptRelocation(0x20000n), ...basic()]), '§4.4'),
   invalid('2 MiB page at a GPA that is not 2 MiB-aligned', snpFile([{ kind: 'pageData', gpa: 0x101000n, mask: SNP, flags: 1 }, ...basic()]), '§4.8'),
+  invalid('PAGE_DATA reserved flag bit 3', snpFile([{ kind: 'pageData', gpa: 0x1000n, mask: SNP, flags: 8 }, ...basic()]), 'flags 31:3 reserved (§4.8, §7.1)'),
+  {
+    ...invalid('VP_CONTEXT reserved != 0', snpFile(basic()), 'reserved 0 (§7.1)'),
+    // Header 3 = the VP context (platform, policy, page, vp): reserved u16 at payload +18.
+    patch: (e) => void (e.bytes[e.tlvOffsets[3]! + 8 + 18] = 1),
+  },
+  {
+    ...invalid('REQUIRED_MEMORY reserved != 0', snpFile([{ kind: 'requiredMemory', gpa: 0x100000n, mask: SNP, size: 0x1000 }, ...basic()]), 'reserved 0 (§4.12, §7.1)'),
+    patch: (e) => void (e.bytes[e.tlvOffsets[2]! + 8 + 20] = 1),
+  },
+  // Interpretations of points igvm.md leaves open (docs/conformance.md):
+  invalid('interpretation: PAGE_DATA data_type 4 (undefined) is rejected', snpFile([{ kind: 'pageData', gpa: 0x1000n, mask: SNP, dataType: 4, data: pattern('dt4') }, ...basic()]), 'data_type is 0..3 (§4.8)'),
+  {
+    ...invalid('interpretation: VP_CONTEXT with file_offset 0 is rejected', snpFile(basic()), 'a VMSA needs data'),
+    patch: (e) => new DataView(e.bytes.buffer).setUint32(e.tlvOffsets[3]! + 8 + 12, 0, true),
+  },
+  {
+    ...invalid('interpretation: PAGE_DATA file_offset inside the headers (not the file-data section) is rejected', snpFile(basic()), 'file_offset references file data (§1, §6)'),
+    patch: (e) => new DataView(e.bytes.buffer).setUint32(e.tlvOffsets[2]! + 8 + 12, 8, true),
+  },
 ];

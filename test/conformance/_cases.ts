@@ -4,7 +4,7 @@
  * come from _rules.ts; `errs` is a second, hand-written statement of the error rules that the
  * reference is checked against, so a slip in one of them shows.
  */
-import { DT, FLAG_2MB, FLAG_SHARED, FLAG_UNMEASURED, HT, PT, makeVmsa, pattern, type Header, type IgvmFile, type VmsaFields } from './_igvm.js';
+import { DT, FLAG_2MB, FLAG_SHARED, FLAG_UNMEASURED, HT, PT, makeVmsa, pattern, type Encoded, type Header, type IgvmFile, type VmsaFields } from './_igvm.js';
 import { KVM_VMSA_GPA, PLATFORMS, type Opts, type Platform } from './_rules.js';
 
 /** Platform masks as COCONUT igvmbuilder uses them (igvm.md §5). */
@@ -26,6 +26,8 @@ export interface Case {
   runs?: Run[];
   /** Platforms whose runs must be errors (per §5, written by hand); all others must give a digest. */
   errs: readonly Platform[];
+  /** Patches the encoded bytes (the CRC is recomputed after). */
+  patch?: (e: Encoded) => void;
   /** Set when the file breaks an igvm.md parser rule (the reason): an error on every platform. */
   invalid?: string;
   /** Set when the CLI is known to deviate from the spec here: the runs are node:test todos. */
