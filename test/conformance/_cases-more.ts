@@ -138,4 +138,54 @@ export const MORE_CASES: Case[] = [
     todoOn: ['openvmm', 'qemu-kvm', 'kvm-vmsa-page', 'kvm-direct-vmsa'],
     todo: 'deviation: openvmm/qemu-kvm/kvm-vmsa-page/kvm-direct-vmsa reject a 0-byte parameter area ("EINVAL: len 0 is not a positive multiple of 4096"); igvm.md §4.7 only requires 4K alignment and platforms.md §5 measures "every page" of it (none)',
   },
+  {
+    name: 'qemu-kvm: --vcpu-sig with 1 vCPU leaves the IGVM VMSA as is; AP sev_features come from the IGVM VMSA, not --guest-features',
+    file: snpFile([page(0x0n, 'p0'), vp(KVM_VMSA_GPA, 0, { sevFeatures: 0x21n, rdx: 0n })]),
+    runs: [
+      { platform: 'qemu-kvm', opts: { vcpus: 1, vcpuSig: 0x800f12n } },
+      { platform: 'qemu-kvm', opts: { vcpus: 2, vcpuSig: 0x800f12n, guestFeatures: 0x1n } },
+    ],
+    errs: [],
+  },
+  {
+    name: 'kvm-direct-vmsa: an AP VMSA whose sev_features differ from --guest-features',
+    file: snpFile([page(0x0n, 'p0'), vp(0x5000n, 0, { sevFeatures: 0x21n }), vp(0x6000n, 1, { sevFeatures: 0x1n })]),
+    runs: [{ platform: 'kvm-direct-vmsa', opts: { guestFeatures: 0x21n } }, { platform: 'openvmm', opts: { guestFeatures: 0x21n } }],
+    errs: ['kvm-direct-vmsa'],
+  },
+  {
+    name: 'interpretation: kvm-direct-vmsa without --guest-features accepts VMSAs with different sev_features (bit 0 set in each)',
+    file: snpFile([page(0x0n, 'p0'), vp(0x5000n, 0, { sevFeatures: 0x21n }), vp(0x6000n, 1, { sevFeatures: 0x1n })]),
+    runs: [{ platform: 'kvm-direct-vmsa' }],
+    errs: [],
+  },
+  {
+    name: 'kvm-direct-vmsa: an AP VMSA at a 2 MiB-aligned GPA',
+    file: snpFile([page(0x0n, 'p0'), vp(0x5000n, 0), vp(0x400000n, 1)]),
+    errs: ['qemu-kvm', 'kvm-vmsa-page', 'kvm-direct-vmsa'],
+  },
+  {
+    name: 'GUEST_POLICY only for another platform (none for SNP) → still measured',
+    file: { version: 2, headers: [platformHdr(SNP, PT.SEV_SNP), platformHdr(NATIVE, PT.NATIVE), policy(NATIVE), page(0x0n, 'p0'), vp()] },
+    errs: [],
+  },
+  {
+    name: 'SNP + SEV_ES + TDX platforms: an SEV_ES VP context (VMSA format) and TDX/SEV_ES pages are skipped',
+    file: {
+      version: 1,
+      headers: [
+        platformHdr(0x1, PT.SEV_SNP),
+        platformHdr(0x2, 5 /* SEV_ES */),
+        platformHdr(0x4, 3 /* TDX */),
+        policy(0x1),
+        page(0x0n, 'snp'),
+        page(0x1000n, 'sev-es', { mask: 0x2 }),
+        page(0x2000n, 'tdx', { mask: 0x4 }),
+        page(0x3000n, 'all', { mask: 0x7 }),
+        { kind: 'vp', gpa: 0x9000n, mask: 0x2, vpIndex: 0, vmsa: makeVmsa({ sevFeatures: 0n, tag: 42 }) },
+        vp(),
+      ],
+    },
+    errs: [],
+  },
 ];
