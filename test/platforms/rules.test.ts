@@ -210,3 +210,11 @@ test('hostile input: a parameter area of 2^40 bytes is refused by whole-area pla
   // One-page platforms measure it as its first page.
   assert.equal(await digestOf(b, 'igvmmeasure'), new RefChain().step(T.UNMEASURED, 0x100000).step(T.VMSA, 0x4000, V).hex);
 });
+
+test('an empty parameter area has no pages on the whole-area platforms, and one page on the others', async () => {
+  const b = snp().parameterArea(0, 0).parameterInsert(0x10000, 0).pageData(0x1000, filled(1)).vpContext(KVM_GPA, 0, V);
+  const none = new RefChain().step(T.NORMAL, 0x1000, filled(1)).step(T.VMSA, KVM_GPA, V).hex;
+  const one = new RefChain().step(T.UNMEASURED, 0x10000).step(T.NORMAL, 0x1000, filled(1)).step(T.VMSA, KVM_GPA, V).hex;
+  for (const p of ['openvmm', 'qemu-kvm', 'kvm-vmsa-page'] as const) assert.equal(await digestOf(b, p), none, p);
+  assert.equal(await digestOf(b, 'igvmmeasure'), one);
+});

@@ -191,8 +191,12 @@ export function runUpdate(src: ByteSource, r: PageRun, zeroAsZero = false): Laun
  */
 export const MAX_MEASURED_PARAMETER_AREA = 4 * 1024 ** 3;
 
-/** A parameter area: every page (`whole`) or only the first, UNMEASURED. */
-export function paramUpdate(input: IgvmLaunchInput, p: ParamInsert, whole: boolean): LaunchUpdateParams {
+/**
+ * A parameter area: every page (`whole`) or only the first, UNMEASURED. An empty area measured
+ * page by page has no pages: undefined (no update).
+ */
+export function paramUpdate(input: IgvmLaunchInput, p: ParamInsert, whole: boolean): LaunchUpdateParams | undefined {
+  if (whole && p.size === 0) return undefined;
   if (whole && p.size > MAX_MEASURED_PARAMETER_AREA) {
     throw inputError('IGVM_PARAM_TOO_LARGE', `parameter area ${p.areaIndex} is ${p.size} bytes; snp-launch measures parameter areas of at most 4 GiB page by page`, { file: input.file.name, index: p.header, field: 'PARAMETER_INSERT' });
   }
@@ -218,4 +222,9 @@ export async function asPlatform<T>(platform: IgvmPlatform, input: IgvmLaunchInp
     if (e instanceof LaunchRejectedError) throw platformError(platform, `the launch is rejected with ${e.reason}`, input);
     throw e;
   }
+}
+
+/** Issues an update when there is one (an empty parameter area has none). */
+export async function updateIf(s: { update(p: LaunchUpdateParams): Promise<void> }, u: LaunchUpdateParams | undefined): Promise<void> {
+  if (u) await s.update(u);
 }

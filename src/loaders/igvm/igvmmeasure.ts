@@ -8,7 +8,7 @@
  */
 import { PageType } from '../../firmware/page-types.js';
 import { IsolatedImportSession } from '../../uapi/isolated-import.js';
-import { asPlatform, paramUpdate, readVmsa, runUpdate, vmsaOrigin, type IgvmLaunchInput, type IgvmLaunchOptions } from './_common.js';
+import { asPlatform, paramUpdate, updateIf, readVmsa, runUpdate, vmsaOrigin, type IgvmLaunchInput, type IgvmLaunchOptions } from './_common.js';
 import { DEFAULT_IGVM_POLICY, type IgvmLaunchOutcome } from './_outcome.js';
 
 export async function launchIgvmOnIgvmmeasure(input: IgvmLaunchInput, opts: IgvmLaunchOptions): Promise<IgvmLaunchOutcome> {
@@ -20,7 +20,7 @@ export async function launchIgvmOnIgvmmeasure(input: IgvmLaunchInput, opts: Igvm
       if (it.kind === 'pages') {
         await s.update(runUpdate(input.src, it, opts.nativeZero === true));
       } else if (it.kind === 'param') {
-        await s.update(paramUpdate(input, it, false));
+        await updateIf(s, paramUpdate(input, it, false));
       } else {
         const vmsa = await readVmsa(input, it);
         vmsas.push(vmsa);

@@ -9,7 +9,7 @@
  */
 import { PageType } from '../../firmware/page-types.js';
 import { DirectVmsaKvmSession } from '../../uapi/kvm-direct-vmsa.js';
-import { asPlatform, paramUpdate, platformError, readVmsa, runUpdate, vmsaOrigin, type IgvmLaunchInput, type IgvmLaunchOptions } from './_common.js';
+import { asPlatform, paramUpdate, updateIf, platformError, readVmsa, runUpdate, vmsaOrigin, type IgvmLaunchInput, type IgvmLaunchOptions } from './_common.js';
 import { DEFAULT_IGVM_POLICY, type IgvmLaunchOutcome } from './_outcome.js';
 import { checkKvmVmsa, vmsaFeatures } from './_vmsa-rules.js';
 
@@ -43,7 +43,7 @@ export async function launchIgvmOnKvmDirectVmsa(input: IgvmLaunchInput, opts: Ig
     s.start({ policy: input.policy ?? DEFAULT_IGVM_POLICY, vmsaFeatures: opts.guestFeatures ?? vmsaFeatures(bsp), vcpus });
     for (const it of input.items) {
       if (it.kind === 'pages') await s.update(runUpdate(input.src, it));
-      else if (it.kind === 'param') await s.update(paramUpdate(input, it, true));
+      else if (it.kind === 'param') await updateIf(s, paramUpdate(input, it, true));
       else {
         const v = pages.get(it.header)!;
         vmsas.push(v);

@@ -9,7 +9,7 @@
  */
 import { PageType } from '../../firmware/page-types.js';
 import { VmsaPageKvmSession } from '../../uapi/kvm-vmsa-page.js';
-import { asPlatform, paramUpdate, platformError, readVmsa, runUpdate, vmsaOrigin, type IgvmLaunchInput, type IgvmLaunchOptions } from './_common.js';
+import { asPlatform, paramUpdate, updateIf, platformError, readVmsa, runUpdate, vmsaOrigin, type IgvmLaunchInput, type IgvmLaunchOptions } from './_common.js';
 import { DEFAULT_IGVM_POLICY, type IgvmLaunchOutcome } from './_outcome.js';
 import { checkKvmVmsa, vmsaFeatures } from './_vmsa-rules.js';
 
@@ -30,7 +30,7 @@ export async function launchIgvmOnKvmVmsaPage(input: IgvmLaunchInput, opts: Igvm
     s.start({ policy: input.policy ?? DEFAULT_IGVM_POLICY, vmsaFeatures: opts.guestFeatures ?? vmsaFeatures(vmsa), vcpus: opts.vcpus });
     for (const it of input.items) {
       if (it.kind === 'pages') await s.update(runUpdate(input.src, it));
-      else if (it.kind === 'param') await s.update(paramUpdate(input, it, true));
+      else if (it.kind === 'param') await updateIf(s, paramUpdate(input, it, true));
       else await s.update({ gpa: it.gpa, length: vmsa.length, type: PageType.VMSA, data: vmsa, vcpu: 0, origin: vmsaOrigin(it, ', BSP VMSA page') });
     }
     return s.finish();

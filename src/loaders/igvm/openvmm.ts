@@ -9,7 +9,7 @@
  */
 import { PageType } from '../../firmware/page-types.js';
 import { IsolatedImportSession } from '../../uapi/isolated-import.js';
-import { asPlatform, paramUpdate, readVmsa, runUpdate, vmsaOrigin, type IgvmLaunchInput, type IgvmLaunchOptions } from './_common.js';
+import { asPlatform, paramUpdate, updateIf, readVmsa, runUpdate, vmsaOrigin, type IgvmLaunchInput, type IgvmLaunchOptions } from './_common.js';
 import { DEFAULT_IGVM_POLICY, type IgvmLaunchOutcome } from './_outcome.js';
 
 export async function launchIgvmOnOpenvmm(input: IgvmLaunchInput, opts: IgvmLaunchOptions): Promise<IgvmLaunchOutcome> {
@@ -21,7 +21,7 @@ export async function launchIgvmOnOpenvmm(input: IgvmLaunchInput, opts: IgvmLaun
       if (it.kind === 'pages') {
         if (!it.shared) await s.update(runUpdate(input.src, it));
       } else if (it.kind === 'param') {
-        await s.update(paramUpdate(input, it, true));
+        await updateIf(s, paramUpdate(input, it, true));
       } else {
         const vmsa = await readVmsa(input, it);
         vmsas.push(vmsa);

@@ -12,7 +12,7 @@ import { usageError } from '../../core/errors.js';
 import { KVM_VMSA_GPA } from '../../firmware/page-types.js';
 import { UpstreamKvmSession } from '../../uapi/kvm-upstream.js';
 import { buildQemuResetVmsa } from '../../vmsa/profiles/build.js';
-import { asPlatform, paramUpdate, platformError, readVmsa, runUpdate, vmsaOrigin, type IgvmLaunchInput, type IgvmLaunchOptions } from './_common.js';
+import { asPlatform, paramUpdate, updateIf, platformError, readVmsa, runUpdate, vmsaOrigin, type IgvmLaunchInput, type IgvmLaunchOptions } from './_common.js';
 import { DEFAULT_IGVM_POLICY, type IgvmLaunchOutcome } from './_outcome.js';
 import { checkKvmVmsa, vmsaFeatures } from './_vmsa-rules.js';
 
@@ -46,7 +46,7 @@ export async function launchIgvmOnQemuKvm(input: IgvmLaunchInput, opts: IgvmLaun
     s.start({ policy: input.policy ?? DEFAULT_IGVM_POLICY, vmsaFeatures: features, vcpus: n });
     for (const it of input.items) {
       if (it.kind === 'pages') await s.update(runUpdate(input.src, it));
-      else if (it.kind === 'param') await s.update(paramUpdate(input, it, true));
+      else if (it.kind === 'param') await updateIf(s, paramUpdate(input, it, true));
     }
     s.setVcpuState(0, bsp, vmsaOrigin(vp, ', vCPU 0 BSP state, measured by KVM at LAUNCH_FINISH at 0xfffffffff000'));
     for (let i = 1; i < n; i++) {
