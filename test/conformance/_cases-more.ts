@@ -135,8 +135,7 @@ export const MORE_CASES: Case[] = [
     name: 'PARAMETER_AREA of 0 bytes (4K-aligned): no page, or one page on igvmmeasure/cloud-hypervisor',
     file: snpFile([page(0x0n, 'p0'), { kind: 'paramArea', index: 0, size: 0 }, { kind: 'paramInsert', gpa: 0x8000n, mask: SNP, index: 0 }, vp()]),
     errs: [],
-    todoOn: ['openvmm', 'qemu-kvm', 'kvm-vmsa-page', 'kvm-direct-vmsa'],
-    todo: 'deviation: openvmm/qemu-kvm/kvm-vmsa-page/kvm-direct-vmsa reject a 0-byte parameter area ("EINVAL: len 0 is not a positive multiple of 4096"); igvm.md §4.7 only requires 4K alignment and platforms.md §5 measures "every page" of it (none)',
+    // Was rejected on the whole-area platforms ("EINVAL: len 0 ...") until da45a2c.
   },
   {
     name: 'qemu-kvm: --vcpu-sig with 1 vCPU leaves the IGVM VMSA as is; AP sev_features come from the IGVM VMSA, not --guest-features',

@@ -19,14 +19,14 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[]): Promise<CliResult> {
+export function runCli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
     p.on('error', reject);
     p.on('close', (code) => {
       clearTimeout(timer);
