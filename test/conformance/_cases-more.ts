@@ -188,4 +188,38 @@ export const MORE_CASES: Case[] = [
     },
     errs: [],
   },
+  {
+    name: '--native-zero: a page WITH file data that is all zeros stays NORMAL',
+    file: snpFile([page(0x0n, 'z', { data: new Uint8Array(4096) }), empty(0x1000n), page(0x2000n, 'zs', { data: new Uint8Array(10) }), vp()]),
+    runs: [{ platform: 'igvmmeasure', opts: { nativeZero: true } }, { platform: 'igvmmeasure' }],
+    errs: [],
+  },
+  {
+    name: 'SNP platform mask bit 31 (u32 sign bit), directives with masks 0x80000001 and 0xFFFFFFFF',
+    file: {
+      version: 1,
+      headers: [
+        platformHdr(0x1, PT.NATIVE),
+        platformHdr(0x80000000, PT.SEV_SNP),
+        policy(0x80000000),
+        page(0x0n, 'n', { mask: 0x1 }),
+        page(0x1000n, 'a', { mask: 0x80000001 }),
+        page(0x2000n, 'b', { mask: 0xffffffff }),
+        { kind: 'paramArea', index: 0xffffffff, size: 2 * 4096 },
+        { kind: 'paramInsert', gpa: 0x8000n, mask: 0x80000000, index: 0xffffffff },
+        vp(KVM_VMSA_GPA, 0, {}, 0x80000000),
+      ],
+    },
+    errs: [],
+  },
+  {
+    name: 'kvm-direct-vmsa: vp_index 0 and 0xFFFF',
+    file: snpFile([page(0x0n, 'p0'), vp(0x5000n, 0xffff), vp(0x6000n, 0)]),
+    errs: ['qemu-kvm', 'kvm-vmsa-page'],
+  },
+  {
+    name: 'a page and the VMSA at the same GPA (stable order on cloud-hypervisor)',
+    file: snpFile([page(0x5000n, 'before'), vp(0x5000n), page(0x5000n, 'after'), page(0x1000n, 'low')]),
+    errs: ['qemu-kvm'],
+  },
 ];
