@@ -10,8 +10,12 @@ import { VMSA } from '../vmsa/layout.js';
 import { firstPage, hex } from './_session.js';
 import type { LaunchUpdateParams } from './types.js';
 
-/** Reads the VMSA an update carries and checks it; returns the page. */
-export async function checkGuestVmsa(p: LaunchUpdateParams, vmsaFeatures: bigint): Promise<Uint8Array> {
+/**
+ * Reads the VMSA an update carries and checks it; returns the page. With `soft`, a sev_features
+ * mismatch is reported through it instead of rejecting (measurement paths that follow the letter
+ * of platforms.md, which checks sev_features only against SNP_ACTIVE and --guest-features).
+ */
+export async function checkGuestVmsa(p: LaunchUpdateParams, vmsaFeatures: bigint, soft?: (why: string) => void): Promise<Uint8Array> {
   if (p.length !== PAGE_SIZE) {
     throw new LaunchRejectedError('EINVAL', `a VMSA update must be exactly one page (len 4096), got len ${p.length}`, { field: p.origin });
   }
@@ -23,11 +27,9 @@ export async function checkGuestVmsa(p: LaunchUpdateParams, vmsaFeatures: bigint
   }
   const feats = u64(page, VMSA.SEV_FEATURES);
   if (feats !== vmsaFeatures) {
-    throw new LaunchRejectedError(
-      'EINVAL',
-      `the VMSA at ${hex(p.gpa)} has sev_features ${hex(feats)} (offset 0x3b0) but the VM's vmsa_features are ${hex(vmsaFeatures)}`,
-      { field: p.origin },
-    );
+    const why = `the VMSA at ${hex(p.gpa)} has sev_features ${hex(feats)} (offset 0x3b0) but the VM's vmsa_features are ${hex(vmsaFeatures)}`;
+    if (soft) soft(`KVM would reject this VMSA page with EINVAL: ${why}`);
+    else throw new LaunchRejectedError('EINVAL', why, { field: p.origin });
   }
   return page;
 }

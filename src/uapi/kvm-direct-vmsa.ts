@@ -63,7 +63,7 @@ export class DirectVmsaKvmSession extends KvmSessionBase {
     }
     this.checkVmsaGpa(p.gpa, p.origin);
     if (p.vcpu !== undefined) this.checkVcpu(p.vcpu);
-    await checkGuestVmsa(p, this.vmsaFeatures);
+    await checkGuestVmsa(p, this.vmsaFeatures, this.opts.softChecks ? (w) => this.warnings.push(w) : undefined);
     this.vmsaPages.add(p.gpa);
     if (p.vcpu !== undefined) this.bound.set(p.vcpu, p.gpa);
   }

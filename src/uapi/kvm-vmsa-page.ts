@@ -28,7 +28,7 @@ export class VmsaPageKvmSession extends UpstreamKvmSession {
     if (p.vcpu !== undefined && p.vcpu !== 0) {
       throw new LaunchRejectedError('EINVAL', `the VMSA page type sets the BSP's VMSA only; vCPU ${p.vcpu} cannot get one`, { field: p.origin });
     }
-    await checkGuestVmsa(p, this.vmsaFeatures);
+    await checkGuestVmsa(p, this.vmsaFeatures, this.opts.softChecks ? (w) => this.warnings.push(w) : undefined);
     this.initialVmsaGpa = p.gpa;
   }
 
