@@ -42,7 +42,7 @@ export const MORE_CASES: Case[] = [
     name: 'GPAs between 2^52 and 2^53 (PAGE_DATA gpa is a u64, igvm.md §4.8)',
     file: snpFile([page(0x001ffffffffff000n, 'below53'), page(0x0010000000000000n, 'at52'), page(0x1000n, 'low'), vp()]),
     errs: [],
-    todo: 'deviation: every platform rejects a PAGE_DATA gpa >= 2^52 ("EINVAL: ... not a page-aligned guest address" / "ends past the 52-bit guest address space"); platforms.md §5 has no such error and igvm.md §4.8 gpa is a u64',
+    // Rejected ("EINVAL: ... not a page-aligned guest address") until 9e7971a.
   },
   {
     name: 'GPAs above 2^53 up to the last page below 2^64 (PAGE_DATA gpa is a u64, igvm.md §4.8)',
@@ -56,7 +56,7 @@ export const MORE_CASES: Case[] = [
       vp(),
     ]),
     errs: [],
-    todo: 'deviation: the CLI rejects PAGE_DATA gpa >= 2^53 ("is beyond 2^53"); igvm.md §4.8 gpa is a u64 with no bound and platforms.md §5 has no such error',
+    // Rejected ("is beyond 2^53") until 9e7971a.
   },
   {
     name: '--native-zero with a shared page without data (igvmmeasure ignores the shared flag)',
@@ -157,7 +157,7 @@ export const MORE_CASES: Case[] = [
     file: snpFile([page(0x0n, 'p0'), vp(0x5000n, 0, { sevFeatures: 0x21n }), vp(0x6000n, 1, { sevFeatures: 0x1n })]),
     runs: [{ platform: 'kvm-direct-vmsa' }],
     errs: [],
-    todo: "deviation (letter of platforms.md §5.4/5.5: sev_features is rejected only without bit 0 or != --guest-features when given): the CLI rejects vp 1's VMSA because its sev_features 0x1 differ from the VM's vmsa_features 0x21 (taken from vp 0). KVM's one-vmsa_features-per-VM model supports the CLI; if that is intended, §5 should say so",
+    // Rejected ("the VM's vmsa_features are 0x21") until 07d8bd5; §5 checks only bit 0 and --guest-features.
   },
   {
     name: 'kvm-direct-vmsa: an AP VMSA at a 2 MiB-aligned GPA',
