@@ -222,4 +222,15 @@ export const MORE_CASES: Case[] = [
     file: snpFile([page(0x5000n, 'before'), vp(0x5000n), page(0x5000n, 'after'), page(0x1000n, 'low')]),
     errs: ['qemu-kvm'],
   },
+  {
+    name: 'the VP context shares its file data with a PAGE_DATA (de-duplicated blob)',
+    // Headers: 0 platform, 1 policy, 2 page (VMSA-shaped data), 3 vp. The VP's file_offset is moved
+    // to the page's blob; the reference reads it from there too.
+    file: snpFile([page(0x0n, 'x', { data: makeVmsa({ tag: 77 }) }), vp(KVM_VMSA_GPA, 0, { tag: 1 })]),
+    patch: (e) => {
+      new DataView(e.bytes.buffer).setUint32(e.tlvOffsets[3]! + 8 + 12, e.dataOffsets[2]!, true);
+      e.dataOffsets[3] = e.dataOffsets[2];
+    },
+    errs: [],
+  },
 ];
