@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CLI } from '../_shared.js';
 
-export const BUILT = existsSync(CLI);
-export const needsBuild: string | false = BUILT ? false : `built CLI not found at ${CLI} (run npm run build)`;
+/** bin/snp-launch.js is a launcher for dist/cli/main.js, which only `npm run build` creates. */
+const DIST_MAIN = join(dirname(CLI), '..', 'dist', 'cli', 'main.js');
+export const BUILT = existsSync(CLI) && existsSync(DIST_MAIN);
+export const needsBuild: string | false = BUILT ? false : `built CLI not found (${DIST_MAIN}; run npm run build)`;
 
 export interface CliResult {
   code: number | null;
