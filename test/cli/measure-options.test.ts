@@ -10,6 +10,7 @@ import { parseArgs } from '../../src/cli/args.js';
 import { MEASURE_SPEC } from '../../src/cli/commands/measure.js';
 import { MEASURE_OPTIONS, predictFromArgs, resolveMeasureRequest, type OvmfRequest } from '../../src/cli/measure-options.js';
 import { requestJsonOptions } from '../../src/cli/measure-run.js';
+import { MEASURE_INPUT_OPTIONS, resolveMeasureInputs } from '../../src/measure/request.js';
 
 const A = 'A.fd';
 const parse = (s: string) => parseArgs(MEASURE_SPEC, s.split(' ').filter((x) => x !== ''));
@@ -134,4 +135,19 @@ test('predictFromArgs: undefined without image options; MEASURE_OPTIONS is the s
   for (const n of ['ovmf', 'igvm', 'platform', 'vmm-type', 'vcpus', 'vcpu-type', 'vcpu-sig', 'vcpu-family', 'vcpu-model', 'vcpu-stepping', 'guest-features', 'kernel', 'initrd', 'append', 'snp-ovmf-hash', 'svsm', 'vars-size', 'vars-file', 'native-zero', 'mode']) {
     assert.ok(names.includes(n), n);
   }
+});
+
+test('MEASURE_OPTIONS covers the shared request inputs (src/measure/request.ts) in their order', () => {
+  assert.deepEqual(
+    MEASURE_OPTIONS.map((o) => o.name),
+    MEASURE_INPUT_OPTIONS.map(([name]) => name),
+  );
+  // The browser-safe resolver gives what the command line gives, without ParsedArgs.
+  const cli = resolve(`--mode snp --vcpus 2 --vcpu-type EPYC-v4 --ovmf ${A} --kernel k --append x --guest-features 0x21`);
+  const shared = resolveMeasureInputs({ mode: 'snp', vcpus: 2, vcpuType: 'EPYC-v4', ovmf: A, kernel: 'k', append: 'x', guestFeatures: 0x21n });
+  assert.deepEqual(shared, cli);
+  assert.deepEqual(requestJsonOptions(shared!), { vcpus: 2, vcpuType: 'EPYC-v4', vcpuSig: '0x00800f12', guestFeatures: '0x21', append: 'x' });
+  // A flag given as false counts as not given (the page's form).
+  assert.deepEqual(resolveMeasureInputs({ mode: 'sev', ovmf: A, nativeZero: false }), resolve(`--mode sev --ovmf ${A}`));
+  assert.throws(() => resolveMeasureInputs({ mode: 'SNP', ovmf: A }), /--mode: invalid choice: 'SNP'/);
 });

@@ -11,8 +11,12 @@ import { PageType } from '../../src/firmware/page-types.js';
 import { explorerHashProvider, hashCacheStats, resetHashCache } from '../../web/src/hash-provider.js';
 import { buildRanges, buildSegments, formatSize } from '../../web/src/memmap-layout.js';
 import { alignLogs } from '../../web/src/align.js';
-import { cliArgs, detectKind, jsonOptions, parseGuestFeatures, rowsFor, shellJoin, type Launch } from '../../web/src/engine.js';
+import { cliArgs, detectKind, jsonOptions, measureRow, parseGuestFeatures, rowFiles, rowsFor, shellJoin, type Launch } from '../../web/src/engine.js';
 import type { LogEntryData } from '../../web/src/protocol.js';
+import { parseArgs } from '../../src/cli/args.js';
+import { MEASURE_SPEC } from '../../src/cli/commands/measure.js';
+import { resolveMeasureRequest } from '../../src/cli/measure-options.js';
+import { requestJsonOptions } from '../../src/cli/measure-run.js';
 
 const MiB = 1 << 20;
 
@@ -187,6 +191,23 @@ describe('explorer engine', () => {
     assert.equal(parseGuestFeatures('0o17'), 15n);
     assert.equal(parseGuestFeatures('0xffff_ffff_ffff_ffff'), 0xffffffffffffffffn);
     for (const bad of ['012', 'x1', '0x1g', '-1', '0x10000000000000000']) assert.throws(() => parseGuestFeatures(bad), /guest features/, bad);
+    // Accepts exactly what `measure --guest-features` accepts, with the same value.
+    const cli = (t: string) => {
+      try {
+        const r = resolveMeasureRequest(parseArgs(MEASURE_SPEC, ['--mode', 'sev', '--ovmf', 'a', `--guest-features=${t}`]));
+        return r!.guestFeatures;
+      } catch {
+        return 'rejected';
+      }
+    };
+    const page = (t: string) => {
+      try {
+        return parseGuestFeatures(t);
+      } catch {
+        return 'rejected';
+      }
+    };
+    for (const t of ['0x21', '+5', '0x_2_1', '1_000', '0x__1', '1__0', '_1', '0b2', '00', '-0', '0xffffffffffffffff', '-1']) assert.equal(page(t), cli(t), t);
   });
 
   it('gives each row the CLI arguments and --json options of the same request', () => {
@@ -202,5 +223,39 @@ describe('explorer engine', () => {
     const igvm = rowsFor('igvm')[2]!;
     assert.deepEqual(cliArgs(igvm, launch({ image: bytesSource('a b.igvm', new Uint8Array(0)), guestFeatures: 0x21n })), ['--igvm', 'a b.igvm', '--platform', 'qemu-kvm', '--vcpus', '2', '--vcpu-type', 'EPYC-Milan', '--guest-features', '0x21']);
     assert.equal(shellJoin(["it's"]), `'it'\\''s'`);
+  });
+
+  it('resolves each row through the CLI: its --json options and files are those of measure on its cliArgs', () => {
+    const k = bytesSource('vmlinuz', new Uint8Array(1));
+    const i = bytesSource('initrd.img', new Uint8Array(1));
+    const launches = [launch(), launch({ kernel: k, initrd: i, append: 'a b', guestFeatures: 0x21n }), launch({ vcpuType: 'EPYC-v4', vcpus: 7, guestFeatures: 0n }), launch({ vcpuType: undefined })];
+    let compared = 0;
+    for (const spec of [...rowsFor('ovmf'), ...rowsFor('igvm')]) {
+      if (spec.mode === 'snp:svsm') continue; // not offered by the page
+      for (const each of launches) {
+        // The page offers kernel, initrd and command line for OVMF images only.
+        const l: Launch = spec.image === 'igvm' ? { ...each, kernel: undefined, initrd: undefined, append: undefined } : each;
+        const argv = cliArgs(spec, l);
+        let req;
+        try {
+          req = resolveMeasureRequest(parseArgs(MEASURE_SPEC, argv))!;
+        } catch (e) {
+          // The CLI refuses this line (QEMU without a vCPU type): so does the page, with a reason.
+          assert.match(String(e), /missing --vcpu-type/, argv.join(' '));
+          assert.throws(() => jsonOptions(spec, l), /missing --vcpu-type/);
+          continue;
+        }
+        assert.deepEqual(jsonOptions(spec, l), requestJsonOptions(req), argv.join(' '));
+        assert.deepEqual(Object.keys(rowFiles(spec, l)), Object.keys(req.paths), argv.join(' '));
+        compared++;
+      }
+    }
+    assert.ok(compared >= 40, `compared ${compared} rows`);
+  });
+
+  it('gives a reason instead of a digest where the CLI refuses the row', async () => {
+    const [snp, , , , , , , , svsm] = rowsFor('ovmf');
+    assert.match((await measureRow(snp!, launch({ vcpuType: undefined }), false)).reason ?? '', /choose a vCPU type/);
+    assert.match((await measureRow(svsm!, launch(), false)).reason ?? '', /not offered by the page/);
   });
 });

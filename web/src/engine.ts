@@ -1,17 +1,31 @@
 /**
  * What the explorer measures: the table rows for an image (every OVMF mode × VMM, or every IGVM
  * platform of specs/platforms.md §5), each as the same library call and the same `--json`
- * document that `snp-launch measure` makes for the equivalent command line. DOM-free, so it runs
- * in the worker and in Node tests.
+ * document that `snp-launch measure` makes for the equivalent command line. A row's command-line
+ * values go through the CLI's own request rules (src/measure/request.ts), so the call, the
+ * warnings and the JSON options cannot drift from the CLI's. DOM-free, so it runs in the worker
+ * and in Node tests.
  */
 import { fromHex } from '../../src/core/bytes.js';
-import { inputError } from '../../src/core/errors.js';
+import { inputError, SnpLaunchError } from '../../src/core/errors.js';
 import type { ByteSource } from '../../src/core/source.js';
-import { hexBig, hexU32, type MeasureJsonOptions } from '../../src/measure/json.js';
+import { parseAutoInt } from '../../src/cli/args.js';
+import { hexBig, type MeasureJsonOptions } from '../../src/measure/json.js';
 import { measureIgvm } from '../../src/measure/igvm.js';
 import { measureOvmf } from '../../src/measure/ovmf.js';
-import { IGVM_PLATFORMS, type IgvmPlatform, type MeasureResult, type OvmfMode, type VmmType } from '../../src/measure/types.js';
-import { vcpuTypeSignature } from '../../src/vmsa/vcpu-types.js';
+import {
+  checkGuestFeatures,
+  MEASURE_INPUT_OPTIONS,
+  measureCall,
+  requestJsonOptions,
+  resolveMeasureInputs,
+  withRequestWarnings,
+  type FileRole,
+  type MeasureInputs,
+  type MeasureRequest,
+  type RequestFiles,
+} from '../../src/measure/request.js';
+import { IGVM_PLATFORMS, type MeasureResult, type OvmfMode } from '../../src/measure/types.js';
 import type { ImageKind } from './protocol.js';
 
 /** "IGVM" at offset 0 (IGVM_FIXED_HEADER.magic 0x4D564749, little-endian; specs/igvm.md). */
@@ -26,26 +40,26 @@ export async function detectKind(src: ByteSource): Promise<ImageKind> {
 export interface RowSpec {
   id: string;
   image: ImageKind;
+  /** The --platform of the row's command line (for OVMF rows it names the VMM type). */
   platform: string;
   mode: string;
-  vmm?: VmmType;
 }
 
-const OVMF_ROWS: readonly [string, OvmfMode, VmmType][] = [
-  ['qemu-kvm', 'snp', 'QEMU'],
-  ['ec2', 'snp', 'ec2'],
-  ['gce', 'snp', 'gce'],
-  ['qemu-kvm', 'seves', 'QEMU'],
-  ['ec2', 'seves', 'ec2'],
-  ['gce', 'seves', 'gce'],
-  ['qemu-kvm', 'sev', 'QEMU'],
-  ['qemu-kvm', 'snp:ovmf-hash', 'QEMU'],
-  ['qemu-kvm', 'snp:svsm', 'QEMU'],
+const OVMF_ROWS: readonly [platform: string, mode: OvmfMode][] = [
+  ['qemu-kvm', 'snp'],
+  ['ec2', 'snp'],
+  ['gce', 'snp'],
+  ['qemu-kvm', 'seves'],
+  ['ec2', 'seves'],
+  ['gce', 'seves'],
+  ['qemu-kvm', 'sev'],
+  ['qemu-kvm', 'snp:ovmf-hash'],
+  ['qemu-kvm', 'snp:svsm'],
 ];
 
 export function rowsFor(kind: ImageKind): RowSpec[] {
   if (kind === 'igvm') return IGVM_PLATFORMS.map((p) => ({ id: p, image: 'igvm', platform: p, mode: 'snp' }));
-  return OVMF_ROWS.map(([platform, mode, vmm]) => ({ id: `${platform}/${mode}`, image: 'ovmf', platform, mode, vmm }));
+  return OVMF_ROWS.map(([platform, mode]) => ({ id: `${platform}/${mode}`, image: 'ovmf', platform, mode }));
 }
 
 /** The form after validation, with inputs as ByteSources. */
@@ -59,29 +73,60 @@ export interface Launch {
   guestFeatures?: bigint;
 }
 
-/** Parses --guest-features text the way the CLI does (Python int(x, 0), 64 bits). */
+/**
+ * Parses the guest-features field with the CLI's --guest-features rules (src/cli/args.ts
+ * parseAutoInt: Python int(x, 0); src/measure/request.ts: 64 bits); errors name the form field.
+ */
 export function parseGuestFeatures(text: string | undefined): bigint | undefined {
-  const t = (text ?? '').trim().replace(/_/g, '');
-  if (t === '') return undefined;
-  if (!/^(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO][0-7]+|[1-9]\d*|0+)$/.test(t)) {
-    throw inputError('BAD_VALUE', `guest features: '${text}' is not a number (e.g. 0x1)`, { field: 'guest features' });
+  if (text === undefined || text.trim() === '') return undefined;
+  try {
+    return checkGuestFeatures(parseAutoInt(text, 'guest-features'));
+  } catch (e) {
+    if (!(e instanceof SnpLaunchError)) throw e;
+    const why = e.code === 'BAD_INT' ? `'${text}' is not a number (e.g. 0x1)` : 'SEV_FEATURES is 64 bits';
+    throw inputError('BAD_VALUE', `guest features: ${why}`, { field: 'guest features' });
   }
-  const v = /^0[oO]/.test(t) ? BigInt('0o' + t.slice(2)) : BigInt(t);
-  if (v > 0xffffffffffffffffn) throw inputError('BAD_VALUE', 'guest features: SEV_FEATURES is 64 bits', { field: 'guest features' });
-  return v;
 }
 
-/** Why a row cannot be measured with these inputs (checked before any hashing), or undefined. */
-function precheck(spec: RowSpec, l: Launch): string | undefined {
-  if (spec.mode === 'snp:svsm') return 'needs a Coconut-SVSM binary and an OVMF_VARS size (CLI: --svsm, --vars-size); not offered by the page';
-  if (spec.image === 'ovmf' && spec.vmm === 'QEMU' && (spec.mode === 'snp' || spec.mode === 'seves') && sigOf(l) === undefined) {
-    return 'QEMU puts the vCPU signature in RDX: choose a vCPU type';
+/** The page offers no SVSM inputs, so it shows why instead of the CLI's missing-option error. */
+const SVSM_REASON = 'needs a Coconut-SVSM binary and an OVMF_VARS size (CLI: --svsm, --vars-size); not offered by the page';
+/** Shown for the CLI's MISSING_VCPU_SIG (QEMU snp/seves without a vCPU type): the page's wording. */
+const NO_SIG_REASON = 'QEMU puts the vCPU signature in RDX: choose a vCPU type';
+
+/** The `snp-launch measure` option values of a row: the one place the page decides what it passes. */
+function rowInputs(spec: RowSpec, l: Launch): MeasureInputs {
+  if (spec.image === 'igvm') {
+    const i: MeasureInputs = { igvm: l.image.name, platform: spec.platform, vcpus: l.vcpus };
+    if (l.vcpuType !== undefined) i.vcpuType = l.vcpuType;
+    if (l.guestFeatures !== undefined) i.guestFeatures = l.guestFeatures;
+    return i;
   }
-  return undefined;
+  const i: MeasureInputs = { mode: spec.mode, platform: spec.platform, ovmf: l.image.name };
+  if (spec.mode === 'snp:ovmf-hash') return i; // the CLI would ignore the rest, with a warning
+  i.vcpus = l.vcpus;
+  if (l.vcpuType !== undefined && spec.mode !== 'sev') i.vcpuType = l.vcpuType;
+  if (l.guestFeatures !== undefined) i.guestFeatures = l.guestFeatures;
+  if (l.kernel) i.kernel = l.kernel.name;
+  if (l.initrd) i.initrd = l.initrd.name;
+  if (l.append !== undefined) i.append = l.append;
+  return i;
 }
 
-function sigOf(l: Launch): number | undefined {
-  return l.vcpuType === undefined ? undefined : vcpuTypeSignature(l.vcpuType);
+/** The validated request of a row, exactly as `measure` resolves the row's command line. */
+function rowRequest(spec: RowSpec, l: Launch): MeasureRequest {
+  return resolveMeasureInputs(rowInputs(spec, l))!;
+}
+
+/** The row's inputs by role, for the files its request names (as the CLI opens request.paths). */
+export function rowFiles(spec: RowSpec, l: Launch): RequestFiles {
+  return filesFor(rowRequest(spec, l), l);
+}
+
+function filesFor(req: MeasureRequest, l: Launch): RequestFiles {
+  const byRole: RequestFiles = { ovmf: l.image, igvm: l.image, kernel: l.kernel, initrd: l.initrd };
+  const files: RequestFiles = {};
+  for (const role of Object.keys(req.paths) as FileRole[]) files[role] = byRole[role];
+  return files;
 }
 
 export interface RowRun {
@@ -91,74 +136,36 @@ export interface RowRun {
 
 /** Measures one row; a platform that cannot launch the input gives a reason instead of throwing. */
 export async function measureRow(spec: RowSpec, l: Launch, log: boolean): Promise<RowRun> {
-  const why = precheck(spec, l);
-  if (why !== undefined) return { reason: why };
+  if (spec.mode === 'snp:svsm') return { reason: SVSM_REASON };
   try {
-    return { result: await callLibrary(spec, l, log) };
+    const req = rowRequest(spec, l);
+    const call = measureCall(req, filesFor(req, l), { log });
+    const result = call.kind === 'ovmf' ? await measureOvmf(call.options) : await measureIgvm(call.options);
+    return { result: withRequestWarnings(req, result) };
   } catch (e) {
-    if (e instanceof Error && e.name === 'SnpLaunchError') return { reason: e.message };
+    if (e instanceof Error && e.name === 'SnpLaunchError') return { reason: (e as SnpLaunchError).code === 'MISSING_VCPU_SIG' ? NO_SIG_REASON : e.message };
     throw e;
   }
 }
 
-function callLibrary(spec: RowSpec, l: Launch, log: boolean): Promise<MeasureResult> {
-  const sig = sigOf(l);
-  if (spec.image === 'igvm') {
-    const o: Parameters<typeof measureIgvm>[0] = { igvm: l.image, platform: spec.platform as IgvmPlatform, vcpus: l.vcpus };
-    if (sig !== undefined) o.vcpuSig = sig;
-    if (l.guestFeatures !== undefined) o.guestFeatures = l.guestFeatures;
-    if (log) o.log = true;
-    return measureIgvm(o);
-  }
-  const mode = spec.mode as OvmfMode;
-  const o: Parameters<typeof measureOvmf>[0] = { mode, ovmf: l.image, vmm: spec.vmm ?? 'QEMU' };
-  if (mode !== 'snp:ovmf-hash') {
-    o.vcpus = l.vcpus;
-    if (sig !== undefined && mode !== 'sev') o.vcpuSig = sig;
-    if (mode === 'snp') o.guestFeatures = l.guestFeatures ?? 1n;
-    else if (l.guestFeatures !== undefined) o.guestFeatures = l.guestFeatures;
-    if (l.kernel) o.kernel = l.kernel;
-    if (l.initrd) o.initrd = l.initrd;
-    if (l.append !== undefined) o.append = l.append;
-  }
-  if (log && (mode === 'snp' || mode === 'snp:ovmf-hash')) o.log = true;
-  return measureOvmf(o);
+/** The `options` object of the CLI's --json for the row's command line (cliArgs): the CLI's own requestJsonOptions. */
+export function jsonOptions(spec: RowSpec, l: Launch): MeasureJsonOptions {
+  return requestJsonOptions(rowRequest(spec, l));
 }
 
-/**
- * The `options` object of the CLI's --json for the equivalent command (cliArgs), built with the
- * same rules as src/cli/measure-options.ts requestJsonOptions (which cannot be bundled: it opens
- * files with node:fs).
- */
-export function jsonOptions(spec: RowSpec, l: Launch): MeasureJsonOptions {
-  const o: MeasureJsonOptions = {};
-  if (spec.mode === 'snp:ovmf-hash') return o;
-  const sig = spec.mode === 'sev' ? undefined : sigOf(l);
-  o.vcpus = l.vcpus;
-  if (l.vcpuType !== undefined && spec.mode !== 'sev') o.vcpuType = l.vcpuType;
-  if (sig !== undefined) o.vcpuSig = hexU32(sig);
-  const gf = spec.image === 'ovmf' && spec.mode === 'snp' ? (l.guestFeatures ?? 1n) : l.guestFeatures;
-  if (gf !== undefined) o.guestFeatures = hexBig(gf);
-  if (spec.image === 'ovmf' && l.append !== undefined) o.append = l.append;
-  return o;
-}
+/** The order the page writes a row's options in (a readable command line). */
+const ARGV_ORDER: readonly (keyof MeasureInputs)[] = ['mode', 'igvm', 'platform', 'ovmf', 'vcpus', 'vcpuType', 'guestFeatures', 'kernel', 'initrd', 'append'];
+const OPTION_NAME = new Map(MEASURE_INPUT_OPTIONS.map(([name, key]) => [key, name]));
 
 /** The `snp-launch measure` arguments that compute the same row (file names as given). */
 export function cliArgs(spec: RowSpec, l: Launch): string[] {
-  if (spec.image === 'igvm') {
-    const a = ['--igvm', l.image.name, '--platform', spec.platform, '--vcpus', String(l.vcpus)];
-    if (l.vcpuType !== undefined) a.push('--vcpu-type', l.vcpuType);
-    if (l.guestFeatures !== undefined) a.push('--guest-features', hexBig(l.guestFeatures));
-    return a;
+  const inputs = rowInputs(spec, l);
+  const a: string[] = [];
+  for (const key of ARGV_ORDER) {
+    const v = inputs[key];
+    if (v === undefined) continue;
+    a.push('--' + OPTION_NAME.get(key)!, typeof v === 'bigint' ? hexBig(v) : String(v));
   }
-  const a = ['--mode', spec.mode, '--platform', spec.platform, '--ovmf', l.image.name];
-  if (spec.mode === 'snp:ovmf-hash') return a;
-  a.push('--vcpus', String(l.vcpus));
-  if (l.vcpuType !== undefined && spec.mode !== 'sev') a.push('--vcpu-type', l.vcpuType);
-  if (l.guestFeatures !== undefined) a.push('--guest-features', hexBig(l.guestFeatures));
-  if (l.kernel) a.push('--kernel', l.kernel.name);
-  if (l.initrd) a.push('--initrd', l.initrd.name);
-  if (l.append !== undefined) a.push('--append', l.append);
   return a;
 }
 

@@ -1,0 +1,379 @@
+/**
+ * A measurement request: the image and launch options of `snp-launch measure` (the sev-snp-measure
+ * 0.0.13 options of specs/sev-snp-measure-cli.md §2 plus --igvm, --platform and --native-zero),
+ * checked in the reference tool's order (§3) followed by snp-launch's own rejections (§6.3), then
+ * turned into the measureOvmf / measureIgvm call and into the `options` of the --json document
+ * (docs/json-output.md).
+ *
+ * Browser-safe and free of I/O: the CLI (src/cli/measure-options.ts, measure-run.ts) reads the
+ * values from its command line and opens the named files; the explorer (web/src/engine.ts) builds
+ * the same inputs from its form and passes Blob-backed ByteSources. Both therefore apply one set of
+ * rules, which is what keeps the page's JSON export byte-identical to `measure --json`.
+ */
+import { inputError, usageError } from '../core/errors.js';
+import { fromHex, toHex } from '../core/bytes.js';
+import type { ByteSource } from '../core/source.js';
+import { SEV_SNP_MEASURE_VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '../vmsa/vcpu-types.js';
+import { hexBig, hexU32, type MeasureJsonOptions } from './json.js';
+import { IGVM_PLATFORMS, type IgvmMeasureOptions, type IgvmPlatform, type MeasureResult, type OvmfMeasureOptions, type OvmfMode, type VmmType } from './types.js';
+
+export const OVMF_MODES: readonly OvmfMode[] = ['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm'];
+/** sev-snp-measure --vmm-type names (exact case, §2) and the matching --platform names. */
+const VMM_TYPES: readonly VmmType[] = ['QEMU', 'ec2', 'gce'];
+export const OVMF_PLATFORMS = ['qemu-kvm', 'ec2', 'gce'] as const;
+const PLATFORM_TO_VMM: Record<string, VmmType> = { 'qemu-kvm': 'QEMU', ec2: 'ec2', gce: 'gce' };
+export const VMM_TO_PLATFORM: Record<VmmType, string> = { QEMU: 'qemu-kvm', ec2: 'ec2', gce: 'gce' };
+/** The --vcpu-type names sev-snp-measure knows (§2). */
+export const VCPU_TYPES: readonly string[] = Object.keys(SEV_SNP_MEASURE_VCPU_TYPES);
+/** SEV_FEATURES default of sev-snp-measure ≥ 0.0.10 for mode snp (§5). */
+const DEFAULT_GUEST_FEATURES = 0x1n;
+const U64_MAX = (1n << 64n) - 1n;
+/** Length of an SNP launch digest, the only valid --snp-ovmf-hash seed length (ovmf.md §8.2). */
+const SNP_DIGEST_BYTES = 48;
+
+/**
+ * The option values, typed as the CLI's parser delivers them (src/cli/args.ts: 'decimal' → number,
+ * 'auto' → bigint, flags → true); absent (undefined, or false for the flag) when not given.
+ */
+export interface MeasureInputs {
+  mode?: string;
+  vcpus?: number;
+  vcpuType?: string;
+  vcpuSig?: bigint;
+  vcpuFamily?: number;
+  vcpuModel?: number;
+  vcpuStepping?: number;
+  vmmType?: string;
+  ovmf?: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  guestFeatures?: bigint;
+  snpOvmfHash?: string;
+  svsm?: string;
+  varsSize?: number;
+  varsFile?: string;
+  igvm?: string;
+  platform?: string;
+  nativeZero?: boolean;
+}
+
+/**
+ * Each input's option name, in sev-snp-measure's order and then snp-launch's additions: the order
+ * in which warnings list ignored options. src/cli/measure-options.ts MEASURE_OPTIONS follows it.
+ */
+export const MEASURE_INPUT_OPTIONS: readonly (readonly [name: string, key: keyof MeasureInputs])[] = [
+  ['mode', 'mode'],
+  ['vcpus', 'vcpus'],
+  ['vcpu-type', 'vcpuType'],
+  ['vcpu-sig', 'vcpuSig'],
+  ['vcpu-family', 'vcpuFamily'],
+  ['vcpu-model', 'vcpuModel'],
+  ['vcpu-stepping', 'vcpuStepping'],
+  ['vmm-type', 'vmmType'],
+  ['ovmf', 'ovmf'],
+  ['kernel', 'kernel'],
+  ['initrd', 'initrd'],
+  ['append', 'append'],
+  ['guest-features', 'guestFeatures'],
+  ['snp-ovmf-hash', 'snpOvmfHash'],
+  ['svsm', 'svsm'],
+  ['vars-size', 'varsSize'],
+  ['vars-file', 'varsFile'],
+  ['igvm', 'igvm'],
+  ['platform', 'platform'],
+  ['native-zero', 'nativeZero'],
+];
+
+/** The files a request reads, by role. */
+export type FileRole = 'ovmf' | 'kernel' | 'initrd' | 'svsm' | 'varsFile' | 'igvm';
+/** The opened files of a request, by role (the CLI: files on disk; the page: Blobs). */
+export type RequestFiles = Partial<Record<FileRole, ByteSource>>;
+
+/** A validated OVMF request (files named, not yet opened). */
+export interface OvmfRequest {
+  kind: 'ovmf';
+  mode: OvmfMode;
+  vmm: VmmType;
+  /** The --platform name of the VMM type. */
+  platform: string;
+  /** File names by role: paths for the CLI, the files' names for the page. */
+  paths: { ovmf: string; kernel?: string; initrd?: string; svsm?: string; varsFile?: string };
+  vcpus?: number;
+  vcpuType?: string;
+  vcpuSig?: number;
+  guestFeatures?: bigint;
+  append?: string;
+  snpOvmfHash?: Uint8Array;
+  varsSize?: number;
+  /** Things resolution noticed (ignored options); joined with the library's warnings. */
+  warnings: string[];
+}
+
+/** A validated IGVM request. */
+export interface IgvmRequest {
+  kind: 'igvm';
+  platform: IgvmPlatform;
+  paths: { igvm: string };
+  vcpus?: number;
+  vcpuType?: string;
+  vcpuSig?: number;
+  guestFeatures?: bigint;
+  nativeZero: boolean;
+  warnings: string[];
+}
+
+export type MeasureRequest = OvmfRequest | IgvmRequest;
+
+export interface ResolveOptions {
+  /** Mode when --ovmf is given without --mode (report verify); measure keeps it required. */
+  defaultMode?: OvmfMode;
+  /** --dump-vmsa was given: checked at the reference's step 7. */
+  dumpVmsa?: boolean;
+}
+
+/** Names of the OVMF-only options, rejected with --igvm. */
+const OVMF_ONLY: readonly (keyof MeasureInputs)[] = ['kernel', 'initrd', 'append', 'snpOvmfHash', 'svsm', 'varsSize', 'varsFile', 'vmmType'];
+
+const given = (i: MeasureInputs, key: keyof MeasureInputs): boolean => i[key] !== undefined && i[key] !== false;
+const optionName = (key: keyof MeasureInputs): string => '--' + MEASURE_INPUT_OPTIONS.find(([, k]) => k === key)![0];
+const givenOptions = (i: MeasureInputs, except: readonly (keyof MeasureInputs)[] = []): string[] =>
+  MEASURE_INPUT_OPTIONS.filter(([, k]) => !except.includes(k) && given(i, k)).map(([n]) => '--' + n);
+
+/**
+ * Checks the inputs without touching any file, so every usage error comes before a file is
+ * opened, as in the reference. Returns undefined when no image option at all is given (a command
+ * where measuring is optional).
+ */
+export function resolveMeasureInputs(i: MeasureInputs, opts: ResolveOptions = {}): MeasureRequest | undefined {
+  if (i.ovmf !== undefined && i.igvm !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --igvm: not allowed with argument --ovmf', '--igvm');
+  if (i.igvm !== undefined) return resolveIgvm(i, i.igvm);
+  if (i.ovmf === undefined) {
+    if (givenOptions(i).length === 0) return undefined;
+    const missing = i.mode !== undefined || opts.defaultMode ? '--ovmf' : '--mode, --ovmf';
+    throw usageError('MISSING_OPTION', `the following arguments are required: ${missing} (or use --igvm FILE --platform P)`, '--ovmf');
+  }
+  return resolveOvmf(i, i.ovmf, opts);
+}
+
+function resolveOvmf(i: MeasureInputs, ovmf: string, opts: ResolveOptions): OvmfRequest {
+  const mode = (i.mode as OvmfMode | undefined) ?? opts.defaultMode;
+  if (mode === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --mode', '--mode');
+  if (!OVMF_MODES.includes(mode)) throw usageError('BAD_CHOICE', `argument --mode: invalid choice: '${mode}' (choose from ${OVMF_MODES.map((m) => `'${m}'`).join(', ')})`, '--mode');
+  // argparse-level checks (before anything else in the reference).
+  if (given(i, 'varsSize') && given(i, 'varsFile')) throw usageError('OPTION_CONFLICT', 'argument --vars-file: not allowed with argument --vars-size', '--vars-file');
+  if (i.nativeZero) throw usageError('OPTION_CONFLICT', '--native-zero applies to --igvm images only', '--native-zero');
+  const warnings: string[] = [];
+
+  // §3 step 1: snp:ovmf-hash ignores every other option; only our value checks (§6.3) still apply.
+  if (mode === 'snp:ovmf-hash') {
+    checkValues(i);
+    const ignored = givenOptions(i, ['mode', 'ovmf']);
+    if (ignored.length > 0) warnings.push(`mode snp:ovmf-hash hashes the firmware pages only and ignores ${ignored.join(', ')}`);
+    return { kind: 'ovmf', mode, vmm: 'QEMU', platform: 'qemu-kvm', paths: { ovmf }, warnings };
+  }
+  const { kernel, initrd, append, vcpus } = i;
+  // Step 2.
+  if (initrd !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --initrd', '--initrd');
+  if (append !== undefined && append !== '' && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --append', '--append');
+  // Step 3.
+  if (mode !== 'sev' && vcpus === undefined) throw usageError('MISSING_VCPUS', `missing --vcpus N in guest mode '${mode}'`, '--vcpus');
+  // Step 4.
+  const vmm = resolveVmm(i);
+  // Step 5.
+  const sig = mode === 'sev' ? undefined : resolveSignature(i, warnings);
+  if (mode !== 'sev' && sig === undefined && vmm === 'QEMU') {
+    throw usageError('MISSING_VCPU_SIG', `missing --vcpu-type or --vcpu-sig or --vcpu-family in guest mode '${mode}'`, '--vcpu-type');
+  }
+  // Step 6.
+  const { varsSize, varsFile, svsm } = i;
+  if (mode === 'snp:svsm' && varsFile === undefined && !varsSize) throw usageError('MISSING_VARS', 'snp:svsm mode requires --vars-size or --vars-file', '--vars-size');
+  // Step 7.
+  if (opts.dumpVmsa && mode === 'sev') throw usageError('NO_VMSA', "--dump-vmsa is not available in mode 'sev' (SEV measures no VMSA)", '--dump-vmsa');
+  // §6.3: snp-launch's own rejections.
+  if (mode === 'sev' && i.vcpuFamily !== undefined) resolveSignature(i, []); // family without model/stepping
+  if (mode === 'snp:svsm' && svsm === undefined) throw usageError('MISSING_SVSM', 'snp:svsm mode requires --svsm PATH', '--svsm');
+  const v = checkValues(i);
+  if (varsSize !== undefined && varsSize < 0) throw usageError('BAD_VALUE', `argument --vars-size: must not be negative, got ${varsSize}`, '--vars-size');
+  // The reference raises this while computing; snp-launch checks it before opening any file.
+  if (v.snpOvmfHash && mode !== 'snp') throw inputError('SNP_OVMF_HASH_MODE', 'SNP OVMF hash only works with SNP', { field: '--snp-ovmf-hash' });
+
+  const req: OvmfRequest = { kind: 'ovmf', mode, vmm, platform: VMM_TO_PLATFORM[vmm], paths: { ovmf }, warnings };
+  if (kernel !== undefined) req.paths.kernel = kernel;
+  if (initrd !== undefined) req.paths.initrd = initrd;
+  if (mode === 'snp:svsm' && svsm !== undefined) req.paths.svsm = svsm;
+  if (mode === 'snp:svsm' && varsFile !== undefined) req.paths.varsFile = varsFile;
+  if (vcpus !== undefined) req.vcpus = vcpus;
+  if (sig !== undefined) req.vcpuSig = sig;
+  if (i.vcpuType !== undefined && mode !== 'sev') req.vcpuType = i.vcpuType;
+  if (mode === 'snp') req.guestFeatures = v.guestFeatures ?? DEFAULT_GUEST_FEATURES;
+  else if (v.guestFeatures !== undefined) req.guestFeatures = v.guestFeatures;
+  if (append !== undefined) req.append = append;
+  if (v.snpOvmfHash) req.snpOvmfHash = v.snpOvmfHash;
+  if (mode === 'snp:svsm' && varsSize) req.varsSize = varsSize;
+  return req;
+}
+
+function resolveIgvm(i: MeasureInputs, igvm: string): IgvmRequest {
+  for (const key of OVMF_ONLY) {
+    if (given(i, key)) {
+      const name = optionName(key);
+      const hint = key === 'vmmType' ? ' (use --platform with --igvm)' : '';
+      throw usageError('OPTION_CONFLICT', `${name} applies to --ovmf images, not to --igvm${hint}`, name);
+    }
+  }
+  if (i.mode !== undefined && i.mode !== 'snp') throw usageError('OPTION_CONFLICT', `--mode ${i.mode} applies to --ovmf images; an --igvm launch is always SNP`, '--mode');
+  const platform = i.platform;
+  if (platform === undefined) throw usageError('MISSING_OPTION', `--igvm needs --platform (one of ${IGVM_PLATFORMS.join(', ')})`, '--platform');
+  if (!(IGVM_PLATFORMS as readonly string[]).includes(platform)) {
+    throw usageError('BAD_CHOICE', `argument --platform: invalid choice for --igvm: '${platform}' (choose from ${IGVM_PLATFORMS.map((p) => `'${p}'`).join(', ')})`, '--platform');
+  }
+  const nativeZero = i.nativeZero === true;
+  if (nativeZero && platform !== 'igvmmeasure') throw usageError('OPTION_CONFLICT', `--native-zero applies to --platform igvmmeasure only, not '${platform}'`, '--native-zero');
+  const warnings: string[] = [];
+  const sig = resolveSignature(i, warnings);
+  const v = checkValues(i);
+  const req: IgvmRequest = { kind: 'igvm', platform: platform as IgvmPlatform, paths: { igvm }, nativeZero, warnings };
+  if (i.vcpus !== undefined) req.vcpus = i.vcpus;
+  if (sig !== undefined) req.vcpuSig = sig;
+  if (i.vcpuType !== undefined) req.vcpuType = i.vcpuType;
+  if (v.guestFeatures !== undefined) req.guestFeatures = v.guestFeatures;
+  return req;
+}
+
+/** Step 4: --vmm-type (exact case, as the reference) or --platform; both must agree. */
+function resolveVmm(i: MeasureInputs): VmmType {
+  let vmm: VmmType | undefined;
+  if (i.vmmType !== undefined) {
+    if (!(VMM_TYPES as readonly string[]).includes(i.vmmType)) throw usageError('BAD_VMM', `unknown VMM type '${i.vmmType}'`, '--vmm-type');
+    vmm = i.vmmType as VmmType;
+  }
+  const platform = i.platform;
+  if (platform !== undefined) {
+    const p = PLATFORM_TO_VMM[platform];
+    if (p === undefined) {
+      throw usageError('BAD_CHOICE', `argument --platform: invalid choice for --ovmf: '${platform}' (choose from ${OVMF_PLATFORMS.map((x) => `'${x}'`).join(', ')})`, '--platform');
+    }
+    if (vmm !== undefined && vmm !== p) throw usageError('OPTION_CONFLICT', `--platform ${platform} contradicts --vmm-type ${vmm}`, '--platform');
+    vmm = p;
+  }
+  return vmm ?? 'QEMU';
+}
+
+/** Step 5: family/model/stepping > --vcpu-sig > --vcpu-type (§3); undefined when none is given. */
+function resolveSignature(i: MeasureInputs, warnings: string[]): number | undefined {
+  const { vcpuFamily: family, vcpuModel: model, vcpuStepping: stepping, vcpuSig: sig, vcpuType: type } = i;
+  if (family !== undefined) {
+    if (model === undefined || stepping === undefined) {
+      throw usageError('INCOMPLETE_FMS', '--vcpu-family needs --vcpu-model and --vcpu-stepping', '--vcpu-family');
+    }
+    for (const [n, x] of [['vcpu-family', family], ['vcpu-model', model], ['vcpu-stepping', stepping]] as const) {
+      if (x < 0) throw usageError('BAD_VALUE', `argument --${n}: must not be negative, got ${x}`, `--${n}`);
+    }
+    if (sig !== undefined || type !== undefined) warnings.push('--vcpu-family/--vcpu-model/--vcpu-stepping take priority over --vcpu-sig and --vcpu-type');
+    return vcpuSignature(family, model, stepping);
+  }
+  if (model !== undefined || stepping !== undefined) warnings.push('--vcpu-model/--vcpu-stepping are ignored without --vcpu-family');
+  if (sig !== undefined) {
+    if (sig < 0n || sig > 0xffffffffn) throw usageError('BAD_VALUE', `argument --vcpu-sig: a CPUID signature is 32 bits (0..0xffffffff), got ${sig}`, '--vcpu-sig');
+    if (type !== undefined) warnings.push('--vcpu-sig takes priority over --vcpu-type');
+    return Number(sig);
+  }
+  if (type !== undefined) return vcpuTypeSignature(type);
+  return undefined;
+}
+
+/** --guest-features range check (§6.3): SEV_FEATURES is a 64-bit field. */
+export function checkGuestFeatures(gf: bigint): bigint {
+  if (gf < 0n || gf > U64_MAX) throw usageError('BAD_VALUE', `argument --guest-features: SEV_FEATURES is 64 bits (0..0xffffffffffffffff), got ${gf}`, '--guest-features');
+  return gf;
+}
+
+/** §6.3 value checks, applied whatever the mode. */
+function checkValues(i: MeasureInputs): { guestFeatures?: bigint; snpOvmfHash?: Uint8Array } {
+  const out: { guestFeatures?: bigint; snpOvmfHash?: Uint8Array } = {};
+  if (i.vcpus !== undefined && i.vcpus <= 0) throw usageError('BAD_VCPUS', `argument --vcpus: must be at least 1, got ${i.vcpus}`, '--vcpus');
+  if (i.guestFeatures !== undefined) out.guestFeatures = checkGuestFeatures(i.guestFeatures);
+  if (i.snpOvmfHash !== undefined) {
+    const text = i.snpOvmfHash.trim();
+    const bytes = fromHex(text);
+    if (bytes === undefined) {
+      const bad = /[^0-9a-fA-F]/.exec(text);
+      const why = bad ? `non-hexadecimal character '${bad[0]}' at position ${bad.index}` : `odd number of hex digits (${text.length})`;
+      throw inputError('BAD_SNP_OVMF_HASH', `is not a 48-byte hex string: ${why}`, { field: '--snp-ovmf-hash' });
+    }
+    if (bytes.length !== SNP_DIGEST_BYTES) {
+      throw inputError('BAD_SNP_OVMF_HASH', `must be ${SNP_DIGEST_BYTES} bytes (${SNP_DIGEST_BYTES * 2} hex digits), got ${bytes.length} bytes`, { field: '--snp-ovmf-hash' });
+    }
+    out.snpOvmfHash = bytes;
+  }
+  return out;
+}
+
+/** What a measurement needs beyond the request. */
+export interface CallOptions {
+  log?: boolean;
+  keepVmsas?: boolean;
+}
+
+/** The library call a request makes; the caller runs measureOvmf or measureIgvm on it. */
+export type MeasureCall = { kind: 'ovmf'; options: OvmfMeasureOptions } | { kind: 'igvm'; options: IgvmMeasureOptions };
+
+/** The measureOvmf / measureIgvm options for a request whose files are opened (by role, as in request.paths). */
+export function measureCall(r: MeasureRequest, files: RequestFiles, run: CallOptions = {}): MeasureCall {
+  if (r.kind === 'igvm') {
+    const o: IgvmMeasureOptions = { igvm: need(files, 'igvm'), platform: r.platform };
+    if (r.vcpus !== undefined) o.vcpus = r.vcpus;
+    if (r.vcpuSig !== undefined) o.vcpuSig = r.vcpuSig;
+    if (r.nativeZero) o.nativeZero = true;
+    if (r.guestFeatures !== undefined) o.guestFeatures = r.guestFeatures;
+    if (run.log) o.log = true;
+    if (run.keepVmsas) o.keepVmsas = true;
+    return { kind: 'igvm', options: o };
+  }
+  const o: OvmfMeasureOptions = { mode: r.mode, ovmf: need(files, 'ovmf'), vmm: r.vmm };
+  if (r.vcpus !== undefined) o.vcpus = r.vcpus;
+  if (r.vcpuSig !== undefined) o.vcpuSig = r.vcpuSig;
+  if (r.guestFeatures !== undefined) o.guestFeatures = r.guestFeatures;
+  if (files.kernel) o.kernel = files.kernel;
+  if (files.initrd) o.initrd = files.initrd;
+  if (r.append !== undefined) o.append = r.append;
+  if (r.snpOvmfHash) o.snpOvmfHash = r.snpOvmfHash;
+  if (files.svsm) o.svsm = files.svsm;
+  // --vars-file contributes only its size (§2).
+  if (r.varsSize !== undefined) o.varsSize = r.varsSize;
+  else if (files.varsFile) o.varsSize = files.varsFile.size;
+  if (r.mode === 'snp:svsm' && o.varsSize === 0) throw inputError('EMPTY_VARS', 'is empty; snp:svsm needs a non-zero OVMF_VARS size', { file: files.varsFile?.name ?? '--vars-file' });
+  if (run.log) o.log = true;
+  if (run.keepVmsas) o.keepVmsas = true;
+  return { kind: 'ovmf', options: o };
+}
+
+function need(files: RequestFiles, role: FileRole): ByteSource {
+  const src = files[role];
+  if (src === undefined) throw new Error(`measureCall: the ${role} file is not open`);
+  return src;
+}
+
+/** The library's result with the request's own warnings (ignored options) put first. */
+export function withRequestWarnings(r: MeasureRequest, result: MeasureResult): MeasureResult {
+  result.warnings = [...r.warnings, ...result.warnings];
+  return result;
+}
+
+/** The request's parameters in the --json "options" form (src/measure/json.ts). */
+export function requestJsonOptions(r: MeasureRequest): MeasureJsonOptions {
+  const o: MeasureJsonOptions = {};
+  if (r.vcpus !== undefined) o.vcpus = r.vcpus;
+  if (r.vcpuType !== undefined) o.vcpuType = r.vcpuType;
+  if (r.vcpuSig !== undefined) o.vcpuSig = hexU32(r.vcpuSig);
+  if (r.guestFeatures !== undefined) o.guestFeatures = hexBig(r.guestFeatures);
+  if (r.kind === 'ovmf') {
+    if (r.append !== undefined) o.append = r.append;
+    if (r.snpOvmfHash) o.snpOvmfHash = toHex(r.snpOvmfHash);
+    if (r.varsSize !== undefined) o.varsSize = r.varsSize;
+  } else if (r.nativeZero) {
+    o.nativeZero = true;
+  }
+  return o;
+}
