@@ -9,16 +9,23 @@ import { usageError } from '../core/errors.js';
 import { parseIgvm } from '../images/igvm/parse.js';
 import type { IgvmFile } from '../images/igvm/types.js';
 import { prepareIgvm, type IgvmLaunchInput } from '../loaders/igvm/_common.js';
-import { IGVM_PLATFORM_INFO } from '../loaders/igvm/index.js';
+import { IGVM_PLATFORM_INFO, type IgvmPlatformInfo } from '../loaders/igvm/index.js';
 import { IGVM_PLATFORMS, type IgvmMeasureOptions, type MeasureResult } from './types.js';
 
 export async function measureIgvm(opts: IgvmMeasureOptions): Promise<MeasureResult> {
-  const file = await parseIgvm(opts.igvm);
-  return measureParsedIgvm(file, opts);
+  const { info, vcpus } = checkOptions(opts);
+  // Only the prepared runs stay alive while pages stream, not the parsed header objects.
+  const input = prepareIgvm(await parseIgvm(opts.igvm), opts.igvm);
+  return run(info, vcpus, input, opts);
 }
 
 /** As measureIgvm, on an already parsed file (portability measures one file on every platform). */
 export async function measureParsedIgvm(file: IgvmFile, opts: IgvmMeasureOptions, prepared?: IgvmLaunchInput): Promise<MeasureResult> {
+  const { info, vcpus } = checkOptions(opts);
+  return run(info, vcpus, prepared ?? prepareIgvm(file, opts.igvm), opts);
+}
+
+function checkOptions(opts: IgvmMeasureOptions): { info: IgvmPlatformInfo; vcpus: number } {
   const info = IGVM_PLATFORM_INFO[opts.platform];
   if (!info) throw usageError('BAD_PLATFORM', `unknown IGVM platform '${String(opts.platform)}' (choose from ${IGVM_PLATFORMS.join(', ')})`, '--platform');
   const vcpus = opts.vcpus ?? 1;
@@ -26,7 +33,10 @@ export async function measureParsedIgvm(file: IgvmFile, opts: IgvmMeasureOptions
   if (opts.nativeZero && opts.platform !== 'igvmmeasure') {
     throw usageError('OPTION_CONFLICT', `--native-zero applies to --platform igvmmeasure only, not '${opts.platform}'`, '--native-zero');
   }
-  const input = prepared ?? prepareIgvm(file, opts.igvm);
+  return { info, vcpus };
+}
+
+async function run(info: IgvmPlatformInfo, vcpus: number, input: IgvmLaunchInput, opts: IgvmMeasureOptions): Promise<MeasureResult> {
   const out = await info.launch(input, {
     vcpus,
     ...(opts.vcpuSig !== undefined ? { vcpuSig: opts.vcpuSig } : {}),

@@ -50,7 +50,9 @@ export interface VpItem {
 export type IgvmItem = PageRun | ParamInsert | VpItem;
 
 export interface IgvmLaunchInput {
-  file: IgvmFile;
+  /** The file's name, for errors. The parsed headers are not kept: a large image's 65,536
+   * PAGE_DATA headers can be collected while its pages stream. */
+  name: string;
   src: ByteSource;
   /** The SNP directives in file order, PAGE_DATA coalesced. */
   items: IgvmItem[];
@@ -73,7 +75,7 @@ export interface IgvmLaunchOptions {
 
 /** An error for "platform P cannot launch this file": kind 'input', naming the platform. */
 export function platformError(platform: IgvmPlatform, why: string, input?: IgvmLaunchInput, index?: number): SnpLaunchError {
-  return inputError('IGVM_PLATFORM', `${platform}: ${why}`, { ...(input ? { file: input.file.name } : {}), ...(index !== undefined ? { index } : {}) });
+  return inputError('IGVM_PLATFORM', `${platform}: ${why}`, { ...(input ? { file: input.name } : {}), ...(index !== undefined ? { index } : {}) });
 }
 
 const hex = (v: number | bigint) => '0x' + v.toString(16);
@@ -152,7 +154,7 @@ export function prepareIgvm(file: IgvmFile, src: ByteSource): IgvmLaunchInput {
         break; // REQUIRED_MEMORY, ERROR_RANGE, VBS ...: not measured
     }
   }
-  const out: IgvmLaunchInput = { file, src, items, vps, warnings };
+  const out: IgvmLaunchInput = { name: file.name, src, items, vps, warnings };
   if (policy !== undefined) out.policy = policy;
   if (idBlock) out.idBlock = idBlock;
   return out;
@@ -198,7 +200,7 @@ export const MAX_MEASURED_PARAMETER_AREA = 4 * 1024 ** 3;
 export function paramUpdate(input: IgvmLaunchInput, p: ParamInsert, whole: boolean): LaunchUpdateParams | undefined {
   if (whole && p.size === 0) return undefined;
   if (whole && p.size > MAX_MEASURED_PARAMETER_AREA) {
-    throw inputError('IGVM_PARAM_TOO_LARGE', `parameter area ${p.areaIndex} is ${p.size} bytes; snp-launch measures parameter areas of at most 4 GiB page by page`, { file: input.file.name, index: p.header, field: 'PARAMETER_INSERT' });
+    throw inputError('IGVM_PARAM_TOO_LARGE', `parameter area ${p.areaIndex} is ${p.size} bytes; snp-launch measures parameter areas of at most 4 GiB page by page`, { file: input.name, index: p.header, field: 'PARAMETER_INSERT' });
   }
   const length = whole ? p.size : PAGE_SIZE;
   const pages = length / PAGE_SIZE;
