@@ -15,6 +15,7 @@
  *              vcpus, vcpuType, vcpuSig ("0x%08x"), guestFeatures ("0x%x"), append,
  *              snpOvmfHash (hex), varsSize, nativeZero
  *   warnings   [string]
+ *   idBlock    only when the IGVM file carries an SNP_ID_BLOCK: { ld (hex, 96 digits), matches }
  *   log        only with --log: [{ index, gpa ("0x%x"), type (NORMAL|VMSA|ZERO|UNMEASURED|SECRETS|CPUID),
  *              contents (hex, 96 digits), digest (hex after this step), origin }]
  * Bytes are lowercase hex; 64-bit values are "0x" hex strings so no reader loses precision.
@@ -59,6 +60,14 @@ export interface MeasureJsonLogEntry {
   origin: string;
 }
 
+/** The image's SNP_ID_BLOCK checked against the computed digest (IGVM only). */
+export interface MeasureJsonIdBlock {
+  /** ID_BLOCK.LD, the launch digest the ID block expects, lowercase hex. */
+  ld: string;
+  /** ld equals `digest`: SNP_LAUNCH_FINISH accepts this ID block on this platform. */
+  matches: boolean;
+}
+
 export interface MeasureJson {
   format: typeof MEASURE_JSON_FORMAT;
   tool: string;
@@ -71,6 +80,7 @@ export interface MeasureJson {
   inputs: Record<string, InputInfo>;
   options: MeasureJsonOptions;
   warnings: string[];
+  idBlock?: MeasureJsonIdBlock;
   log?: MeasureJsonLogEntry[];
 }
 
@@ -111,6 +121,7 @@ export function buildMeasureJson(p: MeasureJsonParams): MeasureJson {
     options: p.options,
     warnings: [...p.result.warnings],
   };
+  if (p.result.idBlock?.present) doc.idBlock = { ld: p.result.idBlock.expected, matches: p.result.idBlock.matches };
   if (p.includeLog && p.result.log) doc.log = p.result.log.map(logEntryToJson);
   return doc;
 }
@@ -151,6 +162,12 @@ export function parseMeasureJson(text: string, file: string): MeasureJson {
     if (typeof o[k] !== 'object' || o[k] === null || Array.isArray(o[k])) throw bad(k, 'must be an object');
   }
   if (!Array.isArray(o.warnings) || !o.warnings.every((w) => typeof w === 'string')) throw bad('warnings', 'must be an array of strings');
+  if (o.idBlock !== undefined) {
+    const b = o.idBlock as Record<string, unknown> | null;
+    if (typeof b !== 'object' || b === null || typeof b.ld !== 'string' || !/^[0-9a-f]{96}$/.test(b.ld) || typeof b.matches !== 'boolean') {
+      throw bad('idBlock', 'must be { ld: 96 lowercase hex digits, matches: true | false }');
+    }
+  }
   if (o.log !== undefined) {
     if (!Array.isArray(o.log)) throw bad('log', 'must be an array');
     o.log.forEach((e: unknown, i: number) => {

@@ -17,6 +17,7 @@ import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
 import { MEASURE_OPTIONS, resolveMeasureRequest, type MeasureRequest } from '../measure-options.js';
 import { requestJsonOptions, runMeasureRequest } from '../measure-run.js';
 import { inputError, usageError } from '../../core/errors.js';
+import type { MeasureResult } from '../../measure/types.js';
 import { SNP_LAUNCH_VERSION } from '../version.js';
 
 /** The reference tool and version whose interface this command reproduces (§1). */
@@ -88,6 +89,9 @@ export async function run(argv: string[]): Promise<number> {
 
   if (dumping) await dumpVmsas(result.vmsas ?? [], dumpDir ?? '.');
   for (const w of result.warnings) process.stderr.write(`snp-launch measure: warning: ${w}\n`);
+  // On stderr only: stdout must stay byte-identical to the reference tool's (conformance tests).
+  const idNote = idBlockNote(result);
+  if (idNote) process.stderr.write(`snp-launch measure: note: ${idNote}\n`);
 
   if (json) {
     const doc = buildMeasureJson({ version: SNP_LAUNCH_VERSION, image: req.kind, result, inputs: inputs ?? {}, options: requestJsonOptions(req), includeLog: wantLog });
@@ -101,6 +105,21 @@ export async function run(argv: string[]): Promise<number> {
   }
   process.stdout.write(out);
   return 0;
+}
+
+/**
+ * One sentence on the image's SNP_ID_BLOCK (issue 3 item 7), or undefined without one. A mismatch
+ * is fatal at launch: the firmware rejects SNP_LAUNCH_FINISH when ID_BLOCK.LD differs from the
+ * launch digest it computed (specs/attestation.md §5.1).
+ */
+export function idBlockNote(result: MeasureResult): string | undefined {
+  const b = result.idBlock;
+  if (!b?.present) return undefined;
+  if (b.matches) return `the file's SNP_ID_BLOCK launch digest matches the ${result.platform} digest`;
+  return (
+    `the file's SNP_ID_BLOCK launch digest does NOT match the ${result.platform} digest (ID block ld ${b.expected}): ` +
+    `SNP_LAUNCH_FINISH with this ID block would fail on ${result.platform}, the firmware rejects a launch whose ID_BLOCK.LD differs from the digest it computed`
+  );
 }
 
 /** The reference's output line (§4): hex or base64, optionally in the verbose sentence. */
