@@ -25,6 +25,8 @@ const DIGEST = 48;
 const SLOT_PAGES = 256;
 /** Two slots per worker: one being hashed while the next is copied in. */
 const SLOTS_PER_WORKER = 2;
+/** Batches up to this size (ByteSource streams use 1 MiB chunks) are shared with the calling thread. */
+const SMALL_BATCH = 2 << 20;
 /** Inline hashing step while the pool starts: the granularity at which a batch can switch to it. */
 const INLINE_STEP = 1 << 20;
 
@@ -35,6 +37,11 @@ export interface ParallelHashOptions {
   startAfterBytes?: number;
   /** Batches below this size are always hashed inline (default 64 KiB: messages would dominate). */
   minBatchBytes?: number;
+  /**
+   * Share of a streaming-sized batch (up to 2 MiB) hashed on the calling thread while one worker
+   * hashes the rest (default 0.5, measured best on 2 cores: see docs/benchmarks.md).
+   */
+  mainShare?: number;
   /** Worker module (tests substitute a faulty one). Default: hash-worker.js beside this module. */
   workerUrl?: URL;
 }
@@ -130,11 +137,11 @@ class Pool {
   }
 
   /** Hashes `pages` into `out` (48 bytes per page) on the workers. */
-  run(pages: Uint8Array, out: Uint8Array): Promise<void> {
+  run(pages: Uint8Array, out: Uint8Array, spread = true): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     const n = pages.length / PAGE;
-    const ready = this.workers.filter((w) => w.ready).length;
-    // Split so every ready worker gets a share, at most one slot per job.
+    const ready = spread ? this.workers.filter((w) => w.ready).length : 1;
+    // Split so every ready worker gets a share (or all to one worker), at most one slot per job.
     const per = Math.max(1, Math.min(SLOT_PAGES, Math.ceil(n / ready)));
     const jobs: Promise<void>[] = [];
     for (let p = 0; p < n; p += per) {
@@ -208,6 +215,8 @@ export function createParallelHashProvider(opts: ParallelHashOptions = {}): Para
   const count = opts.workers ?? 2;
   const startAfter = opts.startAfterBytes ?? 8 * 1024 * 1024;
   const minBatch = opts.minBatchBytes ?? 64 * 1024;
+  const mainShare = opts.mainShare ?? 0.5;
+  if (!(mainShare >= 0 && mainShare < 1)) throw inputError('BAD_OPTION', `mainShare must be in [0, 1), got ${mainShare}`);
   if (!Number.isInteger(count) || count < 1) throw inputError('BAD_OPTION', `workers must be a positive integer, got ${count}`);
   const stats: ParallelHashStats = { started: false, parallelBytes: 0, inlineBytes: 0 };
   let pool: Pool | undefined;
@@ -257,8 +266,18 @@ export function createParallelHashProvider(opts: ParallelHashOptions = {}): Para
       for (let o = 0; o < pages.length; ) {
         const rest = pages.subarray(o);
         if (pool?.ready && rest.length >= minBatch) {
-          await pool.run(rest, out.subarray((o / PAGE) * DIGEST));
-          stats.parallelBytes += rest.length;
+          // A streaming-sized batch: one worker hashes one half while this thread hashes the
+          // other, and the chain of the previous batch (also on this thread) overlaps with the
+          // worker. More threads than cores only delays the chain, the critical path. A large batch
+          // (the caller is idle meanwhile) goes to all the workers.
+          const small = rest.length <= SMALL_BATCH;
+          const mine = small ? Math.floor((rest.length / PAGE) * mainShare) * PAGE : 0;
+          // Messages go out synchronously, so the worker starts before this thread hashes its part.
+          const done = pool.run(rest.subarray(mine), out.subarray(((o + mine) / PAGE) * DIGEST), !small);
+          for (let d = (o / PAGE) * DIGEST, e = o + mine; o < e; o += PAGE, d += DIGEST) out.set(sha384(pages.subarray(o, o + PAGE)), d);
+          await done;
+          stats.inlineBytes += mine;
+          stats.parallelBytes += rest.length - mine;
           break;
         }
         const end = Math.min(pages.length, o + INLINE_STEP);

@@ -38,6 +38,12 @@ test('inline, parallel and mixed batches give crypto digests per page', async ()
     const inlineBefore = p.stats.inlineBytes;
     assert.ok(Buffer.from(await p.sha384Pages(small)).equals(refPages(small)));
     assert.equal(p.stats.inlineBytes - inlineBefore, small.length);
+    // A streaming-sized batch is shared between one worker and this thread.
+    const mid = randomBytes(MiB + 3 * 4096);
+    const [pb, ib] = [p.stats.parallelBytes, p.stats.inlineBytes];
+    assert.ok(Buffer.from(await p.sha384Pages(mid)).equals(refPages(mid)));
+    assert.ok(p.stats.parallelBytes > pb && p.stats.inlineBytes > ib, 'both the worker and the caller hashed part of it');
+    assert.equal(p.stats.parallelBytes - pb + p.stats.inlineBytes - ib, mid.length);
     // Concurrent batches (as measureSource overlaps them) each get their own digests.
     const parts = [randomBytes(MiB), randomBytes(2 * MiB), randomBytes(MiB + 4096)];
     const res = await Promise.all(parts.map((x) => p.sha384Pages(x)));
@@ -71,6 +77,7 @@ test('sizes that are not whole pages are rejected', async () => {
       await assert.rejects(p.sha384Pages(new Uint8Array(n)), (e: unknown) => e instanceof SnpLaunchError && e.code === 'UNALIGNED_PAGES');
     }
     assert.throws(() => createParallelHashProvider({ workers: 0 }), SnpLaunchError);
+    assert.throws(() => createParallelHashProvider({ mainShare: 1 }), SnpLaunchError);
   } finally {
     await p.close();
   }
