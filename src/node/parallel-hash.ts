@@ -96,31 +96,48 @@ class Pool {
   private failure: Error | undefined;
   private readyWaiters: { resolve(): void; reject(e: Error): void }[] = [];
 
-  constructor(WorkerCtor: typeof Worker, count: number, entry: WorkerEntry, private readonly onFail: () => void) {
-    for (let i = 0; i < count; i++) {
-      const slots = Array.from({ length: SLOTS_PER_WORKER }, () => ({
-        input: new SharedArrayBuffer(SLOT_PAGES * PAGE),
-        output: new SharedArrayBuffer(SLOT_PAGES * DIGEST),
-      }));
-      const worker = entry instanceof URL
-        ? new WorkerCtor(entry, { workerData: { slots } })
-        : new WorkerCtor(entry.script, { eval: true, workerData: { slots } });
-      const w: PoolWorker = {
-        worker,
-        ready: false,
-        slots: slots.map((s) => ({ input: new Uint8Array(s.input), output: new Uint8Array(s.output) })),
-        free: slots.map((_, k) => k),
-        busy: new Map(),
-      };
-      worker.on('message', (m: { ready?: boolean; slot?: number; error?: string }) => this.onMessage(w, m));
-      worker.on('error', (e) => this.fail(e instanceof Error ? e.message : String(e)));
-      worker.on('exit', (code) => {
-        if (!this.failure) this.fail(`worker exited with status ${code}`);
-      });
-      // After the listeners: adding a 'message' listener re-refs the worker's port.
-      worker.unref();
-      this.workers.push(w);
-    }
+  /**
+   * Starts one worker; the others start with the first large batch (`grow`). On 2 cores, booting
+   * two V8 isolates at once slows the digest for ~100 ms, and streaming batches use one worker.
+   */
+  constructor(
+    private readonly WorkerCtor: typeof Worker,
+    private readonly count: number,
+    private readonly entry: WorkerEntry,
+    private readonly onFail: () => void,
+  ) {
+    this.spawn();
+  }
+
+  /** Starts the remaining workers (once). */
+  grow(): void {
+    while (!this.failure && this.workers.length < this.count) this.spawn();
+  }
+
+  private spawn(): void {
+    const slots = Array.from({ length: SLOTS_PER_WORKER }, () => ({
+      input: new SharedArrayBuffer(SLOT_PAGES * PAGE),
+      output: new SharedArrayBuffer(SLOT_PAGES * DIGEST),
+    }));
+    const e = this.entry;
+    const worker = e instanceof URL
+      ? new this.WorkerCtor(e, { workerData: { slots } })
+      : new this.WorkerCtor(e.script, { eval: true, workerData: { slots } });
+    const w: PoolWorker = {
+      worker,
+      ready: false,
+      slots: slots.map((x) => ({ input: new Uint8Array(x.input), output: new Uint8Array(x.output) })),
+      free: slots.map((_, k) => k),
+      busy: new Map(),
+    };
+    worker.on('message', (m: { ready?: boolean; slot?: number; error?: string }) => this.onMessage(w, m));
+    worker.on('error', (err) => this.fail(err instanceof Error ? err.message : String(err)));
+    worker.on('exit', (code) => {
+      if (!this.failure) this.fail(`worker exited with status ${code}`);
+    });
+    // After the listeners: adding a 'message' listener re-refs the worker's port.
+    worker.unref();
+    this.workers.push(w);
   }
 
   get ready(): boolean {
@@ -140,6 +157,7 @@ class Pool {
   run(pages: Uint8Array, out: Uint8Array, spread = true): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     const n = pages.length / PAGE;
+    if (spread) this.grow();
     const ready = spread ? this.workers.filter((w) => w.ready).length : 1;
     // Split so every ready worker gets a share (or all to one worker), at most one slot per job.
     const per = Math.max(1, Math.min(SLOT_PAGES, Math.ceil(n / ready)));
