@@ -72,7 +72,7 @@ export function diffMeasuredDocs(a: MeasuredDoc, b: MeasuredDoc, labelA = 'A', l
   if (!a.log || !b.log) {
     return { same, ...(same ? {} : { note: `${!a.log ? labelA : labelB} has no measurement log; run measure with --log --json to see where the launches diverge` }) };
   }
-  const d = firstDivergence(a.log, b.log, labelA, labelB);
+  const d = firstDivergence(a.log, b.log, labelA, labelB, { ...(a.platform ? { platformA: a.platform } : {}), ...(b.platform ? { platformB: b.platform } : {}) });
   if (same && !d) return { same };
   if (!d) return { same, note: 'the logs measure the same steps but the digests differ (a different initial digest, e.g. --snp-ovmf-hash?)' };
   return { same, divergence: d };
