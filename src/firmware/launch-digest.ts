@@ -140,11 +140,14 @@ export class SnpFirmware {
   }
 }
 
+/** PAGE_INFO.GPA is a u64. Every page-aligned u64 (at most 52 significant bits) is exact as a double. */
+const U64_END = 2 ** 64;
+
 function checkStep(type: PageType, gpa: number): void {
   if (type === PageType.INVALID || !(type in PAGE_TYPE_NAMES)) {
     throw inputError('BAD_PAGE_TYPE', `page type ${type} cannot be measured`);
   }
-  if (!Number.isSafeInteger(gpa) || gpa < 0 || gpa % PAGE_SIZE !== 0) {
+  if (!Number.isInteger(gpa) || gpa < 0 || gpa >= U64_END || gpa % PAGE_SIZE !== 0) {
     throw inputError('UNALIGNED_GPA', `GPA 0x${gpa.toString(16)} is not a page-aligned guest address`);
   }
 }

@@ -31,12 +31,19 @@ export function writePageInfo(out: Uint8Array, digest: Uint8Array, contents: Uin
   out[PAGE_INFO.LENGTH + 1] = 0;
   out[PAGE_INFO.PAGE_TYPE] = type;
   out.fill(0, PAGE_INFO.IMI_PAGE, PAGE_INFO.GPA);
-  // GPA as u64 LE; GPAs are < 2^53, split into two u32 halves.
+  // GPA as u64 LE from a page-aligned double below 2^64 (exact): two u32 halves, byte by byte so
+  // the per-step hot path creates no DataView.
   const lo = gpa % 0x1_0000_0000;
   const hi = Math.floor(gpa / 0x1_0000_0000);
-  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  dv.setUint32(PAGE_INFO.GPA, lo, true);
-  dv.setUint32(PAGE_INFO.GPA + 4, hi, true);
+  const o = PAGE_INFO.GPA;
+  out[o] = lo & 0xff;
+  out[o + 1] = (lo >>> 8) & 0xff;
+  out[o + 2] = (lo >>> 16) & 0xff;
+  out[o + 3] = lo >>> 24;
+  out[o + 4] = hi & 0xff;
+  out[o + 5] = (hi >>> 8) & 0xff;
+  out[o + 6] = (hi >>> 16) & 0xff;
+  out[o + 7] = hi >>> 24;
 }
 
 export function pageInfo(digest: Uint8Array, contents: Uint8Array | null, type: PageType, gpa: number): Uint8Array {

@@ -7,10 +7,7 @@
 import { bytesEqual, toHex } from '../core/bytes.js';
 import { LaunchRejectedError } from '../core/errors.js';
 import { STREAM_CHUNK } from '../core/source.js';
-import { hashProvider } from '../core/hash.js';
 import { SnpFirmware } from '../firmware/launch-digest.js';
-import type { LogSink, MeasurementLogEntry } from '../firmware/log.js';
-import { pageInfo } from '../firmware/page-info.js';
 import { hasContents, PAGE_SIZE, PageType, PAGE_TYPE_NAMES } from '../firmware/page-types.js';
 import { policyRejection } from './policy.js';
 import { RangeSet } from './_ranges.js';
@@ -28,8 +25,6 @@ import type {
 export const MAX_GPA = 2 ** 52;
 /** 2^64: GPAs are u64 in PAGE_INFO. */
 const U64_END = 2 ** 64;
-/** GPAs below this are safe integers, which the firmware model requires. */
-const SAFE_END = Number.MAX_SAFE_INTEGER + 1;
 /** KVM_SEV_SNP_ID_BLOCK_SIZE and KVM_SEV_SNP_ID_AUTH_SIZE (kvm-snp-launch.md §1.6). */
 export const ID_BLOCK_SIZE = 96;
 export const ID_AUTH_SIZE = 4096;
@@ -44,30 +39,14 @@ export const hex = (v: number | bigint): string => '0x' + v.toString(16);
 
 export abstract class KvmSessionBase implements LaunchSession {
   abstract readonly uapi: string;
-  protected fw: SnpFirmware;
+  protected readonly fw: SnpFirmware;
   protected params: LaunchStartParams | undefined;
   protected finished = false;
   protected readonly warnings: string[] = [];
   /** GFN ranges already made private (byte addresses). */
   private readonly populated = new RangeSet();
-  /** The log, kept here (not in the firmware model) so it survives re-seeding for wide GPAs. */
-  private readonly kept: MeasurementLogEntry[] | undefined;
-  private readonly sink: LogSink | undefined;
-
   constructor(protected readonly opts: SessionOptions = {}) {
-    if (opts.log === true) {
-      const kept: MeasurementLogEntry[] = [];
-      this.kept = kept;
-      this.sink = (e) => kept.push(e);
-    } else {
-      this.kept = undefined;
-      this.sink = typeof opts.log === 'function' ? opts.log : undefined;
-    }
-    this.fw = this.firmwareFrom(opts.seed);
-  }
-
-  private firmwareFrom(seed: Uint8Array | undefined): SnpFirmware {
-    return new SnpFirmware({ ...(seed ? { seed } : {}), ...(this.sink ? { log: this.sink } : {}) });
+    this.fw = new SnpFirmware({ ...(opts.seed ? { seed: opts.seed } : {}), ...(opts.log !== undefined ? { log: opts.log } : {}) });
   }
 
   /** vmsa_features as KVM stores it after KVM_SEV_INIT2: the VMM's value with SNP_ACTIVE ORed in. */
@@ -131,7 +110,7 @@ export abstract class KvmSessionBase implements LaunchSession {
     // The launch is over whether or not the firmware accepts the ID block.
     this.finished = true;
     if (p.idBlock) this.checkIdBlock(p.idBlock);
-    return { digest: this.fw.digest, steps: this.fw.steps, ...(this.kept ? { log: this.kept } : {}), warnings: this.warnings, finish: p };
+    return { digest: this.fw.digest, steps: this.fw.steps, ...(this.fw.log ? { log: this.fw.log } : {}), warnings: this.warnings, finish: p };
   }
 
   /** Why the kernel would refuse this policy at SNP_LAUNCH_START (KVM's rules by default). */
@@ -185,7 +164,6 @@ export abstract class KvmSessionBase implements LaunchSession {
 
   /** One PAGE_INFO per 4 KiB page, ascending GFN; data streamed in chunks, zero-padded when short. */
   protected async measureUpdate(p: LaunchUpdateParams): Promise<void> {
-    if (p.gpa + p.length > SAFE_END) return this.measureWide(p);
     if (!hasContents(p.type)) {
       await this.fw.measureRange(p.type, p.gpa, p.length, p.origin);
       return;
@@ -209,46 +187,6 @@ export abstract class KvmSessionBase implements LaunchSession {
       await this.fw.measureRange(p.type, p.gpa + o, chunk, p.origin);
     }
   }
-
-  /**
-   * Pages at GPAs of 2^53 and above, one at a time. The firmware model takes safe-integer GPAs only,
-   * so these steps are computed here (same PAGE_INFO layout, page-info.ts) and the model is
-   * re-seeded with the new digest; the log and step count carry on.
-   */
-  private async measureWide(p: LaunchUpdateParams): Promise<void> {
-    const hash = hashProvider();
-    for (let o = 0; o < p.length; o += PAGE_SIZE) {
-      const gpa = p.gpa + o;
-      let contents: Uint8Array | null = null;
-      if (hasContents(p.type)) {
-        const page = await pageAt(p.data, o);
-        if (!page) throw new LaunchRejectedError('EFAULT', `${PAGE_TYPE_NAMES[p.type]} update at ${hex(p.gpa)} has no uaddr data`);
-        contents = hash.sha384(page);
-      }
-      if (Number.isSafeInteger(gpa)) {
-        this.fw.step(p.type, gpa, contents, p.origin);
-        continue;
-      }
-      const steps = this.fw.steps;
-      const next = hash.sha384(pageInfo(this.fw.digest, contents, p.type, gpa));
-      this.sink?.({ index: steps, gpa, pageType: p.type, contents: contents ?? new Uint8Array(48), digest: next.slice(), origin: p.origin });
-      this.fw = this.firmwareFrom(next);
-      this.fw.steps = steps + 1;
-    }
-  }
-}
-
-/** Page `o / 4096` of an update's data, zero-padded; undefined when there is no data. */
-async function pageAt(data: PageData | undefined, o: number): Promise<Uint8Array | undefined> {
-  if (data === undefined) return undefined;
-  const out = new Uint8Array(PAGE_SIZE);
-  if (data instanceof Uint8Array) {
-    out.set(data.subarray(o, o + PAGE_SIZE));
-    return out;
-  }
-  const n = Math.max(0, Math.min(PAGE_SIZE, data.length - o));
-  if (n > 0) out.set(await data.source.read(data.offset + o, n));
-  return out;
 }
 
 function padTo(data: Uint8Array, length: number): Uint8Array {

@@ -73,3 +73,18 @@ test('rejects unaligned ranges and GPAs, bad seeds and page type 0', async () =>
   assert.throws(() => fw.measurePage(PageType.INVALID, 0, null, 'x'), /cannot be measured/);
   assert.throws(() => new SnpFirmware({ seed: new Uint8Array(47) }), /48 bytes/);
 });
+
+test('GPAs up to the top of the u64 space are encoded exactly in PAGE_INFO', async () => {
+  setHashProvider(nodeHashProvider);
+  const page = randomBytes(4096);
+  const fw = new SnpFirmware();
+  const top = 0xfffffffffffff000n; // 2^64 - 4096: page aligned, exact as a double
+  await fw.measureRange(PageType.NORMAL, Number(top - 4096n), Buffer.concat([page, page]), 'high');
+  fw.measurePage(PageType.ZERO, 2 ** 53, null, 'just past 2^53');
+  let ld: Buffer = Buffer.alloc(48);
+  ld = refStep(ld, 1, top - 4096n, page);
+  ld = refStep(ld, 1, top, page);
+  ld = refStep(ld, 3, 2n ** 53n);
+  assert.equal(hex(fw.digest), ld.toString('hex'));
+  assert.throws(() => fw.measurePage(PageType.ZERO, 2 ** 64, null, 'x'), /not a page-aligned/);
+});
