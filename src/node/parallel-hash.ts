@@ -7,9 +7,11 @@
  *
  * The pool is lazy: it starts only once a process has pushed more than `startAfterBytes` of pages
  * through sha384Pages (a 4 MiB OVMF never starts it), and until its workers report ready, batches
- * are hashed inline, so the ~35 ms worker start-up never stalls the digest. Workers are unref'd
- * while idle, so the pool never keeps the process alive. Page data is copied into fixed
- * SharedArrayBuffer slots (memcpy is ~1% of the hash cost), so callers keep their buffers.
+ * are hashed inline, so the 35–100 ms worker start-up never stalls the digest. Streaming-sized
+ * batches are shared between one worker and the calling thread (on 2 cores, two workers plus the
+ * chain starve the chain); large batches go to every worker. Workers are unref'd while idle, so
+ * the pool never keeps the process alive. Page data is copied into fixed SharedArrayBuffer slots
+ * (memcpy is ~1% of the hash cost), so callers keep their buffers. Measurements: docs/benchmarks.md.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
