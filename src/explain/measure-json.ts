@@ -5,6 +5,7 @@
  * (`type` or `pageType`). Whatever is needed and missing is an input error naming the field.
  */
 import { inputError } from '../core/errors.js';
+import { parseJsonObject } from '../measure/json.js';
 import { TYPE_NUMBERS, type LogStep } from './entries.js';
 import { firstDivergence, type Divergence } from './divergence.js';
 
@@ -18,15 +19,8 @@ export interface MeasuredDoc {
 }
 
 export function readMeasuredDoc(text: string, file: string): MeasuredDoc {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw inputError('BAD_JSON', `is not valid JSON (${(e as Error).message.split('\n')[0]})`, { file });
-  }
+  const o = parseJsonObject(text, file, 'a JSON object (the output of snp-launch measure --json)');
   const bad = (field: string, why: string) => inputError('BAD_MEASURE_JSON', why, { file, field });
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('(top level)', 'must be a JSON object (the output of snp-launch measure --json)');
-  const o = v as Record<string, unknown>;
   const digest = typeof o.digest === 'string' ? o.digest : typeof o.measurement === 'string' ? o.measurement : undefined;
   if (digest === undefined || !/^[0-9a-fA-F]+$/.test(digest)) throw bad('digest', 'must be a hex string (the output of snp-launch measure --json)');
   const doc: MeasuredDoc = { file, digest: digest.toLowerCase() };

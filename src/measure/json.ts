@@ -139,17 +139,27 @@ export function formatMeasureJson(doc: MeasureJson): string {
   return `${body.slice(0, -2)},\n  "log": ${logText}\n}\n`;
 }
 
-/** Reads a document back (for `snp-launch diff`), checking every field it relies on. */
-export function parseMeasureJson(text: string, file: string): MeasureJson {
+/**
+ * Parses `text` as one JSON object, with one-line errors naming `file`: the shared first step of
+ * every reader of snp-launch JSON documents (this file, explain/measure-json.ts).
+ */
+export function parseJsonObject(text: string, file: string, what = 'a JSON object'): Record<string, unknown> {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
     throw inputError('BAD_JSON', `is not valid JSON (${(e as Error).message.split('\n')[0]})`, { file });
   }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw inputError('BAD_MEASURE_JSON', `must be ${what}`, { file, field: '(top level)' });
+  }
+  return v as Record<string, unknown>;
+}
+
+/** Reads a document back (for `snp-launch diff`), checking every field it relies on. */
+export function parseMeasureJson(text: string, file: string): MeasureJson {
+  const o = parseJsonObject(text, file);
   const bad = (field: string, why: string) => inputError('BAD_MEASURE_JSON', why, { file, field });
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('(top level)', 'must be a JSON object');
-  const o = v as Record<string, unknown>;
   if (o.format !== MEASURE_JSON_FORMAT) throw bad('format', `must be "${MEASURE_JSON_FORMAT}" (output of snp-launch measure --json)`);
   for (const k of ['tool', 'version', 'mode', 'platform', 'digest'] as const) {
     if (typeof o[k] !== 'string') throw bad(k, 'must be a string');
