@@ -60,3 +60,13 @@ export function usageError(code: string, reason: string, field?: string): SnpLau
 export function inputError(code: string, reason: string, location: ErrorLocation = {}): SnpLaunchError {
   return new SnpLaunchError(code, reason, location, 'input');
 }
+
+/**
+ * A foreign error message (JSON.parse, a runtime) made fit for a one-line error: first line only,
+ * control and non-ASCII characters (e.g. from binary input quoted back) replaced, at most 120 chars.
+ */
+export function oneLineReason(e: unknown): string {
+  const m = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+  const clean = m.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 120 ? clean.slice(0, 117) + '...' : clean;
+}

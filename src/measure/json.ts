@@ -21,7 +21,7 @@
  * Bytes are lowercase hex; 64-bit values are "0x" hex strings so no reader loses precision.
  */
 import { toHex } from '../core/bytes.js';
-import { inputError } from '../core/errors.js';
+import { inputError, oneLineReason } from '../core/errors.js';
 import { hashProvider } from '../core/hash.js';
 import { hashSource, type ByteSource } from '../core/source.js';
 import type { MeasurementLogEntry } from '../firmware/log.js';
@@ -148,7 +148,7 @@ export function parseJsonObject(text: string, file: string, what = 'a JSON objec
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw inputError('BAD_JSON', `is not valid JSON (${(e as Error).message.split('\n')[0]})`, { file });
+    throw inputError('BAD_JSON', `is not valid JSON (${oneLineReason(e)})`, { file });
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
     throw inputError('BAD_MEASURE_JSON', `must be ${what}`, { file, field: '(top level)' });

@@ -5,7 +5,7 @@
  * hex/base64 or a file reference resolved by the caller (so the module stays browser-safe).
  */
 import { fromBase64, fromHex } from '../core/bytes.js';
-import { inputError, type SnpLaunchError } from '../core/errors.js';
+import { inputError, oneLineReason, type SnpLaunchError } from '../core/errors.js';
 import { PAGE_TYPE_NAMES } from '../firmware/page-types.js';
 
 /** Page data in a trace: inline bytes, or `length` bytes of a file from `offset` (length defaults to the call's len). */
@@ -144,7 +144,7 @@ export function parseTrace(text: string, name: string): Trace {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw inputError('BAD_TRACE', `is not valid JSON (${(e as Error).message.split('\n')[0]})`, { file: name });
+    throw inputError('BAD_TRACE', `is not valid JSON (${oneLineReason(e)})`, { file: name });
   }
   const top = r.obj(json, 'trace');
   const vmo = top.vm === undefined ? {} : r.obj(top.vm, 'vm');
