@@ -23,6 +23,9 @@ const CLI = join(REPO, 'bin', 'snp-launch.js');
 const SHARED = process.env.SNP_LAUNCH_SHARED ?? resolve(REPO, '..', 'shared');
 const OVMF = join(SHARED, 'vectors', 'sev-snp-measure', 'inputs', 'ovmf_AmdSev_4M.bin');
 const REPS = Number(process.env.BENCH_REPS ?? 5);
+/** `BENCH_ROWS=1,2` runs only those rows (for iterating on one change); default all. */
+const ROWS = process.env.BENCH_ROWS ? new Set(process.env.BENCH_ROWS.split(',').map(Number)) : undefined;
+const rowWanted = (n) => !ROWS || ROWS.has(n);
 const PAGES = 16384; // 64 MiB of 4 KiB pages
 const IGVM_PAGES = 65536; // 256 MiB
 
@@ -309,14 +312,14 @@ try {
   const buf = crypto.randomBytes(PAGES * 4096);
   const file = join(dir, 'pages-64M.bin');
   writeFileSync(file, buf);
-  await row1(buf, file);
-  await row2(buf, file);
+  if (rowWanted(1)) await row1(buf, file);
+  if (rowWanted(2)) await row2(buf, file);
   rmSync(file, { force: true });
   const why = measureAvailable();
-  await row3(why);
-  await row4(why);
-  await row5(buf);
-  row6();
+  if (rowWanted(3)) await row3(why);
+  if (rowWanted(4)) await row4(why);
+  if (rowWanted(5)) await row5(buf);
+  if (rowWanted(6)) row6();
   const ossl = opensslBaseline();
   const load = loadavg().map((x) => x.toFixed(2)).join(' ');
   console.log(`snp-launch benchmark — node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${load}`);

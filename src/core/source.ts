@@ -11,6 +11,11 @@ export interface ByteSource {
   readonly size: number;
   /** Exactly `length` bytes at `offset`; rejects when the range is outside the source. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: fills all of `target` with the bytes at `offset` and resolves to it. Streams use it to
+   * reuse a few buffers instead of allocating one per chunk (bounded RSS on multi-GiB inputs).
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<Uint8Array>;
   /** Optional: release resources (file descriptors). */
   close?(): Promise<void>;
 }
@@ -57,8 +62,46 @@ export async function* chunks(src: ByteSource, offset = 0, length = src.size - o
   }
 }
 
+/**
+ * Reads [offset, offset+length) in chunks of `chunk` bytes, keeping `ahead` reads in flight while
+ * the caller consumes the current one, and hands each chunk to `consume`. With `readInto` the
+ * chunks live in `ahead + 1` reused buffers, so a chunk is only valid until `consume` returns (or
+ * its promise settles). Reads run on the I/O pool while `consume` hashes on this thread.
+ */
+export async function streamChunks(
+  src: ByteSource,
+  offset: number,
+  length: number,
+  consume: (c: Uint8Array, at: number) => void | Promise<void>,
+  chunk = STREAM_CHUNK,
+  ahead = 2,
+): Promise<void> {
+  if (length <= 0) return;
+  const { readInto } = src;
+  const bufs: Uint8Array[] = [];
+  const issue = (k: number): Promise<Uint8Array> => {
+    const o = k * chunk;
+    const n = Math.min(chunk, length - o);
+    if (!readInto) return src.read(offset + o, n);
+    const slot = k % (ahead + 1);
+    const buf = (bufs[slot] ??= new Uint8Array(chunk));
+    return readInto.call(src, offset + o, n === chunk ? buf : buf.subarray(0, n));
+  };
+  const count = Math.ceil(length / chunk);
+  const inflight: Promise<Uint8Array>[] = [];
+  // Unhandled-rejection guard: a read ahead of a failing consume must not crash the process.
+  const guard = (p: Promise<Uint8Array>) => (p.catch(() => undefined), p);
+  for (let k = 0; k < Math.min(ahead + 1, count); k++) inflight.push(guard(issue(k)));
+  for (let k = 0; k < count; k++) {
+    const c = await inflight.shift()!;
+    await consume(c, k * chunk);
+    // The buffer of chunk k is free again only now: reuse it for chunk k + ahead + 1.
+    if (k + ahead + 1 < count) inflight.push(guard(issue(k + ahead + 1)));
+  }
+}
+
 /** Streaming SHA-style digest of a whole source with the given incremental hash. */
 export async function hashSource(src: ByteSource, h: { update(d: Uint8Array): void; digest(): Uint8Array }): Promise<Uint8Array> {
-  for await (const c of chunks(src)) h.update(c);
+  await streamChunks(src, 0, src.size, (c) => h.update(c));
   return h.digest();
 }

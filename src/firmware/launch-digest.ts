@@ -15,6 +15,8 @@ export const DIGEST_SIZE = 48;
 const ZERO48 = new Uint8Array(DIGEST_SIZE);
 /** Below this many bytes, hashing pages inline beats handing them to a parallel provider. */
 const BATCH_MIN = 1 << 20;
+/** Chunks read/hashed ahead of the chain in measureSource (and buffers it reuses). */
+const AHEAD = 3;
 
 export interface FirmwareOptions {
   /** Initial digest (48 bytes); default 48 zero bytes. */
@@ -115,12 +117,32 @@ export class SnpFirmware {
     if (length % PAGE_SIZE !== 0) {
       throw inputError('UNALIGNED_RANGE', `${length} bytes at offset ${offset} are not a multiple of 4096`, { file: src.name, offset });
     }
-    const read = (o: number) => src.read(offset + o, Math.min(STREAM_CHUNK, length - o)).then((b) => this.pageDigests(b));
-    let pending = length > 0 ? read(0) : undefined;
-    for (let o = 0; pending; o += STREAM_CHUNK) {
-      const digests = await pending;
-      pending = o + STREAM_CHUNK < length ? read(o + STREAM_CHUNK) : undefined;
-      this.chainDigests(type, gpa + o, digests, origin);
+    // Pipeline: chunk k is read and page-hashed (on workers, with a parallel provider) while the
+    // chunks before it are chained here, with up to AHEAD chunks in flight. With `readInto` they
+    // live in AHEAD reused buffers (bounded RSS): chunk k's buffer is reused by chunk k + AHEAD
+    // only after k's page hashes resolved (sha384Pages has copied or hashed the data by then).
+    const count = Math.ceil(length / STREAM_CHUNK);
+    const bufs: Uint8Array[] = [];
+    const start = (k: number): Promise<Uint8Array> => {
+      const o = k * STREAM_CHUNK;
+      const n = Math.min(STREAM_CHUNK, length - o);
+      let data: Promise<Uint8Array>;
+      if (src.readInto) {
+        const buf = (bufs[k % AHEAD] ??= new Uint8Array(STREAM_CHUNK));
+        data = src.readInto(offset + o, n === STREAM_CHUNK ? buf : buf.subarray(0, n));
+      } else {
+        data = src.read(offset + o, n);
+      }
+      const p = data.then((b) => this.pageDigests(b));
+      p.catch(() => undefined); // rejections are seen by the loop; a chain error must not leave them unhandled
+      return p;
+    };
+    const pending: Promise<Uint8Array>[] = [];
+    for (let k = 0; k < Math.min(AHEAD, count); k++) pending.push(start(k));
+    for (let k = 0; k < count; k++) {
+      const digests = await pending.shift()!;
+      if (k + AHEAD < count) pending.push(start(k + AHEAD));
+      this.chainDigests(type, gpa + k * STREAM_CHUNK, digests, origin);
     }
   }
 

@@ -18,19 +18,26 @@ export async function openFileSource(path: string, label?: string): Promise<Byte
   } catch (e) {
     throw fileError(e, name);
   }
+  const fill = async (buf: Uint8Array, offset: number): Promise<Uint8Array> => {
+    const length = buf.length;
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
+      if (bytesRead === 0) throw inputError('SHORT_READ', `file ended early at offset ${offset + done} (changed while reading?)`, { file: name, offset: offset + done });
+      done += bytesRead;
+    }
+    return buf;
+  };
   return {
     name,
     size,
     async read(offset, length) {
       checkRange(name, size, offset, length);
-      const buf = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
-        if (bytesRead === 0) throw inputError('SHORT_READ', `file ended early at offset ${offset + done} (changed while reading?)`, { file: name, offset: offset + done });
-        done += bytesRead;
-      }
-      return buf;
+      return fill(new Uint8Array(length), offset);
+    },
+    async readInto(offset, target) {
+      checkRange(name, size, offset, target.length);
+      return fill(target, offset);
     },
     close: () => fh.close(),
   };
