@@ -84,8 +84,11 @@ interface PoolWorker {
 type WorkerEntry = URL | { script: string };
 
 function defaultWorkerEntry(): WorkerEntry {
-  const js = new URL('./hash-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return js;
+  // Beside this module (dist/node/), or from the bundled CLI (dist/cli/bundle.js) in dist/node/.
+  for (const rel of ['./hash-worker.js', '../node/hash-worker.js']) {
+    const js = new URL(rel, import.meta.url);
+    if (existsSync(fileURLToPath(js))) return js;
+  }
   // Running from the TypeScript sources (tests through tsx): Node 20 workers do not inherit tsx's
   // loader, so register it inside the worker before importing the .ts module.
   const ts = new URL('./hash-worker.ts', import.meta.url).href;
