@@ -20,6 +20,7 @@ import {
   reportToJson,
   validateReport,
   vcekUrl,
+  vlekUrl,
   verifyReport,
   withProduct,
   type AttestationReport,
@@ -177,12 +178,15 @@ async function show(args: ParsedArgs): Promise<number> {
     if (line && r.product?.source !== 'cpuid') r = withProduct(r, line, 'certificate');
   }
   const url = r.product && r.signerInfo.signingKey === 'VCEK' ? vcekUrl(r.product.line, r.chipId, r.reportedTcb) : undefined;
+  // A VLEK-signed report (AWS) names no chip; its VLEK comes from the host, KDS only with CSP credentials (§3).
+  const vlek = r.product && r.signerInfo.signingKey === 'VLEK' ? vlekUrl(r.product.line, r.reportedTcb) : undefined;
   if (get.flag(args, 'json')) {
-    process.stdout.write(JSON.stringify({ format: 'snp-launch.report/1', file: path, ...reportToJson(r), kds_vcek_url: url ?? null }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ format: 'snp-launch.report/1', file: path, ...reportToJson(r), kds_vcek_url: url ?? null, kds_vlek_url: vlek ?? null }, null, 2) + '\n');
     return 0;
   }
   const lines = [`report: ${path}`, ...formatReportText(r)];
   if (url) lines.push(`KDS VCEK URL       ${url}`);
+  if (vlek) lines.push(`KDS VLEK URL       ${vlek} (needs cloud-provider credentials)`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
 }
