@@ -1,6 +1,6 @@
 /**
  * Report inputs as users have them: raw binary (1184 bytes, or more), or the same bytes as hex or
- * base64 text (e.g. virtee's report_milan.hex, configfs outblob dumps pasted into a file).
+ * base64 / base64url text (e.g. virtee's report_milan.hex, configfs outblob dumps pasted into a file).
  */
 import { fromBase64, fromHex } from '../core/bytes.js';
 import { REPORT_SIZE } from './report.js';
@@ -19,7 +19,8 @@ export function decodeReportInput(bytes: Uint8Array): { bytes: Uint8Array; encod
   const text = new TextDecoder().decode(bytes).replace(/\s+/g, '');
   const hex = fromHex(text.replace(/^0x/i, ''));
   if (hex && hex.length >= REPORT_SIZE) return { bytes: hex, encoding: 'hex' };
-  const b64 = fromBase64(text);
+  // base64url (RFC 4648 §5), as Azure's attestation tools print reports: same alphabet but '-' and '_'.
+  const b64 = fromBase64(/^[A-Za-z0-9_-]+=*$/.test(text) && /[-_]/.test(text) ? text.replace(/-/g, '+').replace(/_/g, '/') : text);
   if (b64 && b64.length >= REPORT_SIZE) return { bytes: b64, encoding: 'base64' };
   return { bytes, encoding: 'binary' };
 }

@@ -1,5 +1,5 @@
 /**
- * ATTESTATION_REPORT parser for report versions 2–5 (and ≥ 6 read with the v5 layout), per
+ * ATTESTATION_REPORT parser for report versions 1–5 (1 and ≥ 6 read with the v2 and v5 layouts), per
  * specs/attestation.md §1 (AMD SEV-SNP ABI 56860, ATTESTATION_REPORT structure). Parsing never
  * decides trust: it decodes every field and records anything odd (non-zero reserved bytes,
  * trailing bytes, unknown bits) as warnings; verify.ts and validate.ts decide.
@@ -185,7 +185,10 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
   const at = (k: keyof typeof REPORT_FIELDS) => ({ file: name, offset: offset + REPORT_FIELDS[k][0], field: k });
 
   const version = u32(b, REPORT_FIELDS.VERSION[0]);
-  if (version < 2) throw inputError('REPORT_VERSION', `version ${version} is a SEV (non-SNP) report format, not SEV-SNP`, at('VERSION'));
+  if (version === 0) throw inputError('REPORT_VERSION', 'version 0 is not an SEV-SNP attestation report version', at('VERSION'));
+  // Early SNP firmware (ABI 0.x, e.g. Azure CVM reports from 2022) wrote VERSION 1 with the same
+  // signed layout; the fields version 2 added (COMMITTED_TCB, firmware versions, LAUNCH_TCB) read as zero.
+  if (version === 1) warnings.push('version 1 (pre-release SNP firmware): read with the version 2 layout; COMMITTED_TCB, the firmware versions and LAUNCH_TCB may be zero');
   if (version > MAX_PLAUSIBLE_VERSION) throw inputError('REPORT_VERSION', `version ${version} is not an SEV-SNP attestation report (not a report, or garbage?)`, at('VERSION'));
   if (version > LATEST_KNOWN_VERSION) warnings.push(`version ${version} is newer than ${LATEST_KNOWN_VERSION}; read with the version ${LATEST_KNOWN_VERSION} layout`);
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseReport } from '../../src/attestation/index.js';
+import { decodeReportInput, parseReport } from '../../src/attestation/index.js';
 import { cliBuilt, runCli } from '../cli/_cli.js';
 import { turinV5Report } from './_vectors.js';
 
@@ -92,4 +92,55 @@ test('report show: a VLEK-signed report prints the KDS VLEK URL (text and JSON)'
   assert.equal(j.kds_vlek_url, expected);
   assert.equal(j.kds_vcek_url, null);
   assert.equal(j.signer_info.signing_key, 'VLEK');
+});
+
+/** A 2022 Azure (pre-release firmware) report shape: VERSION 1, no CPUID, no committed/launch fields. */
+function milanV1(): Uint8Array {
+  const b = new Uint8Array(0x4a0);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0x000, 1, true);
+  dv.setUint32(0x004, 1, true);
+  dv.setBigUint64(0x008, 0x3001fn, true);
+  dv.setUint32(0x034, 1, true);
+  for (const off of [0x038, 0x180]) b.set([2, 0, 0, 0, 0, 0, 2, 0x37], off);
+  dv.setBigUint64(0x040, 1n, true);
+  for (let i = 0; i < 64; i++) b[0x1a0 + i] = 0x80 | i;
+  return b;
+}
+
+test('version 1 (pre-release SNP firmware) parses with the version 2 layout and a warning', () => {
+  const r = parseReport(milanV1());
+  assert.equal(r.version, 1);
+  assert.equal(r.policy.raw, 0x3001fn);
+  assert.equal(r.guestSvn, 1);
+  assert.deepEqual([r.reportedTcb.bl, r.reportedTcb.snp, r.reportedTcb.ucode], [2, 2, 0x37]);
+  assert.equal(r.cpuid, undefined);
+  assert.equal(r.launchMitVector, undefined);
+  assert.ok(r.warnings.some((w) => /version 1/.test(w)), r.warnings.join('; '));
+});
+
+test('base64url text input (Azure tools) decodes like base64', () => {
+  const b = milanV1();
+  // Independent base64url encoding with node's Buffer, not the library's.
+  const text = Buffer.from(b).toString('base64url');
+  assert.match(text, /[-_]/, 'the sample exercises the url alphabet');
+  const d = decodeReportInput(new TextEncoder().encode(text + '\n'));
+  assert.equal(d.encoding, 'base64');
+  assert.deepEqual(d.bytes, b);
+});
+
+test('report show on an Azure HCL blob carrying a version 1 report', async () => {
+  const hcl = new Uint8Array(0x20 + 0x4a0 + 64);
+  const dv = new DataView(hcl.buffer);
+  dv.setUint32(0, 0x414c4348, true); // 'HCLA' (§ parseReport header comment)
+  dv.setUint32(4, 1, true);
+  hcl.set(milanV1(), 0x20);
+  const p = join(dir, 'hcl.bin');
+  writeFileSync(p, hcl);
+  const r = await runCli(['report', 'show', p, '--json'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.version, 1);
+  assert.equal(j.policy.raw, '0x3001f');
+  assert.equal(j.container.wrapper, 'AZURE_HCL');
 });

@@ -184,14 +184,14 @@ test('hex and base64 text inputs decode to the same report', { skip: needsShared
   assert.equal(decodeReportInput(rep).encoding, 'binary');
 });
 
-test('truncated, SEV (v0/v1) and garbage reports give one-line errors naming file and offset', () => {
+test('truncated, version 0 and garbage reports give one-line errors naming file and offset', () => {
   const err = (b: Uint8Array, re: RegExp) =>
     assert.throws(() => parseReport(b, { name: 'r.bin' }), (e: unknown) => e instanceof SnpLaunchError && re.test(e.message) && !e.message.includes('\n') && e.message.startsWith('r.bin'));
   err(new Uint8Array(100), /100 bytes; an attestation report is 1184/);
   err(new Uint8Array(0), /0 bytes/);
-  const v1 = turinV5Report();
-  new DataView(v1.buffer).setUint32(0, 1, true);
-  err(v1, /offset 0x0: VERSION: version 1 is a SEV/);
+  const v0 = turinV5Report();
+  new DataView(v0.buffer).setUint32(0, 0, true);
+  err(v0, /offset 0x0: VERSION: version 0 is not an SEV-SNP/);
   const garbage = new Uint8Array(0x4a0).map((_, i) => (i * 151 + 7) & 0xff);
   err(garbage, /not an SEV-SNP attestation report/);
 });
