@@ -126,7 +126,7 @@ export function formatReportText(r: AttestationReport): string[] {
     ['REPORT_ID', toHex(r.reportId)],
     ['REPORT_ID_MA', toHex(r.reportIdMa)],
     ['REPORTED_TCB', tcbLine(r.reportedTcb)],
-    ['CPUID', r.cpuid ? `family 0x${r.cpuid.family.toString(16)} model 0x${r.cpuid.model.toString(16)} stepping ${r.cpuid.stepping}` : '(not in version 2)'],
+    ['CPUID', r.cpuid ? `family 0x${r.cpuid.family.toString(16)} model 0x${r.cpuid.model.toString(16)} stepping ${r.cpuid.stepping}` : `(not in version ${r.version})`],
     ['CHIP_ID', toHex(r.chipId) + (r.chipIdMasked ? '  (masked)' : '')],
     ['COMMITTED_TCB', tcbLine(r.committedTcb)],
     ['CURRENT_VERSION', formatFirmwareVersion(r.currentVersion)],

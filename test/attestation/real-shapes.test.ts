@@ -143,4 +143,7 @@ test('report show on an Azure HCL blob carrying a version 1 report', async () =>
   assert.equal(j.version, 1);
   assert.equal(j.policy.raw, '0x3001f');
   assert.equal(j.container.wrapper, 'AZURE_HCL');
+  const text = await runCli(['report', 'show', p], dir);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /CPUID\s+\(not in version 1\)/);
 });
