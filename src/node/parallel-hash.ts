@@ -84,8 +84,8 @@ interface PoolWorker {
 type WorkerEntry = URL | { script: string };
 
 function defaultWorkerEntry(): WorkerEntry {
-  // Beside this module (dist/node/), or from the bundled CLI (dist/cli/bundle.js) in dist/node/.
-  for (const rel of ['./hash-worker.js', '../node/hash-worker.js']) {
+  // Beside this module (dist/node/), or from a bundled CLI (dist/cli/bundle/*.js) in dist/node/.
+  for (const rel of ['./hash-worker.js', '../../node/hash-worker.js']) {
     const js = new URL(rel, import.meta.url);
     if (existsSync(fileURLToPath(js))) return js;
   }

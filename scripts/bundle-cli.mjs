@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Bundles the CLI for start-up time (docs/benchmarks.md, row 4): one self-contained ESM file per
+// command, dist/cli/bundle/<command>.js = src/cli/main.ts + that command, with the other commands'
+// modules replaced by stubs (a process runs exactly one command, chosen by bin/snp-launch.js from
+// argv), and dist/cli/bundle/main.js with every command stubbed (help, --version, unknown
+// commands). One file instead of ~50 modules saves their resolution, reads and compilation; one
+// command per file keeps the compiled source small (the report/id-block crypto is not parsed by
+// `measure`). Each bundle holds a single copy of the core, so module state (the hash provider) and
+// error classes are shared as in the unbundled dist/. Run by `npm run build` after tsc.
+import { readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const COMMANDS_DIR = join(REPO, 'src', 'cli', 'commands');
+const OUT = join(REPO, 'dist', 'cli', 'bundle');
+const commands = readdirSync(COMMANDS_DIR).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+
+/** Replaces `import('./commands/<name>.js')` in main.ts by a stub for every command but `keep`. */
+function onlyCommand(keep) {
+  return {
+    name: 'only-command',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/commands\/[a-z-]+\.js$/ }, (a) => {
+        const name = a.path.slice('./commands/'.length, -'.js'.length);
+        return name === keep ? undefined : { path: name, namespace: 'stub-command' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'stub-command' }, (a) => ({
+        contents: `export async function run() { throw new Error('command ${a.path} is not in this bundle'); }`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+await Promise.all(
+  [...commands, 'main'].map((cmd) =>
+    esbuild.build({
+      entryPoints: [join(REPO, 'src', 'cli', 'main.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      minify: true,
+      legalComments: 'none',
+      outfile: join(OUT, `${cmd}.js`),
+      plugins: [onlyCommand(cmd)],
+      logLevel: 'warning',
+    }),
+  ),
+);
