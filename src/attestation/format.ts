@@ -105,7 +105,7 @@ export function formatReportText(r: AttestationReport): string[] {
   const p = r.policy;
   const assumed = r.product === undefined || r.product.source === 'chip-id-heuristic';
   const tcbLine = (t: Tcb): string => tcbLineOf(t, assumed);
-  const prod = r.product ? `${r.product.name === r.product.line ? r.product.line : `${r.product.line} (${r.product.name})`}, from ${r.product.source}` : 'unknown (v2 report: pass --product or use the certificate)';
+  const prod = r.product ? `${r.product.name === r.product.line ? r.product.line : `${r.product.line} (${r.product.name})`}, from ${r.product.source}` : `unknown (${r.version < 3 ? `version ${r.version} reports do not say` : 'CPUID names no known product'}: pass --product or use the certificate)`;
   const rows: [string, string][] = [
     ['VERSION', String(r.version)],
     ['PRODUCT', prod],

@@ -227,7 +227,7 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
   if (!product && !isAllZero(chipId.subarray(0, 8)) && isAllZero(chipId.subarray(8))) {
     // virtee's heuristic (§1.3): only Turin leaves CHIP_ID bytes 8..63 zero.
     product = { line: 'Turin', name: 'Turin', source: 'chip-id-heuristic' };
-    const why = version < 3 ? 'v2 reports do not say' : 'the CPUID bytes do not name a known product';
+    const why = version < 3 ? `v${version} reports do not say` : 'the CPUID bytes do not name a known product';
     warnings.push(`product guessed as Turin from the 8-byte CHIP_ID (${why})`);
   }
   // An unknown Zen 5+ model (family 0x1A) still uses the Turin TCB layout (structVersion 1).

@@ -146,4 +146,5 @@ test('report show on an Azure HCL blob carrying a version 1 report', async () =>
   const text = await runCli(['report', 'show', p], dir);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /CPUID\s+\(not in version 1\)/);
+  assert.match(text.stdout, /PRODUCT\s+unknown \(version 1 reports do not say/);
 });
