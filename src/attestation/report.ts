@@ -134,6 +134,18 @@ export interface ParseReportOptions {
   strict?: boolean;
 }
 
+/**
+ * A hint for inputs that are clearly something else, so the one-line error says what was given:
+ * X.509 certificates (PEM armour, or DER: SEQUENCE with a 2-byte length, 0x30 0x82) and JSON text.
+ */
+function notAReportHint(input: Uint8Array): string {
+  const head = String.fromCharCode(...input.subarray(0, 16));
+  if (head.startsWith('-----BEGIN')) return ' (this is PEM text, e.g. a certificate: certificates go to --cert)';
+  if (input[0] === 0x30 && input[1] === 0x82 && ((input[2]! << 8) | input[3]!) + 4 === input.length) return ' (this is a DER structure, e.g. a certificate: certificates go to --cert)';
+  if (/^\s*[[{]/.test(head)) return ' (this is JSON text: extract the report field and save it as binary, hex or base64)';
+  return '';
+}
+
 /** MSG_REPORT_RSP header (§1.7): STATUS u32, REPORT_SIZE u32, 24 reserved bytes, then the report. */
 const RSP_HEADER = 0x20;
 /**
@@ -155,10 +167,10 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
   let offset = 0;
   let wrapper: 'MSG_REPORT_RSP' | 'AZURE_HCL' | undefined;
   if (input.length < REPORT_SIZE) {
-    throw inputError('REPORT_TRUNCATED', `is ${input.length} bytes; an attestation report is ${REPORT_SIZE} (0x4A0) bytes`, { file: name, offset: input.length });
+    throw inputError('REPORT_TRUNCATED', `is ${input.length} bytes; an attestation report is ${REPORT_SIZE} (0x4A0) bytes${notAReportHint(input)}`, { file: name, offset: input.length });
   }
   // A MSG_REPORT_RSP starts with STATUS and REPORT_SIZE = 0x4A0 and has zero reserved bytes; a bare
-  // report there has VERSION ≥ 2 and a POLICY with bit 17 set, so the two cannot be confused.
+  // report there has VERSION ≥ 1 and a POLICY with bit 17 set, so the two cannot be confused.
   if (input.length >= RSP_HEADER + REPORT_SIZE && u32(input, 4) === REPORT_SIZE && isAllZero(input.subarray(8, RSP_HEADER))) {
     const status = u32(input, 0);
     if (status !== 0) throw inputError('REPORT_RSP_STATUS', `MSG_REPORT_RSP carries firmware status 0x${status.toString(16)} (no report)`, { file: name, offset: 0, field: 'STATUS' });
@@ -189,7 +201,7 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
   // Early SNP firmware (ABI 0.x, e.g. Azure CVM reports from 2022) wrote VERSION 1 with the same
   // signed layout; the fields version 2 added (COMMITTED_TCB, firmware versions, LAUNCH_TCB) read as zero.
   if (version === 1) warnings.push('version 1 (pre-release SNP firmware): read with the version 2 layout; COMMITTED_TCB, the firmware versions and LAUNCH_TCB may be zero');
-  if (version > MAX_PLAUSIBLE_VERSION) throw inputError('REPORT_VERSION', `version ${version} is not an SEV-SNP attestation report (not a report, or garbage?)`, at('VERSION'));
+  if (version > MAX_PLAUSIBLE_VERSION) throw inputError('REPORT_VERSION', `version ${version} is not an SEV-SNP attestation report${notAReportHint(input) || ' (not a report, or garbage?)'}`, at('VERSION'));
   if (version > LATEST_KNOWN_VERSION) warnings.push(`version ${version} is newer than ${LATEST_KNOWN_VERSION}; read with the version ${LATEST_KNOWN_VERSION} layout`);
 
   const policy = decodePolicy(u64(b, REPORT_FIELDS.POLICY[0]));

@@ -148,3 +148,25 @@ test('report show on an Azure HCL blob carrying a version 1 report', async () =>
   assert.match(text.stdout, /CPUID\s+\(not in version 1\)/);
   assert.match(text.stdout, /PRODUCT\s+unknown \(version 1 reports do not say/);
 });
+
+test('certificates and JSON given as the report get a one-line error saying what they are', () => {
+  const msg = (b: Uint8Array): string => {
+    try {
+      parseReport(b, { name: 'x' });
+    } catch (e) {
+      assert.ok(e instanceof Error);
+      assert.ok(!e.message.includes('\n'));
+      return e.message;
+    }
+    assert.fail('parsed');
+  };
+  // A DER certificate: SEQUENCE, 2-byte length covering the rest (X.690 §8.1.3.5).
+  const der = new Uint8Array(1319);
+  der.set([0x30, 0x82, (1319 - 4) >> 8, (1319 - 4) & 0xff, 0x30, 0x82]);
+  assert.match(msg(der), /DER structure.*--cert/);
+  const pem = new TextEncoder().encode('-----BEGIN CERTIFICATE-----\n' + 'MIIF'.repeat(400) + '\n-----END CERTIFICATE-----\n');
+  assert.match(msg(pem), /PEM text.*--cert/);
+  assert.match(msg(new TextEncoder().encode('{"snp_report":"AAAA"}')), /JSON text/);
+  // Unrecognised garbage keeps the generic wording.
+  assert.match(msg(new Uint8Array(0x4a0).fill(0x41)), /not an SEV-SNP attestation report \(not a report, or garbage\?\)/);
+});
