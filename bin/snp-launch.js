@@ -2,7 +2,9 @@
 // Thin launcher. `npm run build` compiles the CLI to dist/ (tsc) and bundles it per command into
 // dist/cli/bundle/<command>.js (scripts/bundle-cli.mjs): a run loads the one file of its command,
 // which starts much faster than ~50 separate modules. Without the bundles (tsc only), dist/cli/main.js.
-import { existsSync } from 'node:fs';
+// process.getBuiltinModule (Node ≥ 20.16) skips the ESM facade of node:fs, whose lazy getters
+// (fs.ReadStream ...) would load the stream modules.
+const { existsSync } = process.getBuiltinModule('node:fs');
 
 const cmd = process.argv[2];
 const bundle = (name) => new URL(`../dist/cli/bundle/${name}.js`, import.meta.url);

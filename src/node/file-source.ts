@@ -18,6 +18,7 @@ export async function openFileSource(path: string, label?: string): Promise<Byte
   } catch (e) {
     throw fileError(e, name);
   }
+  if (heapLimitFrom !== undefined && size >= heapLimitFrom) await keepYoungGenerationSmall();
   const fill = async (buf: Uint8Array, offset: number): Promise<Uint8Array> => {
     const length = buf.length;
     let done = 0;
@@ -41,6 +42,28 @@ export async function openFileSource(path: string, label?: string): Promise<Byte
     },
     close: () => fh.close(),
   };
+}
+
+let heapLimitFrom: number | undefined;
+let youngGenFixed = false;
+
+/**
+ * Opt-in for whole-process tools (the CLI): once a file of at least `fromBytes` is opened, stop V8's
+ * young generation from growing (`--semi-space-growth-factor=1`). Streaming a large input allocates
+ * many short-lived digests, and the default growth (to 3 × 16 MiB) is resident memory that buys
+ * little: 256 MiB IGVM via the CLI, ~118 → ~86 MiB peak RSS (docs/benchmarks.md, row 5). Only for
+ * large inputs, because a V8 flag changed after start-up also invalidates Node's code cache for
+ * the built-in modules loaded afterwards (~15 ms on a small run).
+ */
+export function limitHeapGrowthForLargeFiles(fromBytes = 64 << 20): void {
+  heapLimitFrom = fromBytes;
+}
+
+async function keepYoungGenerationSmall(): Promise<void> {
+  if (youngGenFixed) return;
+  youngGenFixed = true;
+  const { setFlagsFromString } = await import('node:v8');
+  setFlagsFromString('--semi-space-growth-factor=1');
 }
 
 /** Reads a whole (small) file, with the same one-line errors. */
