@@ -41,7 +41,7 @@ export interface ParallelHashOptions {
   minBatchBytes?: number;
   /**
    * Share of a streaming-sized batch (up to 2 MiB) hashed on the calling thread while one worker
-   * hashes the rest (default 0.5, measured best on 2 cores: see docs/benchmarks.md).
+   * hashes the rest (default 0.4: with reads kept ahead, 0.4 beat 0.5 on 2 cores; docs/benchmarks.md).
    */
   mainShare?: number;
   /** Worker module (tests substitute a faulty one). Default: hash-worker.js beside this module. */
@@ -238,7 +238,7 @@ export function createParallelHashProvider(opts: ParallelHashOptions = {}): Para
   const count = opts.workers ?? 2;
   const startAfter = opts.startAfterBytes ?? 8 * 1024 * 1024;
   const minBatch = opts.minBatchBytes ?? 64 * 1024;
-  const mainShare = opts.mainShare ?? 0.5;
+  const mainShare = opts.mainShare ?? 0.4;
   if (!(mainShare >= 0 && mainShare < 1)) throw inputError('BAD_OPTION', `mainShare must be in [0, 1), got ${mainShare}`);
   if (!Number.isInteger(count) || count < 1) throw inputError('BAD_OPTION', `workers must be a positive integer, got ${count}`);
   const stats: ParallelHashStats = { started: false, parallelBytes: 0, inlineBytes: 0 };
@@ -289,8 +289,8 @@ export function createParallelHashProvider(opts: ParallelHashOptions = {}): Para
       for (let o = 0; o < pages.length; ) {
         const rest = pages.subarray(o);
         if (pool?.ready && rest.length >= minBatch) {
-          // A streaming-sized batch: one worker hashes one half while this thread hashes the
-          // other, and the chain of the previous batch (also on this thread) overlaps with the
+          // A streaming-sized batch: one worker hashes 60 % while this thread hashes the rest (mainShare),
+          // and the chain of the previous batch (also on this thread) overlaps with the
           // worker. More threads than cores only delays the chain, the critical path. A large batch
           // (the caller is idle meanwhile) goes to all the workers.
           const small = rest.length <= SMALL_BATCH;
