@@ -8,7 +8,8 @@ import { SectionType } from '../images/ovmf/metadata.js';
 import { toHex } from '../core/bytes.js';
 import type { MeasurementLogEntry } from '../firmware/log.js';
 import { PAGE_TYPE_NAMES } from '../firmware/page-types.js';
-import type { OvmfMode, VmmType } from '../measure/types.js';
+import type { MeasureResult, OvmfMode, VmmType } from '../measure/types.js';
+import { SnpLaunchError } from '../core/errors.js';
 
 export interface DemoImage {
   id: string;
@@ -152,6 +153,27 @@ export interface DemoRow {
 }
 
 /** The first step at which two logs' running digests part (the chain never rejoins). */
+/**
+ * Runs one demo measurement and fills the row: digest, step count, and how it compares with its
+ * baseline row; a launch the platform rejects becomes the row's error text.
+ */
+export async function fillRow(row: DemoRow, results: Map<string, MeasureResult>, id: string, run: () => Promise<MeasureResult>): Promise<void> {
+  try {
+    const r = await run();
+    results.set(id, r);
+    row.algorithm = r.algorithm;
+    row.digest = toHex(r.digest);
+    row.steps = r.log ? r.log.length : null;
+    const base = row.baseline ? results.get(row.baseline) : undefined;
+    if (base) {
+      row.sameAsBaseline = toHex(base.digest) === row.digest;
+      if (!row.sameAsBaseline && r.log && base.log) row.firstDifference = firstDifference(r.log, base.log);
+    }
+  } catch (e) {
+    row.error = e instanceof SnpLaunchError ? e.reason : `internal error: ${(e as Error).message}`;
+  }
+}
+
 export function firstDifference(log: readonly MeasurementLogEntry[], base: readonly MeasurementLogEntry[]): DemoRow['firstDifference'] {
   for (let i = 0; i < log.length; i++) {
     const b = base[i];

@@ -5,15 +5,13 @@
  * parameter area, a page listed after the VMSA and pages out of GPA order.
  * Left out (undefined) when the IGVM measurement is not available in this build.
  */
-import { toHex } from '../core/bytes.js';
-import { SnpLaunchError } from '../core/errors.js';
 import { bytesSource } from '../core/source.js';
 import { KVM_VMSA_GPA } from '../firmware/page-types.js';
 import { igvmBuilder } from '../images/igvm/builder.js';
 import { IGVM_PLATFORMS, type IgvmMeasureOptions, type IgvmPlatform, type MeasureResult } from '../measure/types.js';
 import { buildQemuResetVmsa } from '../vmsa/profiles/build.js';
 import { vcpuTypeSignature } from '../vmsa/vcpu-types.js';
-import { demoBlob, firstDifference, type DemoImage, type DemoRow, type DemoSectionRows } from './demo-cases.js';
+import { demoBlob, fillRow, type DemoImage, type DemoRow, type DemoSectionRows } from './demo-cases.js';
 
 /** Guest policy: SMT allowed + the must-be-one bit 17 (SNP ABI), as the OVMF launches use. */
 const POLICY = 0x30000n;
@@ -54,12 +52,6 @@ async function measure(m: typeof import('../measure/igvm.js'), img: DemoImage, p
 export async function igvmDemoSection(): Promise<DemoSectionRows | undefined> {
   const m = await import('../measure/igvm.js');
   const img = buildDemoIgvm();
-  // Probe once: a build without the IGVM measurement leaves the section out.
-  try {
-    await measure(m, img, 'openvmm', 1);
-  } catch (e) {
-    if (e instanceof SnpLaunchError && e.code === 'NOT_IMPLEMENTED') return undefined;
-  }
   const rows: DemoRow[] = [];
   const results = new Map<string, MeasureResult>();
   for (const platform of IGVM_PLATFORMS) {
@@ -83,20 +75,7 @@ export async function igvmDemoSection(): Promise<DemoSectionRows | undefined> {
         why: vcpus === 1 ? WHY[platform] : platform === 'qemu-kvm' ? '+3 AP reset VMSAs (QEMU profile, RDX = EPYC-v4)' : 'the vCPU count does not matter here',
         error: null,
       };
-      try {
-        const r = await measure(m, img, platform, vcpus);
-        results.set(id, r);
-        row.algorithm = r.algorithm;
-        row.digest = toHex(r.digest);
-        row.steps = r.log?.length ?? null;
-        const base = baseline ? results.get(baseline) : undefined;
-        if (base) {
-          row.sameAsBaseline = toHex(base.digest) === row.digest;
-          if (!row.sameAsBaseline && r.log && base.log) row.firstDifference = firstDifference(r.log, base.log);
-        }
-      } catch (e) {
-        row.error = e instanceof SnpLaunchError ? e.reason : `internal error: ${(e as Error).message}`;
-      }
+      await fillRow(row, results, id, () => measure(m, img, platform, vcpus));
       rows.push(row);
     }
   }

@@ -9,14 +9,13 @@
  * they cannot run in this build); see EXTRA_SECTIONS. The IGVM section is the first of them.
  */
 import { toHex } from '../../core/bytes.js';
-import { SnpLaunchError } from '../../core/errors.js';
 import { sha256 } from '../../core/hash.js';
 import { bytesSource } from '../../core/source.js';
 import { measureOvmf } from '../../measure/ovmf.js';
 import type { MeasureResult, OvmfMeasureOptions } from '../../measure/types.js';
 import { vcpuTypeSignature } from '../../vmsa/vcpu-types.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
-import { buildDemoImages, DEMO_CASES, DEMO_CMDLINE, DEMO_SECTIONS, DEMO_VARS_SIZE, demoBlob, firstDifference, type DemoCase, type DemoImage, type DemoRow, type DemoSectionRows } from '../demo-cases.js';
+import { buildDemoImages, DEMO_CASES, DEMO_CMDLINE, DEMO_SECTIONS, DEMO_VARS_SIZE, demoBlob, fillRow, type DemoCase, type DemoImage, type DemoRow, type DemoSectionRows } from '../demo-cases.js';
 import { igvmDemoSection } from '../demo-igvm.js';
 import { VMM_TO_PLATFORM } from '../measure-options.js';
 import { renderTable, styleFor, type Cell, type Style } from '../output.js';
@@ -91,20 +90,7 @@ async function measureCases(images: DemoImage[]): Promise<DemoRow[]> {
       why: c.why,
       error: null,
     };
-    try {
-      const r = await measureOvmf(caseOptions(c, byImage, results));
-      results.set(c.id, r);
-      row.algorithm = r.algorithm;
-      row.digest = toHex(r.digest);
-      row.steps = r.log ? r.log.length : null;
-      const base = c.baseline ? results.get(c.baseline) : undefined;
-      if (base) {
-        row.sameAsBaseline = toHex(base.digest) === row.digest;
-        if (!row.sameAsBaseline && r.log && base.log) row.firstDifference = firstDifference(r.log, base.log);
-      }
-    } catch (e) {
-      row.error = e instanceof SnpLaunchError ? e.reason : `internal error: ${(e as Error).message}`;
-    }
+    await fillRow(row, results, c.id, () => measureOvmf(caseOptions(c, byImage, results)));
     rows.push(row);
   }
   return rows;
