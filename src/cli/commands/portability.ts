@@ -30,7 +30,7 @@ const SPEC: CommandSpec = {
     { name: 'json', type: 'flag', help: 'print the report as JSON (format "snp-launch.portability/1")' },
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
   ],
-  epilog: 'Rules: specs/platforms.md §5; explanations: docs/platforms.md.',
+  epilog: 'The per-platform measurement rules and what each divergence means: docs/platforms.md.',
 };
 
 export async function run(argv: string[]): Promise<number> {
