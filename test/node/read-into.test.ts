@@ -13,6 +13,7 @@ import { SnpLaunchError } from '../../src/core/errors.js';
 import { bytesSource, hashSource, streamChunks } from '../../src/core/source.js';
 import { SnpFirmware } from '../../src/firmware/launch-digest.js';
 import { PageType } from '../../src/firmware/page-types.js';
+import { RefChain, T } from '../platforms/_ref.js';
 import { openFileSource } from '../../src/node/file-source.js';
 import { nodeHashProvider } from '../../src/node/hash.js';
 import { createParallelHashProvider } from '../../src/node/parallel-hash.js';
@@ -26,19 +27,9 @@ function withFile(bytes: Uint8Array, f: (path: string) => Promise<void>): Promis
   return f(path).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
-/** PAGE_INFO chain written here from specs/launch-digest.md §2 (offsets 0x00, 0x30, 0x60, 0x62, 0x68). */
+/** The independent PAGE_INFO chain of test/platforms/_ref.ts (node:crypto, written from the spec). */
 function refChain(data: Uint8Array, gpa: number): string {
-  let ld = Buffer.alloc(48);
-  const info = Buffer.alloc(0x70);
-  for (let o = 0; o < data.length; o += 4096) {
-    ld.copy(info, 0);
-    createHash('sha384').update(data.subarray(o, o + 4096)).digest().copy(info, 0x30);
-    info.writeUInt16LE(0x70, 0x60);
-    info[0x62] = 1;
-    info.writeBigUInt64LE(BigInt(gpa + o), 0x68);
-    ld = createHash('sha384').update(info).digest();
-  }
-  return ld.toString('hex');
+  return new RefChain().range(T.NORMAL, gpa, data.length / 4096, data).hex;
 }
 
 test('hashSource over a file (readInto, reused buffers) equals SHA-256 of the bytes, tail chunk included', async () => {
