@@ -120,7 +120,7 @@ async function sevLegacy(opts: OvmfMeasureOptions, ovmf: OvmfImage, rules: OvmfV
     return result('sev', platform, digest, 'sha256', warnings, opts.keepVmsas ? { vmsas: [] } : {});
   }
   // SEV-ES: SEV_FEATURES 0 whatever the guest features (ovmf.md §7.1).
-  const vmsas = ovmfVcpuStates(rules.profile, opts.vcpus!, requireResetEip(ovmf), 0n, opts.vcpuSig).map((s) => s.vmsa);
+  const vmsas = ovmfVcpuStates(rules.profile, opts.vcpus!, requireResetEip(ovmf), 0n, opts.vcpuSig, opts.kvm).map((s) => s.vmsa);
   const digest = await sevEsLaunchDigest({ firmware: ovmf.source, hashTable, vmsas });
   return result('seves', platform, digest, 'sha256', warnings, opts.keepVmsas ? { vmsas } : {});
 }
@@ -130,7 +130,7 @@ async function snp(opts: OvmfMeasureOptions, ovmf: OvmfImage, rules: OvmfVmmRule
   if (reservedSevFeatures(features) !== 0n) warnings.push(`guest features 0x${features.toString(16)} set reserved SEV_FEATURES bits 0x${reservedSevFeatures(features).toString(16)}`);
   const kernelHashTable = await kernelTable(opts);
   const plan = planOvmfSnpLaunch(
-    { ovmf, vcpus: opts.vcpus!, guestFeatures: features, vcpuSig: opts.vcpuSig, kernelHashTable, skipFirmware: opts.snpOvmfHash !== undefined },
+    { ovmf, vcpus: opts.vcpus!, guestFeatures: features, vcpuSig: opts.vcpuSig, kernelHashTable, skipFirmware: opts.snpOvmfHash !== undefined, ...(opts.kvm ? { kvm: opts.kvm } : {}) },
     rules,
   );
   return runSnp(plan, opts, 'snp', platform, warnings);
@@ -143,7 +143,7 @@ async function svsm(opts: OvmfMeasureOptions, ovmf: OvmfImage, platform: string,
 }
 
 async function runSnp(plan: LaunchPlan, opts: OvmfMeasureOptions, mode: string, platform: string, warnings: string[]): Promise<MeasureResult> {
-  const session = new UpstreamKvmSession({ log: opts.log === true, seed: opts.snpOvmfHash });
+  const session = new UpstreamKvmSession({ log: opts.log === true, seed: opts.snpOvmfHash, ...(opts.vmsaGpa !== undefined ? { vmsaGpa: opts.vmsaGpa } : {}) });
   const r = await runLaunchPlan(session, plan);
   return result(mode, platform, r.digest, 'sha384', [...warnings, ...r.warnings], {
     ...(opts.log ? { log: r.log } : {}),

@@ -5,6 +5,7 @@
  */
 import type { ByteSource } from '../core/source.js';
 import type { MeasurementLogEntry } from '../firmware/log.js';
+import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 
 /** sev-snp-measure modes. */
 export type OvmfMode = 'snp' | 'seves' | 'sev' | 'snp:ovmf-hash' | 'snp:svsm';
@@ -29,6 +30,10 @@ export interface OvmfMeasureOptions {
   /** snp:svsm inputs. */
   svsm?: ByteSource;
   varsSize?: number;
+  /** Host KVM generation: 'init2' (default; MXCSR/FCW 0x1F80/0x037F in QEMU VMSAs) or 'legacy' (0/0). */
+  kvm?: KvmGeneration;
+  /** GPA at which KVM measures the VMSAs (default 0xFFFFFFFFF000; 0xFFFFFFFFFF000 on pre-v9 52-bit hosts / GCE Genoa). */
+  vmsaGpa?: number;
   /** Keep the measurement log (per PAGE_INFO step). */
   log?: boolean;
   /** Keep the VMSA pages that were measured (for --dump-vmsa). */

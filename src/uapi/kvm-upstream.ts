@@ -38,7 +38,7 @@ export class UpstreamKvmSession extends KvmSessionBase {
     for (let i = 0; i < n; i++) {
       const s = this.vmsas.get(i);
       if (!s) throw new LaunchRejectedError('EINVAL', `vCPU ${i} has no register state at LAUNCH_FINISH`);
-      this.fw.measurePage(PageType.VMSA, KVM_VMSA_GPA, this.syncVmsa(i, s.vmsa), s.origin);
+      this.fw.measurePage(PageType.VMSA, this.opts.vmsaGpa ?? KVM_VMSA_GPA, this.syncVmsa(i, s.vmsa), s.origin);
     }
   }
 

@@ -91,6 +91,12 @@ export interface SessionOptions {
    * specs/platforms.md use this; replay and the typed API default to rejecting like KVM.
    */
   softChecks?: boolean;
+  /**
+   * GPA at which upstream KVM measures the VMSAs it builds at LAUNCH_FINISH (default 0xFFFFFFFFF000).
+   * Pre-v9 SNP host patches truncated -1 to MAXPHYADDR: 0xFFFFFFFFFF000 on 52-bit (Genoa) hosts,
+   * and GCE measures that on Genoa (specs/launch-space.md §2.2, §2.5).
+   */
+  vmsaGpa?: number;
 }
 
 /** The kernel UAPI variants snp-launch models (specs/kvm-snp-launch.md §1, §2, §3.2). */

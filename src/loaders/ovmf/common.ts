@@ -16,7 +16,7 @@ import { firmwareGpa, hasSection, requireHashTableGpa, requireResetEip, type Ovm
 import { requireSectionType, SectionType, sectionTypeName, type MetadataSection } from '../../images/ovmf/metadata.js';
 import { kernelHashesPage } from '../../images/ovmf/kernel-hashes.js';
 import { buildOvmfVmsa } from '../../vmsa/profiles/build.js';
-import { RESET_EIP, type OvmfVmsaProfile } from '../../vmsa/profiles/_profile.js';
+import { RESET_EIP, type KvmGeneration, type OvmfVmsaProfile } from '../../vmsa/profiles/_profile.js';
 import type { LaunchResult, LaunchSession, LaunchStartParams, LaunchUpdateParams } from '../../uapi/types.js';
 
 /** Guest policy the reference's launches assume: SMT allowed (bit 16) + RSVD_MBO (bit 17), ABI 0.0. */
@@ -44,6 +44,8 @@ export interface OvmfSnpLaunch {
   kernelHashTable?: Uint8Array;
   /** --snp-ovmf-hash: the firmware pages are already in the session's seed; do not measure them. */
   skipFirmware?: boolean;
+  /** Host KVM generation (MXCSR/FCW of KVM-built VMSAs); default 'init2'. */
+  kvm?: KvmGeneration;
 }
 
 export interface VcpuState {
@@ -139,14 +141,15 @@ export function planOvmfSnpLaunch(l: OvmfSnpLaunch, rules: OvmfVmmRules): Launch
     throw inputError('OVMF_NO_KERNEL_HASHES', "Kernel specified but OVMF metadata doesn't include SNP_KERNEL_HASHES section", { file: img.name });
   }
   const apEip = requireResetEip(img);
-  const vcpuStates = ovmfVcpuStates(rules.profile, l.vcpus, apEip, l.guestFeatures, l.vcpuSig);
+  const vcpuStates = ovmfVcpuStates(rules.profile, l.vcpus, apEip, l.guestFeatures, l.vcpuSig, l.kvm);
   return { start: { policy: OVMF_LAUNCH_POLICY, vmsaFeatures: l.guestFeatures, vcpus: l.vcpus }, updates, vcpuStates };
 }
 
 /** BSP at the reset vector, every AP at the OVMF reset-block EIP (one shared AP page). */
-export function ovmfVcpuStates(profile: OvmfVmsaProfile, vcpus: number, apEip: number, sevFeatures: bigint, vcpuSig?: number): VcpuState[] {
-  const bsp = buildOvmfVmsa(profile, { eip: RESET_EIP, sevFeatures, vcpuSig });
-  const ap = vcpus > 1 ? buildOvmfVmsa(profile, { eip: apEip, sevFeatures, vcpuSig }) : bsp;
+export function ovmfVcpuStates(profile: OvmfVmsaProfile, vcpus: number, apEip: number, sevFeatures: bigint, vcpuSig?: number, kvm?: KvmGeneration): VcpuState[] {
+  const k = kvm ? { kvm } : {};
+  const bsp = buildOvmfVmsa(profile, { eip: RESET_EIP, sevFeatures, vcpuSig, ...k });
+  const ap = vcpus > 1 ? buildOvmfVmsa(profile, { eip: apEip, sevFeatures, vcpuSig, ...k }) : bsp;
   const out: VcpuState[] = [];
   for (let i = 0; i < vcpus; i++) out.push({ vcpu: i, vmsa: i === 0 ? bsp : ap, origin: i === 0 ? 'VMSA vCPU 0 (BSP)' : `VMSA vCPU ${i} (AP)` });
   return out;

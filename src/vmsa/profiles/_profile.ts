@@ -21,3 +21,12 @@ export interface OvmfVmsaProfile {
 
 /** The architectural reset vector: the BSP's first instruction (ovmf.md §7.1). */
 export const RESET_EIP = 0xfffffff0;
+
+/**
+ * How the host KVM initialised the VM, as far as the VMSA shows it (specs/launch-space.md §2.2,
+ * §2.4): 'init2' (KVM_SEV_INIT2, Linux >= 6.10) syncs the FPU defaults MXCSR 0x1F80 / X87_FCW
+ * 0x037F into the VMSAs it builds; 'legacy' (KVM_SEV_INIT / KVM_SEV_ES_INIT, earlier SNP host
+ * kernels) leaves both 0. Only the profiles whose MXCSR/FCW come from KVM (QEMU) depend on it.
+ */
+export type KvmGeneration = 'init2' | 'legacy';
+export const KVM_GENERATIONS: readonly KvmGeneration[] = ['init2', 'legacy'];

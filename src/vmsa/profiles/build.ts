@@ -5,7 +5,7 @@
  */
 import { inputError } from '../../core/errors.js';
 import { newVmsa, setMxcsr, setSegment, setU64Field, setX87Fcw } from '../layout.js';
-import { RESET_EIP, type OvmfVmsaProfile } from './_profile.js';
+import { RESET_EIP, type KvmGeneration, type OvmfVmsaProfile } from './_profile.js';
 import { QEMU_PROFILE } from './qemu.js';
 import { EC2_PROFILE } from './ec2.js';
 import { GCE_PROFILE } from './gce.js';
@@ -17,6 +17,8 @@ export interface OvmfVmsaParams {
   sevFeatures: bigint;
   /** CPUID(1).EAX for RDX; needed by QEMU, ignored by ec2/gce. */
   vcpuSig?: number;
+  /** Host KVM generation (default 'init2'): 'legacy' leaves MXCSR and X87_FCW 0. */
+  kvm?: KvmGeneration;
 }
 
 export const OVMF_VMSA_PROFILES: Readonly<Record<OvmfVmsaProfile['vmm'], OvmfVmsaProfile>> = {
@@ -53,12 +55,14 @@ export function buildOvmfVmsa(profile: OvmfVmsaProfile, p: OvmfVmsaParams): Uint
   setU64Field(v, 'RDX', profile.rdx(p.vcpuSig));
   setU64Field(v, 'SEV_FEATURES', p.sevFeatures);
   setU64Field(v, 'XCR0', 0x1);
-  setMxcsr(v, profile.mxcsr);
-  setX87Fcw(v, profile.x87Fcw);
+  // Pre-INIT2 KVM never synced the FPU state into the VMSA (launch-space.md §2.4).
+  const legacy = p.kvm === 'legacy';
+  setMxcsr(v, legacy ? 0 : profile.mxcsr);
+  setX87Fcw(v, legacy ? 0 : profile.x87Fcw);
   return v;
 }
 
 /** The QEMU/KVM AP reset VMSA at the architectural reset vector (used by the IGVM qemu-kvm platform). */
-export function buildQemuResetVmsa(sevFeatures: bigint, vcpuSig: number): Uint8Array {
-  return buildOvmfVmsa(QEMU_PROFILE, { eip: RESET_EIP, sevFeatures, vcpuSig });
+export function buildQemuResetVmsa(sevFeatures: bigint, vcpuSig: number, kvm?: KvmGeneration): Uint8Array {
+  return buildOvmfVmsa(QEMU_PROFILE, { eip: RESET_EIP, sevFeatures, vcpuSig, ...(kvm ? { kvm } : {}) });
 }
