@@ -113,7 +113,7 @@ function mutateTlv(src: Uint8Array, t: Tlv, rnd: Rnd): Uint8Array {
       return concat(before, tag, encodeLength(Math.max(0, value.length + d)), value, after);
     }
     case 4: { // wrap in SEQUENCEs, sometimes thousands deep
-      return concat(before, nest(src.subarray(t.start, t.end), rnd() < 0.1 ? 2000 + int(rnd, 20000) : 1 + int(rnd, 4)), after);
+      return concat(before, nest(src.subarray(t.start, t.end), rnd() < 0.05 ? 1000 + int(rnd, 8000) : 1 + int(rnd, 4)), after);
     }
     case 5: { // huge INTEGER or a value of a different size
       const big = new Uint8Array(pick(rnd, [0, 1, 49, 97, 513, 4097, 70000])).fill(pick(rnd, [0, 0x80, 0xff, 0x7f]));

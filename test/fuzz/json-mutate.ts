@@ -58,13 +58,13 @@ export function mutateJson(text: string, rnd: Rnd, others: readonly string[]): s
       break;
     case 2: // duplicate an element / add an unknown key
       if (Array.isArray(c)) {
-        if (k !== undefined) for (let r = 1 + int(rnd, rnd() < 0.02 ? 500 : 3); r > 0; r--) c.splice(Number(k), 0, structuredClone(get(k)!));
+        if (k !== undefined) for (let r = 1 + int(rnd, rnd() < 0.01 ? 300 : 3); r > 0; r--) c.splice(Number(k), 0, structuredClone(get(k)!));
       } else c[pick(rnd, ['extra', '__proto__', 'constructor', 'x'.repeat(50), ...Object.keys(c)]) + (rnd() < 0.5 ? '' : '_')] = randomValue(rnd, undefined);
       break;
     case 3: // wrap a value in an array or object, sometimes deeply
       if (k !== undefined) {
         let v = get(k)!;
-        for (let d = rnd() < 0.05 ? 500 + int(rnd, 2000) : 1 + int(rnd, 3); d > 0; d--) v = rnd() < 0.5 ? [v] : { v };
+        for (let d = rnd() < 0.01 ? 200 + int(rnd, 800) : 1 + int(rnd, 3); d > 0; d--) v = rnd() < 0.5 ? [v] : { v };
         set(k, v);
       }
       break;

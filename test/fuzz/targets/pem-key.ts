@@ -40,7 +40,7 @@ function mutatePem(s: string, rnd: Rnd, seeds: readonly string[]): string {
     return mutateText(s, rnd, seeds, 1 << 16); // the body is no longer base64
   }
   const next = mutateDer(der, rnd, []);
-  const b64 = btoa(String.fromCharCode(...next)).replace(/.{64}/g, '$&\n');
+  const b64 = Buffer.from(next).toString('base64').replace(/.{64}/g, '$&\n');
   const label = rnd() < 0.9 ? m[2]! : pick(rnd, ['PRIVATE KEY', 'EC PRIVATE KEY', 'RSA PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'PUBLIC KEY']);
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n${s.slice(m.index + m[0].length)}`;
 }

@@ -36,7 +36,7 @@ function mutateReport(b: Uint8Array, rnd: Rnd, seeds: readonly Uint8Array[]): Ui
     return concat(h, b);
   }
   if (r < 0.48) { // hex or base64 text of the bytes
-    const s = rnd() < 0.5 ? Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('') : btoa(String.fromCharCode(...b));
+    const s = rnd() < 0.5 ? Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('') : Buffer.from(b).toString('base64');
     return new TextEncoder().encode(rnd() < 0.5 ? s : ` ${s}\n`);
   }
   return mutateBytes(b, rnd, seeds, 1 << 16);
