@@ -125,3 +125,33 @@ function mutateTlv(src: Uint8Array, t: Tlv, rnd: Rnd): Uint8Array {
       return concat(before, after);
   }
 }
+
+/**
+ * An oracle independent of src/attestation/der.ts: `b` is exactly one DER TLV with minimal
+ * definite lengths, and the contents of every constructed TLV down to `maxDepth` are exactly a
+ * sequence of TLVs. Deeper values may be opaque to the parser (a Name attribute of a non-string
+ * type is kept as hex, RFC 4514 style), so they are not required to be well-formed.
+ */
+export function wellFormedDer(b: Uint8Array, maxDepth = 4): boolean {
+  const walk = (off: number, end: number, depth: number): boolean => {
+    while (off < end) {
+      if (off + 2 > end) return false;
+      const tag = b[off]!;
+      let len = b[off + 1]!;
+      let hdr = 2;
+      if (len & 0x80) {
+        const k = len & 0x7f;
+        if (k === 0 || k > 4 || off + 2 + k > end) return false;
+        len = 0;
+        for (let i = 0; i < k; i++) len = len * 256 + b[off + 2 + i]!;
+        if (len < 0x80 || b[off + 2] === 0) return false;
+        hdr += k;
+      }
+      if (off + hdr + len > end) return false;
+      if (tag & 0x20 && depth < maxDepth && !walk(off + hdr, off + hdr + len, depth + 1)) return false;
+      off += hdr + len;
+    }
+    return off === end;
+  };
+  return b.length > 0 && walk(0, b.length, 0) && tlvs(b)[0]?.end === b.length;
+}

@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadCertificates, parseCertificate, parseVek, toPem, verifyCertSignature, type Certificate } from '../../../src/attestation/index.js';
 import { HAVE_SHARED, shared } from '../../_shared.js';
-import { mutateDer } from '../der-mutate.js';
+import { mutateDer, wellFormedDer } from '../der-mutate.js';
 import { mutateText, type Rnd } from '../mutators.js';
 import { type FuzzTarget, bytesCodec, invariant, isLocated } from '../target.js';
 
@@ -50,6 +50,7 @@ export const x509Target: FuzzTarget<Uint8Array> = {
   async check(input) {
     issuers ??= certSeeds().filter((b) => b[0] === 0x2d).flatMap((b) => loadCertificates(b, 'amd.pem')).filter((c) => c.isCa);
     for (const c of loadCertificates(input, 'fuzz.der')) {
+      invariant(wellFormedDer(c.der), 'an accepted certificate is not well-formed DER');
       const tbsAt = c.tbs.byteOffset - c.der.byteOffset;
       invariant(c.tbs.buffer === c.der.buffer && tbsAt >= 0 && tbsAt + c.tbs.length <= c.der.length, 'TBS is not inside the DER');
       const back = loadCertificates(enc.encode(toPem(c.der)), 'back.pem');
