@@ -17,10 +17,11 @@ const SPEC: CommandSpec = {
     { name: 'json', type: 'flag', help: 'print the report as JSON' },
   ],
   positionals: ['SUBCOMMAND', 'FILE'],
-  epilog: 'Subcommands:\n  inspect FILE   parse and validate FILE, then print its structure (exit 1 if it is malformed)',
+  epilog: 'Subcommands:\n  inspect FILE   parse and validate FILE, then print its structure (exit 1 if it is malformed)\n  build ...      build a portable IGVM file from OVMF (`snp-launch igvm build --help`)',
 };
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'build') return (await import('./igvm-build.js')).run(argv.slice(1));
   const args = parseArgs(SPEC, argv);
   if (get.flag(args, 'help')) {
     process.stdout.write(formatHelp(SPEC));
