@@ -32,7 +32,12 @@ export function describeConflict(m: TargetMeasurement, known: string[]): Portabi
   const subsets = m.groups.map((g) => ({ targets: g.targets, digest: g.digest })).sort((a, b) => b.targets.length - a.targets.length);
   const largest = new Set(subsets[0]?.targets ?? []);
   const reasons = [...known];
-  for (const r of m.rows) if (r.error !== undefined) reasons.push(`${r.target} cannot launch it: ${r.error}`);
+  for (const r of m.rows) {
+    if (r.error === undefined) continue;
+    const platform = r.target.split(' ')[0]!;
+    const why = r.error.startsWith(`${platform}: `) ? r.error.slice(platform.length + 2) : r.error;
+    reasons.push(`${r.target} cannot launch it: ${why}`);
+  }
   if (reasons.length === 0) reasons.push('the platforms measure the file differently (see `snp-launch portability` for the first diverging step)');
   return { conflicting: m.rows.map((r) => r.target).filter((t) => !largest.has(t)), reasons, subsets };
 }
@@ -40,5 +45,5 @@ export function describeConflict(m: TargetMeasurement, known: string[]): Portabi
 /** One line: "A, B conflict with C: why; why — subsets that agree: {C} | {A, B}". */
 export function conflictLine(c: PortabilityConflict): string {
   const subsets = c.subsets.length === 0 ? 'none' : c.subsets.map((s) => `{${s.targets.join(', ')}}`).join(' | ');
-  return `the listed platforms cannot agree (${c.conflicting.join(', ')} conflict with the rest): ${c.reasons.join('; ')} — subsets that agree: ${subsets}`;
+  return `the listed platforms cannot agree (${c.conflicting.join(', ')} conflicting with the rest): ${c.reasons.join('; ')} — subsets that agree: ${subsets}`;
 }

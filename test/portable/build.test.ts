@@ -127,7 +127,7 @@ test('igvm build for six platforms: one digest (independent sorted chain), valid
   assert.ok(v.authorOk, 'author key signature verifies with node:crypto');
   // A flipped LD no longer verifies (the check can fail).
   const bad = Buffer.from(idb);
-  bad[8] ^= 1;
+  bad[8] = bad[8]! ^ 1;
   assert.equal(verifyIgvmIdBlock(bad, 0x30000n).idOk, false);
 });
 
