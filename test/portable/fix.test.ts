@@ -138,3 +138,20 @@ test('portability --fix CLI: edits listed, file written and verified, idempotent
   assert.equal(usage.code, 2);
   assert.deepEqual(readdirSync(dir).sort(), ['again.igvm', 'demo.igvm', 'fixed.igvm']);
 });
+
+test('igvm inspect warns about every construct the fix edits, and about none after the fix', async () => {
+  const { inspectIgvm } = await import('../../src/images/igvm/inspect.js');
+  // Pages out of GPA order, a data-less page, a shared page, an 8 KiB area, a 2 MiB-aligned VMSA not last.
+  const c = CASES.find((x) => x.name.startsWith('pages in descending GPA order'))!;
+  const w = (await inspectIgvm(bytesSource('in.igvm', bytesOf(c)))).warnings.join('\n');
+  assert.match(w, /cloud-hypervisor-mshv measures in ascending GPA order/);
+  assert.match(w, /igvmmeasure --native-zero measures them as ZERO/);
+  const demo = (await inspectIgvm(bytesSource('demo.igvm', buildDemoIgvm().bytes))).warnings.join('\n');
+  assert.match(demo, /shared flag/);
+  assert.match(demo, /8192-byte area/);
+  assert.match(demo, /after the first SEV_SNP VP_CONTEXT/);
+  const r = await fixIgvm(bytesSource('in.igvm', bytesOf(c)), parseTargets(['openvmm,cloud-hypervisor-mshv,igvmmeasure-native-zero']), LAUNCH);
+  assert.ok(r.ok);
+  const after = (await inspectIgvm(bytesSource('out.igvm', await igvmLayoutBytes(r.layout)))).warnings.join('\n');
+  assert.doesNotMatch(after, /ascending GPA order|native-zero/);
+});

@@ -13,6 +13,7 @@ import { decodeSevFeatures } from '../../vmsa/sev-features.js';
 import { readVpContext, snpPlatform } from './access.js';
 import { igvmKeyDigest } from './id-block.js';
 import { parseIgvm } from './parse.js';
+import { portabilityWarnings } from './inspect-portability.js';
 import type { IgvmFile, IgvmPageData, ParameterKind } from './types.js';
 
 /** KVM's fixed VMSA GPA (launch-digest.md §2.4), required by qemu-kvm (platforms.md §5.2). */
@@ -271,6 +272,7 @@ export async function inspectIgvm(src: ByteSource, parsed?: IgvmFile): Promise<I
     }
     const shared = snpDirs.filter((d) => d.kind === 'PAGE_DATA' && d.flags.shared).length;
     if (shared > 0) warnings.push(`${shared} SEV_SNP PAGE_DATA with the shared flag: openvmm skips them, the other platforms measure them`);
+    warnings.push(...portabilityWarnings(file, snpMask));
   }
 
   return {
