@@ -9,6 +9,8 @@ import { inputError } from '../core/errors.js';
 import { fileError } from './file-source.js';
 
 export interface OutputFile {
+  /** The temporary file being written (readable while open). */
+  readonly tempPath: string;
   write(chunk: Uint8Array): Promise<void>;
   /** Writes bytes at a position already written (patching a header in place). */
   writeAt(position: number, bytes: Uint8Array): Promise<void>;
@@ -38,6 +40,7 @@ export async function createOutputFile(path: string): Promise<OutputFile> {
     while (n < bytes.length) n += (await fh.write(bytes, n, bytes.length - n, at + n)).bytesWritten;
   };
   return {
+    tempPath: tmp,
     async write(chunk) {
       try {
         await writeAll(chunk, pos);

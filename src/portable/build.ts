@@ -13,6 +13,7 @@ import { usageError } from '../core/errors.js';
 import { KVM_VMSA_GPA, PAGE_SIZE } from '../firmware/page-types.js';
 import { layoutIgvm, layoutSource, type IgvmLayout, type StreamHeaderSpec, type StreamPageDataSpec } from '../images/igvm/stream-write.js';
 import type { IdSigner } from '../idblock/sign.js';
+import type { ByteSource } from '../core/source.js';
 import { describeConflict, ruleConflicts, type PortabilityConflict } from './conflicts.js';
 import { ovmfContent, type ContentPage, type OvmfContentOptions } from './from-ovmf.js';
 import { placeholderIdBlock, signIgvmIdBlock } from './id-block.js';
@@ -79,7 +80,19 @@ function directives(pages: ContentPage[], rules: RuleSet, vmsa: Uint8Array, vmsa
   return out;
 }
 
-export async function buildPortableIgvm(o: PortableBuildOptions): Promise<PortableBuildResult> {
+/** The file laid out with a same-sized placeholder ID block, before anything is measured. */
+export interface PortablePlan {
+  layout: IgvmLayout;
+  rules: string[];
+  finish: (measured: ByteSource) => Promise<PortableBuildResult>;
+}
+
+/**
+ * Lays the file out. `finish(src)` measures `src` — these very bytes, in memory or already written
+ * to a temporary file — on every target and, when they agree, returns the final layout: the same
+ * file data with the signed ID block in the head (the ID block is not measured, so the digest holds).
+ */
+export async function planPortableIgvm(o: PortableBuildOptions): Promise<PortablePlan> {
   const { vmsaGpa, mask, policy } = checkOptions(o);
   const rules = rulesFor(o.targets);
   const content = await ovmfContent(o);
@@ -92,23 +105,24 @@ export async function buildPortableIgvm(o: PortableBuildOptions): Promise<Portab
   ];
   const dirs = directives(content.pages, rules, content.vmsa, vmsaGpa, mask);
   const model = (idb: StreamHeaderSpec[]) => ({ formatVersion: 1 as const, architecture: 'x64' as const, headers: [...head, ...idb, ...dirs] });
-  // The ID block is not measured, so a same-sized placeholder gives the same digest.
-  const placeholder = o.idKey ? [placeholderIdBlock(mask, o.authorKey !== undefined)] : [];
-  let layout = layoutIgvm(model(placeholder));
-  const name = o.name ?? 'image.igvm';
-  const measurement = await measureTargets(layoutSource(name, layout), o.targets, {
-    vcpus: o.vcpus ?? 1,
-    ...(o.vcpuSig !== undefined ? { vcpuSig: o.vcpuSig } : {}),
-  });
-  if (!measurement.agree) return { ok: false, conflict: describeConflict(measurement, ruleConflicts(o.targets, o.vcpus ?? 1)), measurement, rules: rules.notes };
-  const digest = measurement.groups[0]!.digest;
-  if (o.idKey) {
+  const layout = layoutIgvm(model(o.idKey ? [placeholderIdBlock(mask, o.authorKey !== undefined)] : []));
+  const finish = async (measured: ByteSource): Promise<PortableBuildResult> => {
+    const measurement = await measureTargets(measured, o.targets, { vcpus: o.vcpus ?? 1, ...(o.vcpuSig !== undefined ? { vcpuSig: o.vcpuSig } : {}) });
+    if (!measurement.agree) return { ok: false, conflict: describeConflict(measurement, ruleConflicts(o.targets, o.vcpus ?? 1)), measurement, rules: rules.notes };
+    const digest = measurement.groups[0]!.digest;
+    if (!o.idKey) return { ok: true, layout, digest, measurement, rules: rules.notes };
     const idb = await signIgvmIdBlock(
       { ld: fromHex(digest)!, policy, mask, ...(o.familyId ? { familyId: o.familyId } : {}), ...(o.imageId ? { imageId: o.imageId } : {}), ...(o.guestSvn !== undefined ? { guestSvn: o.guestSvn } : {}) },
       o.idKey,
       o.authorKey,
     );
-    layout = layoutIgvm(model([idb]));
-  }
-  return { ok: true, layout, digest, measurement, rules: rules.notes };
+    return { ok: true, layout: layoutIgvm(model([idb])), digest, measurement, rules: rules.notes };
+  };
+  return { layout, rules: rules.notes, finish };
+}
+
+/** Plans, measures the laid-out bytes and signs: the whole build without touching a file system. */
+export async function buildPortableIgvm(o: PortableBuildOptions): Promise<PortableBuildResult> {
+  const plan = await planPortableIgvm(o);
+  return plan.finish(layoutSource(o.name ?? 'image.igvm', plan.layout));
 }

@@ -30,8 +30,9 @@ export interface IgvmProof {
   idBlock?: IdBlockProof;
 }
 
-export async function proveIgvm(src: ByteSource, targets: readonly PortableTarget[], o: LaunchOptions = {}): Promise<IgvmProof> {
-  const measurement = await measureTargets(src, targets, o);
+/** `measured`: a measurement of these same bytes already made (the build measures before it signs). */
+export async function proveIgvm(src: ByteSource, targets: readonly PortableTarget[], o: LaunchOptions = {}, measured?: TargetMeasurement): Promise<IgvmProof> {
+  const measurement = measured ?? (await measureTargets(src, targets, o));
   const file = await parseIgvm(src);
   const mask = snpMask(file);
   const idb = file.directives.find((d): d is IgvmSnpIdBlock => d.kind === 'SNP_ID_BLOCK' && appliesTo(d, mask));

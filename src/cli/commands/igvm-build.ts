@@ -10,8 +10,10 @@ import type { ByteSource } from '../../core/source.js';
 import { p384Signer } from '../../idblock/sign.js';
 import { writeIgvmLayout } from '../../images/igvm/stream-write.js';
 import { openFileSource } from '../../node/file-source.js';
+import { setHashProvider } from '../../core/hash.js';
+import { nodeHashProvider } from '../../node/hash.js';
 import { createOutputFile } from '../../node/output-file.js';
-import { buildPortableIgvm, type PortableBuildOptions } from '../../portable/build.js';
+import { planPortableIgvm, type PortableBuildOptions } from '../../portable/build.js';
 import { conflictLine } from '../../portable/conflicts.js';
 import { proveIgvm } from '../../portable/proof.js';
 import { parseTargets, TARGET_NAMES } from '../../portable/targets.js';
@@ -114,6 +116,9 @@ export async function run(argv: string[]): Promise<number> {
     opened.push(s);
     return s;
   };
+  // One thread: the pages are measured once per platform in small files, and a worker pool's
+  // start-up costs more than it saves here (bench row 7).
+  setHashProvider(nodeHashProvider);
   const output = await createOutputFile(out);
   try {
     const ovmf = await open(ovmfPath);
@@ -145,15 +150,18 @@ export async function run(argv: string[]): Promise<number> {
     if (idPath !== undefined) o.idKey = p384Signer(await loadP384PrivateKey(idPath), { label: idPath });
     if (authorPath !== undefined) o.authorKey = p384Signer(await loadP384PrivateKey(authorPath), { label: authorPath });
 
-    const r = await buildPortableIgvm(o);
+    const plan = await planPortableIgvm(o);
+    // Written once, to the temporary file; measured there (the exact bytes), then the signed ID
+    // block (not measured) is patched into the head and the file renamed into place.
+    await writeIgvmLayout(plan.layout, (c) => output.write(c));
+    const temp = await open(output.tempPath);
+    const r = await plan.finish(temp);
     if (!r.ok) throw inputError('PORTABILITY_CONFLICT', conflictLine(r.conflict), { file: out });
-    await writeIgvmLayout(r.layout, (c) => output.write(c));
+    if (r.layout !== plan.layout) await output.writeAt(0, r.layout.head);
     await output.commit();
-
-    // The proof: the file as written, measured on every target.
     const written = await open(out);
     const launch = { vcpus: o.vcpus ?? 1, ...(vcpuSig !== undefined ? { vcpuSig } : {}) };
-    const proof = await proveIgvm(written, targets, launch);
+    const proof = await proveIgvm(written, targets, launch, r.measurement);
     const ok = proof.measurement.agree && (proof.idBlock === undefined || (proof.idBlock.matchesOn.length === targets.length && proof.idBlock.signatureValid && proof.idBlock.authorSignatureValid !== false));
     if (get.flag(args, 'json')) {
       process.stdout.write(JSON.stringify({ format: 'snp-launch.igvm-build/1', file: out, size: r.layout.totalSize, digest: r.digest, rules: r.rules, ...proof }, null, 2) + '\n');
