@@ -69,6 +69,17 @@ test("igvm build from Debian's /usr/share/ovmf/OVMF.fd equals mode snp and an in
   await equivalence(DEBIAN, [], fold(await ovmfSteps(DEBIAN), { nativeZero: true }));
 });
 
+test('igvm build --svsm: igvmmeasure --native-zero equals the sev-snp-measure snp:svsm reference', { skip: needsShared }, async () => {
+  cliBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'snp-igvm-svsm-'));
+  const svsm = ['--ovmf', join(FX, 'svsm_ovmf.fd'), '--svsm', join(FX, 'svsm.bin'), '--vars-size', '540672', '--vcpu-type', 'EPYC-v4'];
+  await cli(['igvm', 'build', ...svsm, '--for', 'igvmmeasure', '-o', 's.igvm'], dir);
+  const want = referenceRow('--mode snp:svsm --vcpus 1 --vcpu-type EPYC-v4 --ovmf fixtures/sev-snp-measure/svsm_ovmf.fd --svsm fixtures/sev-snp-measure/svsm.bin --vars-size 540672');
+  assert.equal(await cli(['measure', '--igvm', 's.igvm', '--platform', 'igvmmeasure', '--native-zero'], dir), want);
+  // And for all six platforms, one digest.
+  assert.match(await cli(['igvm', 'build', ...svsm, '-o', 's6.igvm'], dir), /all 6 agree/);
+});
+
 /** node:crypto verification of an IGVM SNP_ID_BLOCK TLV payload (igvm.md §4.15, attestation.md §5). */
 function verifyIgvmIdBlock(p: Buffer, policy: bigint): { ld: string; idOk: boolean; authorOk: boolean } {
   const be = (le: Buffer) => Buffer.from(le.subarray(0, 48)).reverse();

@@ -98,7 +98,7 @@ export async function run(argv: string[]): Promise<number> {
   const vmm = (get.str(args, 'vmm-type') ?? 'QEMU') as 'QEMU' | 'ec2' | 'gce';
   if (svsm !== undefined && vmm !== 'QEMU') throw usageError('OPTION_CONFLICT', 'the SVSM launch has the QEMU profile only (--vmm-type QEMU)', '--vmm-type');
   const vcpuSig = signature(args);
-  if (vcpuSig === undefined && vmm === 'QEMU' && svsm === undefined) throw usageError('NEED_VCPU_SIG', 'the QEMU profile needs the vCPU signature for RDX: --vcpu-type, --vcpu-sig or --vcpu-family', '--vcpu-type');
+  if (vcpuSig === undefined && vmm === 'QEMU') throw usageError('NEED_VCPU_SIG', 'the QEMU profile needs the vCPU signature for RDX: --vcpu-type, --vcpu-sig or --vcpu-family', '--vcpu-type');
   const targets = parseTargets(get.list(args, 'for'), get.flag(args, 'native-zero'));
   if (get.str(args, 'author-key') !== undefined && get.str(args, 'id-key') === undefined) throw usageError('OPTION_CONFLICT', '--author-key needs --id-key (the author key signs the ID key)', '--author-key');
   const mask = u64(args, 'platform-mask', 32);
