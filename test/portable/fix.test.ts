@@ -102,6 +102,25 @@ test('portability --fix on every conformance IGVM file: agree or conflict report
   assert.ok(stats.checkedIndependently >= 5, `checked independently ${stats.checkedIndependently}`);
 });
 
+test('portability --fix on the other IGVM files the repository builds (demo, explorer example): agree or conflict, idempotent', async () => {
+  const { buildIgvmExample } = await import('../../web/src/examples.js');
+  const four = parseTargets(['openvmm,qemu-kvm,kvm-vmsa-page,kvm-direct-vmsa']);
+  for (const [name, bytes] of [['demo', buildDemoIgvm().bytes], ['explorer example', buildIgvmExample()]] as const) {
+    for (const targets of [SIX, four, parseTargets(['cloud-hypervisor-mshv,igvmmeasure,igvmmeasure-native-zero'])]) {
+      const r = await fixIgvm(bytesSource(name, bytes), targets, LAUNCH);
+      if (!r.ok) {
+        assert.ok(r.conflict.subsets.length > 0 && r.conflict.reasons.length > 0, name);
+        continue;
+      }
+      const out = await igvmLayoutBytes(r.layout);
+      assert.ok(r.measurement.agree, name);
+      const again = await fixIgvm(bytesSource(name, out), targets, LAUNCH);
+      assert.ok(again.ok && !again.changed, `${name}: idempotent`);
+      assert.deepEqual(await igvmLayoutBytes(again.layout), out);
+    }
+  }
+});
+
 test('portability --fix on the demo image: edits in words; six platforms conflict on the 8 KiB parameter area', async () => {
   const demo = buildDemoIgvm().bytes;
   const six = await fixIgvm(bytesSource('demo.igvm', demo), SIX, LAUNCH);
