@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fixCrc } from '../conformance/_igvm.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needsShared, shared } from '../_shared.js';
@@ -140,6 +141,15 @@ test('igvm build for six platforms: one digest (independent sorted chain), valid
   const bad = Buffer.from(idb);
   bad[8] = bad[8]! ^ 1;
   assert.equal(verifyIgvmIdBlock(bad, 0x30000n).idOk, false);
+  // igvm inspect shows the same verdicts, and notices the flipped byte.
+  const inspect = JSON.parse(await cli(['igvm', 'inspect', out, '--json'], dir));
+  assert.deepEqual([inspect.idBlocks[0].ld, inspect.idBlocks[0].signature, inspect.idBlocks[0].authorSignature], [want, 'valid', 'valid']);
+  const tampered = Buffer.from(f);
+  const at = idb.byteOffset - f.byteOffset + 8;
+  tampered[at] = tampered[at]! ^ 1;
+  writeFileSync(join(dir, 'tampered.igvm'), fixCrc(tampered));
+  const t = JSON.parse(await cli(['igvm', 'inspect', 'tampered.igvm', '--json'], dir));
+  assert.deepEqual([t.idBlocks[0].signature, t.idBlocks[0].authorSignature], ['invalid', 'valid']);
 });
 
 test('igvm build --vcpus 4 with qemu-kvm: exit 1, the conflict explained, no output file', { skip: needsShared }, async () => {

@@ -91,8 +91,8 @@ export function renderText(r: IgvmInspectReport): string {
     L.push(`  family_id     ${b.familyId}`);
     L.push(`  image_id      ${b.imageId}`);
     L.push(`  version ${b.version}  guest_svn ${b.guestSvn}  id_key_algorithm ${b.idKeyAlgorithm}  author_key_algorithm ${b.authorKeyAlgorithm}  author_key_enabled ${b.authorKeyEnabled}`);
-    L.push(`  id key digest ${b.idKeyDigest} (curve ${b.idKeyCurve})`);
-    if (b.authorKeyDigest) L.push(`  author digest ${b.authorKeyDigest}`);
+    L.push(`  id key digest ${b.idKeyDigest} (curve ${b.idKeyCurve}), signature over the ID block: ${b.signature}`);
+    if (b.authorKeyDigest) L.push(`  author digest ${b.authorKeyDigest}, signature over the ID key: ${b.authorSignature}`);
   }
   L.push('', r.warnings.length === 0 ? 'warnings: none' : 'warnings:');
   for (const w of r.warnings) L.push(`  - ${w}`);
