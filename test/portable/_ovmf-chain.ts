@@ -37,7 +37,8 @@ export function kernelTable(kernel: Uint8Array, initrd: Uint8Array, append: stri
 }
 
 /** The steps of mode snp (QEMU) with one vCPU, in launch order. */
-export async function ovmfSteps(path: string, o: { table?: Uint8Array; features?: bigint; sig?: number } = {}): Promise<Step[]> {
+/** legacy: a pre-KVM_SEV_INIT2 host leaves MXCSR (0x408) and X87_FCW (0x410) 0 (launch-space.md §2.4). */
+export async function ovmfSteps(path: string, o: { table?: Uint8Array; features?: bigint; sig?: number; legacy?: boolean } = {}): Promise<Step[]> {
   const fw = new Uint8Array(readFileSync(path));
   const img = await parseOvmf(bytesSource(path, fw));
   const base = 0x1_0000_0000 - fw.length;
@@ -69,7 +70,9 @@ export async function ovmfSteps(path: string, o: { table?: Uint8Array; features?
         throw new Error(`section type ${s.type}`);
     }
   }
-  steps.push({ type: T.VMSA, gpa: KVM_GPA, page: qemuResetVmsaFromSpec(o.features ?? 1n, o.sig ?? 0x800f12) });
+  const vmsa = qemuResetVmsaFromSpec(o.features ?? 1n, o.sig ?? 0x800f12);
+  if (o.legacy) vmsa.fill(0, 0x408, 0x40c).fill(0, 0x410, 0x412);
+  steps.push({ type: T.VMSA, gpa: KVM_GPA, page: vmsa });
   return steps;
 }
 

@@ -65,6 +65,26 @@ test('igvm build with kernel, initrd and cmdline: the hashes page is filled as Q
   await equivalence(AMDSEV, ['--kernel', k, '--initrd', i, '--append', append], want);
 });
 
+test('igvm build with --kvm legacy, --guest-features and the ec2/gce profiles equals mode snp', { skip: needsShared }, async () => {
+  cliBuilt();
+  await equivalence(AMDSEV, ['--guest-features', '0x21'], fold(await ovmfSteps(AMDSEV, { features: 0x21n }), { nativeZero: true }));
+  // Legacy KVM leaves MXCSR/FCW 0 (measure gets --kvm from another issue; compared with the chain only).
+  const dir = mkdtempSync(join(tmpdir(), 'snp-igvm-vmm-'));
+  await cli(['igvm', 'build', '--ovmf', AMDSEV, '--vcpu-type', 'EPYC-v4', '--kvm', 'legacy', '--for', 'igvmmeasure', '-o', 'legacy.igvm'], dir);
+  const legacy = fold(await ovmfSteps(AMDSEV, { legacy: true }), { nativeZero: true });
+  assert.equal(await cli(['measure', '--igvm', 'legacy.igvm', '--platform', 'igvmmeasure', '--native-zero'], dir), legacy);
+  assert.notEqual(legacy, fold(await ovmfSteps(AMDSEV), { nativeZero: true }));
+  // ec2 (CPUID page last, its register profile) and gce (SNP_SEC_MEM unmeasured): published rows.
+  const empty = join(IN, 'empty.bin');
+  for (const [vmm, ref] of [
+    ['ec2', '--mode snp --vcpus 1 --vcpu-type EPYC-v4 --vmm-type ec2 --ovmf fixtures/sev-snp-measure/ovmf_AmdSev_suffix.bin --guest-features 0x1 --kernel /dev/null --initrd /dev/null'],
+    ['gce', '--mode snp --vcpus 1 --vmm-type gce --ovmf fixtures/sev-snp-measure/ovmf_AmdSev_suffix.bin --guest-features 0x1 --kernel /dev/null --initrd /dev/null'],
+  ] as const) {
+    await cli(['igvm', 'build', '--ovmf', AMDSEV, '--vmm-type', vmm, ...(vmm === 'ec2' ? ['--vcpu-type', 'EPYC-v4'] : []), '--kernel', empty, '--initrd', empty, '--for', 'igvmmeasure', '-o', `${vmm}.igvm`], dir);
+    assert.equal(await cli(['measure', '--igvm', `${vmm}.igvm`, '--platform', 'igvmmeasure', '--native-zero'], dir), referenceRow(ref), vmm);
+  }
+});
+
 test("igvm build from Debian's /usr/share/ovmf/OVMF.fd equals mode snp and an independent chain", { skip: existsSync(DEBIAN) ? needsShared : `${DEBIAN} not installed (apt-get install ovmf)` }, async () => {
   cliBuilt();
   await equivalence(DEBIAN, [], fold(await ovmfSteps(DEBIAN), { nativeZero: true }));
