@@ -50,6 +50,20 @@ async function parses(b: Uint8Array): Promise<boolean> {
   }
 }
 
+/** Every TLV of a file with its header index and raw bytes (padding included). */
+function splitTlvs(f: Uint8Array): { index: number; bytes: Uint8Array }[] {
+  const dv = new DataView(f.buffer, f.byteOffset, f.byteLength);
+  const start = dv.getUint32(8, true);
+  const end = start + dv.getUint32(12, true);
+  const out: { index: number; bytes: Uint8Array }[] = [];
+  for (let p = start; p < end; ) {
+    const next = (p + 8 + dv.getUint32(p + 4, true) + 7) & ~7;
+    out.push({ index: out.length, bytes: f.subarray(p, next) });
+    p = next;
+  }
+  return out;
+}
+
 test('portability --fix on every conformance IGVM file: agree or conflict reported, idempotent, edits checked independently', async () => {
   const stats = { fixed: 0, unchanged: 0, conflicts: 0, invalid: 0, checkedIndependently: 0 };
   for (const c of [...CASES, ...MORE_CASES, ...PARSE_CASES]) {
@@ -77,6 +91,13 @@ test('portability --fix on every conformance IGVM file: agree or conflict report
     const digests = new Set<string>();
     for (const t of SIX) digests.add(Buffer.from((await measureIgvm({ igvm: bytesSource('out.igvm', out), platform: t.platform, ...LAUNCH })).digest).toString('hex'));
     assert.equal(digests.size, 1, `${c.name}: the six platforms agree on the rewritten file`);
+    // Unedited headers keep their exact TLV bytes; the file data is copied unchanged (igvm.md §3.1, §6).
+    const before = splitTlvs(input);
+    const afterSet = new Set(splitTlvs(out).map((t) => Buffer.from(t.bytes).toString('hex')));
+    const edited = new Set(r.edits.flatMap((e) => e.headers));
+    for (const t of before) if (!edited.has(t.index)) assert.ok(afterSet.has(Buffer.from(t.bytes).toString('hex')), `${c.name}: header ${t.index} unchanged`);
+    const dataStart = new DataView(input.buffer, input.byteOffset).getUint32(8, true) + new DataView(input.buffer, input.byteOffset).getUint32(12, true);
+    assert.deepEqual(out.subarray(dataStart, input.length), input.subarray(dataStart), `${c.name}: file data byte-identical`);
     if (!r.changed) {
       stats.unchanged++;
       assert.deepEqual(out, input, `${c.name}: no edit → byte-identical`);
