@@ -176,6 +176,9 @@ test('portability --fix CLI: edits listed, file written and verified, idempotent
   assert.match(line, /subsets that agree/);
   const usage = await runCli(['portability', '--fix', '--igvm', 'demo.igvm'], dir);
   assert.equal(usage.code, 2);
+  const noFix = await runCli(['portability', '--igvm', 'demo.igvm', '--for', 'openvmm'], dir);
+  assert.equal(noFix.code, 2);
+  assert.match(assertOneLineError(noFix, '--for without --fix'), /apply to --fix only/);
   assert.deepEqual(readdirSync(dir).sort(), ['again.igvm', 'demo.igvm', 'fixed.igvm']);
 });
 
