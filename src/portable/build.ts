@@ -95,6 +95,8 @@ export interface PortablePlan {
 export async function planPortableIgvm(o: PortableBuildOptions): Promise<PortablePlan> {
   const { vmsaGpa, mask, policy } = checkOptions(o);
   const rules = rulesFor(o.targets);
+  // The builder writes no shared pages and no parameter areas, so only these rules shape its file.
+  const notes = (['sortByGpa', 'zeroAsData', 'vmsaLast', 'vmsaGpa', 'vmsaNot2MiB'] as const).flatMap((k) => rules.noteOf[k] ?? []);
   const content = await ovmfContent(o);
   const clash = content.pages.find((p) => p.gpa === vmsaGpa);
   if (clash) throw usageError('VMSA_GPA_TAKEN', `argument --vmsa-gpa: 0x${vmsaGpa.toString(16)} is already a page of the image (${clash.origin})`, '--vmsa-gpa');
@@ -108,17 +110,17 @@ export async function planPortableIgvm(o: PortableBuildOptions): Promise<Portabl
   const layout = layoutIgvm(model(o.idKey ? [placeholderIdBlock(mask, o.authorKey !== undefined)] : []));
   const finish = async (measured: ByteSource): Promise<PortableBuildResult> => {
     const measurement = await measureTargets(measured, o.targets, { vcpus: o.vcpus ?? 1, ...(o.vcpuSig !== undefined ? { vcpuSig: o.vcpuSig } : {}) });
-    if (!measurement.agree) return { ok: false, conflict: describeConflict(measurement, ruleConflicts(o.targets, o.vcpus ?? 1)), measurement, rules: rules.notes };
+    if (!measurement.agree) return { ok: false, conflict: describeConflict(measurement, ruleConflicts(o.targets, o.vcpus ?? 1)), measurement, rules: notes };
     const digest = measurement.groups[0]!.digest;
-    if (!o.idKey) return { ok: true, layout, digest, measurement, rules: rules.notes };
+    if (!o.idKey) return { ok: true, layout, digest, measurement, rules: notes };
     const idb = await signIgvmIdBlock(
       { ld: fromHex(digest)!, policy, mask, ...(o.familyId ? { familyId: o.familyId } : {}), ...(o.imageId ? { imageId: o.imageId } : {}), ...(o.guestSvn !== undefined ? { guestSvn: o.guestSvn } : {}) },
       o.idKey,
       o.authorKey,
     );
-    return { ok: true, layout: layoutIgvm(model([idb])), digest, measurement, rules: rules.notes };
+    return { ok: true, layout: layoutIgvm(model([idb])), digest, measurement, rules: notes };
   };
-  return { layout, rules: rules.notes, finish };
+  return { layout, rules: notes, finish };
 }
 
 /** Plans, measures the laid-out bytes and signs: the whole build without touching a file system. */

@@ -24,30 +24,38 @@ export interface RuleSet {
   vmsaNot2MiB: boolean;
   /** The rules that apply, one sentence each. */
   notes: string[];
+  /** The same sentences by rule, so a caller can print only those that shaped its output. */
+  noteOf: Partial<Record<RuleName, string>>;
 }
+
+export type RuleName = 'sortByGpa' | 'zeroAsData' | 'noShared' | 'onePageAreas' | 'vmsaLast' | 'vmsaGpa' | 'vmsaNot2MiB';
 
 const ONE_PAGE_PARAMS = ['igvmmeasure', 'cloud-hypervisor-mshv'];
 
 export function rulesFor(targets: readonly PortableTarget[]): RuleSet {
   const several = targets.length > 1;
-  const notes: string[] = [];
+  const noteOf: Partial<Record<RuleName, string>> = {};
+  const note = (rule: RuleName, text: string) => {
+    noteOf[rule] = text;
+  };
   const sortByGpa = several && has(targets, 'cloud-hypervisor-mshv');
-  if (sortByGpa) notes.push('measured directives in ascending GPA order: cloud-hypervisor-mshv sorts them by GPA, the other platforms measure in file order (platforms.md §5.2 rule 6)');
+  if (sortByGpa) note('sortByGpa', 'measured directives in ascending GPA order: cloud-hypervisor-mshv sorts them by GPA, the other platforms measure in file order (platforms.md §5.2 rule 6)');
   const zeroAsData = several && has(targets, 'igvmmeasure', true);
-  if (zeroAsData) notes.push('zero pages written as zero-filled file data: igvmmeasure --native-zero measures a page without data as ZERO, every other platform as SHA-384 of zeros (rule 2)');
+  if (zeroAsData) note('zeroAsData', 'zero pages written as zero-filled file data: igvmmeasure --native-zero measures a page without data as ZERO, every other platform as SHA-384 of zeros (rule 2)');
   const noShared = several && has(targets, 'openvmm');
-  if (noShared) notes.push('no shared pages: openvmm skips them, the other platforms measure them (rules 1-3)');
+  if (noShared) note('noShared', 'no shared pages: openvmm skips them, the other platforms measure them (rules 1-3)');
   const whole = targets.some((t) => !ONE_PAGE_PARAMS.includes(t.platform));
   const onePage = targets.some((t) => ONE_PAGE_PARAMS.includes(t.platform));
   const onePageAreas = whole && onePage;
-  if (onePageAreas) notes.push('parameter areas of exactly 4 KiB: igvmmeasure and cloud-hypervisor-mshv measure one UNMEASURED page per area, the others every page (rules 1, 2, 6)');
+  if (onePageAreas) note('onePageAreas', 'parameter areas of exactly 4 KiB: igvmmeasure and cloud-hypervisor-mshv measure one UNMEASURED page per area, the others every page (rules 1, 2, 6)');
   const vmsaLast = several && has(targets, 'qemu-kvm');
-  if (vmsaLast) notes.push('the VP context after every page: qemu-kvm measures the VMSA at LAUNCH_FINISH, the others where the directive is (rules 3-5)');
-  const out: RuleSet = { sortByGpa, zeroAsData, noShared, onePageAreas, vmsaLast, vmsaNot2MiB: has(targets, 'kvm-direct-vmsa'), notes };
+  if (vmsaLast) note('vmsaLast', 'the VP context after every page: qemu-kvm measures the VMSA at LAUNCH_FINISH, the others where the directive is (rules 3-5)');
+  const out: RuleSet = { sortByGpa, zeroAsData, noShared, onePageAreas, vmsaLast, vmsaNot2MiB: has(targets, 'kvm-direct-vmsa'), notes: [], noteOf };
   if (has(targets, 'qemu-kvm')) {
     out.vmsaGpa = KVM_VMSA_GPA;
-    notes.push('the VMSA at 0xfffffffff000: the only GPA QEMU/KVM accepts (rule 3)');
+    note('vmsaGpa', 'the VMSA at 0xfffffffff000: the only GPA QEMU/KVM accepts (rule 3)');
   }
-  if (out.vmsaNot2MiB) notes.push('the VMSA GPA not 2 MiB-aligned: kvm-direct-vmsa rejects one that is (rule 5)');
+  if (out.vmsaNot2MiB) note('vmsaNot2MiB', 'the VMSA GPA not 2 MiB-aligned: kvm-direct-vmsa rejects one that is (rule 5)');
+  out.notes = Object.values(noteOf);
   return out;
 }
