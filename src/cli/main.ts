@@ -22,6 +22,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   demo: { summary: 'build example images and show how their digests differ per mode, platform and vCPU count', load: () => import('./commands/demo.js') },
   igvm: { summary: 'IGVM files: `igvm inspect FILE`, `igvm build --ovmf F -o OUT --for P1,P2`', load: () => import('./commands/igvm.js') },
   replay: { summary: 'replay a JSON trace of KVM SNP launch calls through a UAPI model', load: () => import('./commands/replay.js') },
+  match: { summary: 'find which launch configuration of an image produced a measurement (or a report)', load: () => import('./commands/match.js') },
   portability: { summary: 'measure one IGVM image on every platform and explain the differences', load: () => import('./commands/portability.js') },
   diff: { summary: 'compare two `measure --log --json` outputs and explain the first divergence', load: () => import('./commands/diff.js') },
   report: { summary: 'attestation reports: `report show FILE`, `report verify FILE --cert ...`', load: () => import('./commands/report.js') },

@@ -47,7 +47,8 @@ export interface EnumerateSummary {
 
 /**
  * Calls `visit(cell, digest)` for every configuration of `space` (ascending vCPU count within each
- * VMSA variant); `visit` returning false stops early. The digest passed is a fresh copy.
+ * VMSA variant); `visit` returning false stops early. Both arguments are only valid during the
+ * call (the engine reuses them): copy what you keep (`{ ...cell }`, `digest.slice()`).
  */
 export async function forEachDigest(image: SpaceImage, space: LaunchSpace, visit: CellVisitor, opts: EnumerateOptions = {}): Promise<EnumerateSummary> {
   return image.kind === 'ovmf' ? ovmfSpace(image, space, visit, opts) : igvmSpace(image, space, visit, opts);
@@ -56,7 +57,7 @@ export async function forEachDigest(image: SpaceImage, space: LaunchSpace, visit
 /** Collects every configuration's digest (small spaces; prefer forEachDigest for large ones). */
 export async function digestsOf(image: SpaceImage, space: LaunchSpace): Promise<{ cell: LaunchCell; digest: Uint8Array }[]> {
   const out: { cell: LaunchCell; digest: Uint8Array }[] = [];
-  await forEachDigest(image, space, (cell, digest) => void out.push({ cell, digest }));
+  await forEachDigest(image, space, (cell, digest) => void out.push({ cell: { ...cell }, digest: digest.slice() }));
   return out;
 }
 
@@ -108,13 +109,14 @@ function chain(prefix: Uint8Array, bspHash: Uint8Array, apHash: Uint8Array, gpa:
   const fw = new SnpFirmware({ seed: prefix });
   fw.step(PageType.VMSA, gpa, bspHash, 'VMSA vCPU 0 (BSP)');
   let n = 1;
+  // One cell object per variant, its vcpus updated in place (visitors copy what they keep).
+  const c: LaunchCell = { ...cell, vcpus: 1 };
   for (const want of counts) {
-    while (n < want) {
-      fw.step(PageType.VMSA, gpa, apHash, 'AP VMSA');
-      n++;
-    }
+    fw.repeatStep(PageType.VMSA, gpa, apHash, want - n, 'AP VMSA');
+    n = Math.max(n, want);
+    c.vcpus = n;
     summary.configurations++;
-    if (visit({ ...cell, vcpus: n }, fw.digest) === false) throw new Stop();
+    if (visit(c, fw.current) === false) throw new Stop();
   }
 }
 
@@ -184,7 +186,7 @@ async function igvmSpace(image: Extract<SpaceImage, { kind: 'igvm' }>, space: La
       if (platform !== 'qemu-kvm') {
         for (const vcpus of space.vcpus) {
           summary.configurations++;
-          if (visit({ ...base, vcpus, vcpuSig: 0, vcpuTypes: [] }, r.digest.slice()) === false) throw new Stop();
+          if (visit({ ...base, vcpus, vcpuSig: 0, vcpuTypes: [] }, r.digest) === false) throw new Stop();
         }
         continue;
       }
@@ -199,13 +201,13 @@ async function igvmSpace(image: Extract<SpaceImage, { kind: 'igvm' }>, space: La
         }
         const fw = new SnpFirmware({ seed: r.digest });
         let n = 1;
+        const c: LaunchCell = { ...base, vcpus: 1, vcpuSig: sig, vcpuTypes: describeSignature(sig).qemuModels };
         for (const want of space.vcpus) {
-          while (n < want) {
-            fw.step(PageType.VMSA, KVM_VMSA_GPA, apHash, 'AP VMSA');
-            n++;
-          }
+          fw.repeatStep(PageType.VMSA, KVM_VMSA_GPA, apHash, want - n, 'AP VMSA');
+          n = Math.max(n, want);
+          c.vcpus = n;
           summary.configurations++;
-          if (visit({ ...base, vcpus: n, vcpuSig: sig, vcpuTypes: describeSignature(sig).qemuModels }, fw.digest) === false) throw new Stop();
+          if (visit(c, fw.current) === false) throw new Stop();
         }
       }
       opts.onProgress?.(summary.configurations);

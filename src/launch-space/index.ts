@@ -23,3 +23,4 @@ export {
   type VmsaVariant,
 } from './space.js';
 export { defaultSignatures, describeSignature, hostSignature, qemuModelsFor, KVM_DEFAULT_RDX, type SignatureCandidate } from './signatures.js';
+export { narrowSpace, parseIntText, type NarrowText } from './narrow.js';

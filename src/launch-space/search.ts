@@ -38,7 +38,7 @@ export async function searchMeasurement(image: SpaceImage, space: LaunchSpace, t
     space,
     (cell, digest) => {
       if (!bytesEqual(digest, target)) return true;
-      matches.push(cell);
+      matches.push({ ...cell });
       return !opts.first;
     },
     opts.onProgress ? { onProgress: opts.onProgress } : {},

@@ -44,7 +44,7 @@ export function defaultSpace(kind: 'ovmf' | 'igvm', hasKernel = false, platforms
     kvm: ['init2', 'legacy'],
     vmsaGpas: [KVM_VMSA_GPA, KVM_VMSA_GPA_52],
     kernelHashes: hasKernel ? [true, false] : [false],
-    ec2Rdx: [KVM_DEFAULT_RDX, 0],
+    cloudRdx: [KVM_DEFAULT_RDX, 0],
     historical: true,
   };
 }
@@ -83,7 +83,7 @@ export function variantsFor(space: LaunchSpace, platform: OvmfPlatform): VmsaVar
     }
   } else if (platform === 'ec2') {
     // EC2's VMSA has MXCSR/FCW 0 whatever the KVM generation: one kvm value stands for all.
-    for (const rdx of space.ec2Rdx) {
+    for (const rdx of space.cloudRdx) {
       for (const guestFeatures of space.guestFeatures) {
         if (space.historical && !EC2_FEATURES.includes(guestFeatures)) continue;
         for (const vmsaGpa of space.vmsaGpas) {
@@ -93,9 +93,12 @@ export function variantsFor(space: LaunchSpace, platform: OvmfPlatform): VmsaVar
       }
     }
   } else {
-    for (const guestFeatures of space.guestFeatures) {
-      if (space.historical && guestFeatures !== 0x1n) continue;
-      for (const vmsaGpa of space.vmsaGpas) out.push({ rdx: KVM_DEFAULT_RDX, guestFeatures, kvm: kvm0, vmsaGpa });
+    const rdxs = space.historical ? [KVM_DEFAULT_RDX] : space.cloudRdx;
+    for (const rdx of rdxs) {
+      for (const guestFeatures of space.guestFeatures) {
+        if (space.historical && guestFeatures !== 0x1n) continue;
+        for (const vmsaGpa of space.vmsaGpas) out.push({ rdx, guestFeatures, kvm: kvm0, vmsaGpa });
+      }
     }
   }
   return out;

@@ -36,8 +36,8 @@ export interface LaunchSpace {
   vmsaGpas: readonly number[];
   /** Kernel-hashes gate (OVMF with --kernel): true = the table page is measured, false = zero pages as without a kernel. */
   kernelHashes: readonly boolean[];
-  /** EC2 RDX values (0 before 2026, 0x600 now). */
-  ec2Rdx: readonly number[];
+  /** RDX values of the EC2 and GCE profiles (EC2: 0 before 2026, 0x600 now; GCE 0x600, fixed in the default space). */
+  cloudRdx: readonly number[];
   /** true: the space is the documented default (historically plausible combinations only, see defaultSpace). */
   historical?: boolean;
 }
@@ -56,5 +56,5 @@ export interface LaunchCell {
   kernelHashes: boolean;
 }
 
-/** Per-configuration callback: return `false` to stop the enumeration. */
+/** Per-configuration callback: return `false` to stop the enumeration. Both arguments are valid during the call only (copy to keep). */
 export type CellVisitor = (cell: LaunchCell, digest: Uint8Array) => boolean | void;

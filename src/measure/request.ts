@@ -15,6 +15,7 @@ import { fromHex, toHex } from '../core/bytes.js';
 import type { ByteSource } from '../core/source.js';
 import { SEV_SNP_MEASURE_VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '../vmsa/vcpu-types.js';
 import { hexBig, hexU32, type MeasureJsonOptions } from './json.js';
+import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 import { IGVM_PLATFORMS, type IgvmMeasureOptions, type IgvmPlatform, type MeasureResult, type OvmfMeasureOptions, type OvmfMode, type VmmType } from './types.js';
 
 export const OVMF_MODES: readonly OvmfMode[] = ['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm'];
@@ -56,6 +57,9 @@ export interface MeasureInputs {
   igvm?: string;
   platform?: string;
   nativeZero?: boolean;
+  kvm?: string;
+  vmsaGpa?: bigint;
+  rdx?: bigint;
 }
 
 /**
@@ -83,6 +87,9 @@ export const MEASURE_INPUT_OPTIONS: readonly (readonly [name: string, key: keyof
   ['igvm', 'igvm'],
   ['platform', 'platform'],
   ['native-zero', 'nativeZero'],
+  ['kvm', 'kvm'],
+  ['vmsa-gpa', 'vmsaGpa'],
+  ['rdx', 'rdx'],
 ];
 
 /** The files a request reads, by role. */
@@ -106,6 +113,12 @@ export interface OvmfRequest {
   append?: string;
   snpOvmfHash?: Uint8Array;
   varsSize?: number;
+  /** --kvm: host KVM generation (MXCSR/FCW of QEMU VMSAs). */
+  kvm?: KvmGeneration;
+  /** --vmsa-gpa: where KVM measures the VMSAs. */
+  vmsaGpa?: number;
+  /** --rdx: RDX of ec2/gce VMSAs instead of 0x600. */
+  rdx?: number;
   /** Things resolution noticed (ignored options); joined with the library's warnings. */
   warnings: string[];
 }
@@ -133,7 +146,7 @@ export interface ResolveOptions {
 }
 
 /** Names of the OVMF-only options, rejected with --igvm. */
-const OVMF_ONLY: readonly (keyof MeasureInputs)[] = ['kernel', 'initrd', 'append', 'snpOvmfHash', 'svsm', 'varsSize', 'varsFile', 'vmmType'];
+const OVMF_ONLY: readonly (keyof MeasureInputs)[] = ['kernel', 'initrd', 'append', 'snpOvmfHash', 'svsm', 'varsSize', 'varsFile', 'vmmType', 'kvm', 'vmsaGpa', 'rdx'];
 
 const given = (i: MeasureInputs, key: keyof MeasureInputs): boolean => i[key] !== undefined && i[key] !== false;
 const optionName = (key: keyof MeasureInputs): string => '--' + MEASURE_INPUT_OPTIONS.find(([, k]) => k === key)![0];
@@ -211,7 +224,36 @@ function resolveOvmf(i: MeasureInputs, ovmf: string, opts: ResolveOptions): Ovmf
   if (append !== undefined) req.append = append;
   if (v.snpOvmfHash) req.snpOvmfHash = v.snpOvmfHash;
   if (mode === 'snp:svsm' && varsSize) req.varsSize = varsSize;
+  Object.assign(req, launchAxes(i, mode, vmm));
   return req;
+}
+
+const KVM_CHOICES: readonly KvmGeneration[] = ['init2', 'legacy'];
+
+/**
+ * --kvm, --vmsa-gpa and --rdx (docs/launch-space.md): launch axes sev-snp-measure cannot express.
+ * Each is refused where it would change nothing, so a mistyped command never looks confirmed.
+ */
+function launchAxes(i: MeasureInputs, mode: OvmfMode, vmm: VmmType): { kvm?: KvmGeneration; vmsaGpa?: number; rdx?: number } {
+  const out: { kvm?: KvmGeneration; vmsaGpa?: number; rdx?: number } = {};
+  if (i.kvm !== undefined) {
+    if (!(KVM_CHOICES as readonly string[]).includes(i.kvm)) throw usageError('BAD_CHOICE', `argument --kvm: invalid choice: '${i.kvm}' (choose from 'init2', 'legacy')`, '--kvm');
+    if (mode !== 'snp' && mode !== 'seves') throw usageError('OPTION_CONFLICT', `--kvm applies to modes snp and seves (KVM-built VMSAs), not '${mode}'`, '--kvm');
+    out.kvm = i.kvm as KvmGeneration;
+  }
+  if (i.vmsaGpa !== undefined) {
+    const g = i.vmsaGpa;
+    if (mode !== 'snp') throw usageError('OPTION_CONFLICT', `--vmsa-gpa applies to mode snp, not '${mode}'`, '--vmsa-gpa');
+    if (g < 0n || g >= 1n << 64n || g % 4096n !== 0n) throw usageError('BAD_VALUE', `argument --vmsa-gpa: must be a page-aligned 64-bit guest address, got 0x${g.toString(16)}`, '--vmsa-gpa');
+    out.vmsaGpa = Number(g); // page aligned: at most 52 significant bits, exact as a double
+  }
+  if (i.rdx !== undefined) {
+    if (vmm === 'QEMU') throw usageError('OPTION_CONFLICT', '--rdx applies to --vmm-type ec2/gce; with QEMU, RDX is the vCPU signature (--vcpu-type/--vcpu-sig)', '--rdx');
+    if (mode !== 'snp' && mode !== 'seves') throw usageError('OPTION_CONFLICT', `--rdx applies to modes snp and seves, not '${mode}'`, '--rdx');
+    if (i.rdx < 0n || i.rdx > 0xffffffffn) throw usageError('BAD_VALUE', `argument --rdx: RDX at reset is a CPUID signature (0..0xffffffff), got ${i.rdx}`, '--rdx');
+    out.rdx = Number(i.rdx);
+  }
+  return out;
 }
 
 function resolveIgvm(i: MeasureInputs, igvm: string): IgvmRequest {
@@ -343,6 +385,9 @@ export function measureCall(r: MeasureRequest, files: RequestFiles, run: CallOpt
   // --vars-file contributes only its size (§2).
   if (r.varsSize !== undefined) o.varsSize = r.varsSize;
   else if (files.varsFile) o.varsSize = files.varsFile.size;
+  if (r.kvm !== undefined) o.kvm = r.kvm;
+  if (r.vmsaGpa !== undefined) o.vmsaGpa = r.vmsaGpa;
+  if (r.rdx !== undefined) o.rdx = r.rdx;
   if (r.mode === 'snp:svsm' && o.varsSize === 0) throw inputError('EMPTY_VARS', 'is empty; snp:svsm needs a non-zero OVMF_VARS size', { file: files.varsFile?.name ?? '--vars-file' });
   if (run.log) o.log = true;
   if (run.keepVmsas) o.keepVmsas = true;
@@ -372,6 +417,9 @@ export function requestJsonOptions(r: MeasureRequest): MeasureJsonOptions {
     if (r.append !== undefined) o.append = r.append;
     if (r.snpOvmfHash) o.snpOvmfHash = toHex(r.snpOvmfHash);
     if (r.varsSize !== undefined) o.varsSize = r.varsSize;
+    if (r.kvm !== undefined) o.kvm = r.kvm;
+    if (r.vmsaGpa !== undefined) o.vmsaGpa = '0x' + r.vmsaGpa.toString(16);
+    if (r.rdx !== undefined) o.rdx = hexU32(r.rdx);
   } else if (r.nativeZero) {
     o.nativeZero = true;
   }

@@ -32,6 +32,7 @@ import {
   type ValidateOptions,
 } from '../../attestation/index.js';
 import { readSmallFile } from '../../node/file-source.js';
+import { loadReport } from '../report-input.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type OptionSpec, type ParsedArgs } from '../args.js';
 import { MEASURE_OPTIONS, predictFromArgs } from '../measure-options.js';
 
@@ -39,7 +40,6 @@ import { MEASURE_OPTIONS, predictFromArgs } from '../measure-options.js';
  * Upper bounds for inputs read whole. A report is 1184 bytes; with a GHCB certificate table
  * (VCEK + ASK + ARK) or as hex text it stays under 16 KiB, and a PEM bundle is about 7 KiB.
  */
-const MAX_REPORT_FILE = 64 * 1024;
 const MAX_CERT_FILE = 64 * 1024;
 
 const PRODUCT_OPT: OptionSpec = { name: 'product', type: 'string', metavar: 'Milan|Genoa|Turin', extension: true, help: 'product line when the report cannot say (version 2 reports)' };
@@ -158,14 +158,6 @@ function productArg(args: ParsedArgs): ProductLine | undefined {
   const p = parseProductLine(t);
   if (!p) throw usageError('BAD_CHOICE', `argument --product: invalid choice: '${t}' (choose from Milan, Genoa, Turin, Venice)`, '--product');
   return p;
-}
-
-async function loadReport(path: string, product: ProductLine | undefined, strict: boolean): Promise<AttestationReport> {
-  const raw = await readSmallFile(path, MAX_REPORT_FILE);
-  const { bytes, encoding } = decodeReportInput(raw);
-  const r = parseReport(bytes, { name: path, strict, ...(product ? { product } : {}) });
-  if (encoding !== 'binary') r.warnings.unshift(`input decoded from ${encoding} text`);
-  return r;
 }
 
 async function show(args: ParsedArgs): Promise<number> {
