@@ -64,8 +64,8 @@ export interface VmsaVariant {
 /**
  * The VMSA variants `platform` contributes to `space`. In the default (historical) space only the
  * combinations that occurred are kept: legacy KVM never set Secure TSC; the 52-bit GPA belongs to
- * legacy pre-v9 hosts with features 0x1, and to GCE; EC2 and GCE have fixed FPU state, GCE fixed
- * features and RDX. An explicit space multiplies every listed value.
+ * legacy pre-v9 hosts with features 0x1, and to GCE; EC2 and GCE have fixed FPU state, GCE a fixed
+ * RDX and features 0x1 (plus 0x21, which sev-snp-measure's gce profile accepts). An explicit space multiplies every listed value.
  */
 export function variantsFor(space: LaunchSpace, platform: OvmfPlatform): VmsaVariant[] {
   const out: VmsaVariant[] = [];
@@ -96,7 +96,8 @@ export function variantsFor(space: LaunchSpace, platform: OvmfPlatform): VmsaVar
     const rdxs = space.historical ? [KVM_DEFAULT_RDX] : space.cloudRdx;
     for (const rdx of rdxs) {
       for (const guestFeatures of space.guestFeatures) {
-        if (space.historical && guestFeatures !== 0x1n) continue;
+        // GCE launches with 0x1; 0x21 is kept because sev-snp-measure --vmm-type gce accepts it.
+        if (space.historical && !EC2_FEATURES.includes(guestFeatures)) continue;
         for (const vmsaGpa of space.vmsaGpas) out.push({ rdx, guestFeatures, kvm: kvm0, vmsaGpa });
       }
     }
