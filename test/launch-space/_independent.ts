@@ -30,16 +30,22 @@ function apVmsa(eip: number, features: bigint, sig: number, legacy: boolean): Ui
   return new Uint8Array(v);
 }
 
-/** Digests (hex) for vCPU counts 1..max of one QEMU launch variant. */
-export async function independentDigests(path: string, l: Omit<IndependentLaunch, 'vcpus'>, max: number): Promise<string[]> {
+/**
+ * Digests (hex) for vCPU counts 1..max of one QEMU launch variant. zeroAsData: the metadata's zero
+ * pages measured as NORMAL pages of zeros, as every IGVM platform measures an IGVM file's pages;
+ * apAtResetVector: the APs start at 0xFFFFFFF0 (QEMU's IGVM loader on KVM).
+ */
+export async function independentDigests(path: string, l: Omit<IndependentLaunch, 'vcpus'> & { zeroAsData?: boolean; apAtResetVector?: boolean }, max: number): Promise<string[]> {
   const steps: Step[] = await ovmfSteps(path, { ...(l.table ? { table: l.table } : {}), features: l.features ?? 1n, sig: l.sig, ...(l.legacy ? { legacy: true } : {}) });
   const c = new RefChain();
   for (const s of steps) {
     if (s.type === T.VMSA) c.step(T.VMSA, l.vmsaGpa ?? s.gpa, s.page);
+    else if (s.zero && l.zeroAsData) c.step(T.NORMAL, s.gpa);
     else c.step(s.type, s.gpa, s.page);
   }
   const out = [c.hex];
-  const ap = apVmsa(await apEip(path), l.features ?? 1n, l.sig, l.legacy === true);
+  // IGVM on qemu-kvm: KVM's AP reset VMSAs start at the reset vector, not at OVMF's AP entry.
+  const ap = apVmsa(l.apAtResetVector ? 0xfffffff0 : await apEip(path), l.features ?? 1n, l.sig, l.legacy === true);
   const gpa = l.vmsaGpa ?? steps[steps.length - 1]!.gpa;
   for (let n = 2; n <= max; n++) out.push(c.step(T.VMSA, gpa, ap).hex);
   return out;
