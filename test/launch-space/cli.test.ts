@@ -109,3 +109,14 @@ test('match --igvm: the qemu-kvm vCPU count and AP signature are searched and th
   const r = await runCli(shellWords(cmd).slice(1), SHARED);
   assert.equal(r.stdout, want + '\n');
 });
+
+test('report verify: a failed predicted MEASUREMENT names the launch of the same image that matches', { skip: needsShared }, async () => {
+  cliBuilt();
+  const want = (await independentDigests(AMDSEV(), { sig: 0xa00f11, features: 0x21n }, 8))[7]!;
+  const r = await runCli(['report', 'verify', reportWith(want), '--no-cert', '--ovmf', AMDSEV(), '--vcpus', '4', '--vcpu-type', 'EPYC-Milan'], SHARED);
+  assert.equal(r.code, 1, r.stderr);
+  const line = r.stdout.split('\n').find((l) => l.startsWith('FAIL  measurement'))!;
+  assert.match(line, /the report matches qemu-kvm, 8 vCPUs, EPYC-Milan .*SEV_FEATURES 0x21 .* — you predicted 4 vCPUs, SEV_FEATURES 0x1/);
+  const cmd = /reproduce: (snp-launch measure .*)$/.exec(line)![1]!;
+  assert.equal((await runCli(shellWords(cmd).slice(1), SHARED)).stdout, want + '\n');
+});

@@ -34,7 +34,8 @@ import {
 import { readSmallFile } from '../../node/file-source.js';
 import { loadReport } from '../report-input.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type OptionSpec, type ParsedArgs } from '../args.js';
-import { MEASURE_OPTIONS, predictFromArgs } from '../measure-options.js';
+import { MEASURE_OPTIONS, predictFromArgs, resolveMeasureRequest } from '../measure-options.js';
+import { vcpuSignature } from '../../vmsa/vcpu-types.js';
 
 /**
  * Upper bounds for inputs read whole. A report is 1184 bytes; with a GHCB certificate table
@@ -284,6 +285,14 @@ async function verify(args: ParsedArgs): Promise<number> {
     kdsUrl = v.kdsUrl;
   }
   checks.push(...validateReport(r, vo));
+  // A predicted MEASUREMENT that differs: say which launch of the same image gives the report's.
+  const mCheck = predicted ? checks.find((c) => c.name === 'measurement' && !c.pass) : undefined;
+  if (mCheck) {
+    const req = resolveMeasureRequest(args, { defaultMode: 'snp' });
+    const cpu = r.cpuid;
+    const hint = req && (await (await import('../verify-hint.js')).measurementHint(req, r.measurement, cpu ? vcpuSignature(cpu.family, cpu.model, cpu.stepping) : undefined));
+    if (hint) mCheck.reason += `; ${hint}`;
+  }
   const ok = checks.every((c) => c.pass);
   if (get.flag(args, 'json')) {
     const doc = {
