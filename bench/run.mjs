@@ -9,6 +9,7 @@
 //   5. IGVM with 256 MiB of page data: rate ÷ raw page rate, and peak RSS
 //   6. bench/browser.mjs lines, when that script exists
 //   7. whole-process `igvm build` (4 MiB OVMF + 256 MiB initrd) ÷ hashing the bytes once, peak RSS (bench/igvm-build.mjs)
+//   8. `match` over the full default space ÷ one `measure`; `measure --vcpus 1-512` ÷ `--vcpus 512` (bench/launch-space.mjs)
 import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { MiB, Table, fmtMiB, fmtMs, fmtRate, median, now, runMeasured, timed, wallOf } from './lib.mjs';
 import { writeBigIgvm, writeRandomFile, writeSparseFile } from './gen.mjs';
 import { rowIgvmBuild } from './igvm-build.mjs';
+import { rowLaunchSpace } from './launch-space.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(REPO, 'dist');
@@ -331,6 +333,10 @@ try {
       const fx = join(SHARED, 'fixtures', 'sev-snp-measure');
       await rowIgvmBuild({ table, dir, cli: CLI, ovmf: OVMF, keys: { id: join(fx, 'id_key_test.pem'), author: join(fx, 'author_key_test.pem') }, reps: REPS, log });
     }
+  }
+  if (rowWanted(8)) {
+    if (why) table.skip('8  match / vCPU ranges', why);
+    else await rowLaunchSpace({ table, cli: CLI, ovmf: OVMF, reps: Math.max(REPS, 7), log });
   }
   const ossl = opensslBaseline();
   const load = loadavg().map((x) => x.toFixed(2)).join(' ');
