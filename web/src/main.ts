@@ -13,6 +13,7 @@ import { renderDiff } from './diff-view.js';
 import { legend, renderMap } from './memmap.js';
 import { renderReport } from './report-view.js';
 import { renderPortable } from './portable-view.js';
+import { renderRange } from './range-view.js';
 import type { FormValues, ImageKind, Request, RowData } from './protocol.js';
 
 /** Show the progress bar only when a measurement runs longer than this (ms). */
@@ -237,6 +238,22 @@ async function makePortable(): Promise<void> {
   }
 }
 
+async function vcpuRange(): Promise<void> {
+  const out = byId('range-out');
+  if (!state.image) return void out.replaceChildren(h('p', { class: 'bad' }, 'choose an image first'));
+  out.replaceChildren(h('p', { class: 'muted' }, 'computing…'));
+  try {
+    const f = form();
+    if (!f) return;
+    const r = await client.call<'range'>({ type: 'range', form: f, range: byId<HTMLInputElement>('vcpu-range').value });
+    renderRange(out, r.result);
+    document.body.dataset.range = 'ok';
+  } catch (e) {
+    out.replaceChildren(h('p', { class: 'bad' }, (e as Error).message));
+    document.body.dataset.range = 'error';
+  }
+}
+
 el.image.addEventListener('change', () => pickImage(el.image.files?.[0]));
 el.drop.addEventListener('dragover', (ev) => {
   ev.preventDefault();
@@ -257,3 +274,4 @@ el.mapRow.addEventListener('change', drawMap);
 byId('diff-run').addEventListener('click', () => void diff());
 byId('report-run').addEventListener('click', () => void checkReport());
 byId('portable-run').addEventListener('click', () => void makePortable());
+byId('range-run').addEventListener('click', () => void vcpuRange());

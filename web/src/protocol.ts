@@ -104,13 +104,23 @@ export interface PortableData {
   fileName: string;
 }
 
+/** The vCPU table: digests per count (rows) and platform (columns), from one pass of the launch-space engine. */
+export interface RangeData {
+  platforms: string[];
+  rows: { vcpus: number; digests: (string | null)[] }[];
+  skipped: { platform: string; reason: string }[];
+  configurations: number;
+  ms: number;
+}
+
 export type Request =
   | { type: 'measure'; seq: number; form: FormValues }
   | { type: 'example'; seq: number; which: ImageKind }
   | { type: 'json'; seq: number; rowId: string; log: boolean }
   | { type: 'diff'; seq: number; a: DiffSide; b: DiffSide }
   | { type: 'report'; seq: number; report: File; cert?: File; predicted: { id: string; digest: string }[]; /** ISO date for certificate validity; default now. */ at?: string }
-  | { type: 'portable'; seq: number; image: File; /** --for names; empty = all six. */ targets: string[]; vcpus: number; vcpuType?: string };
+  | { type: 'portable'; seq: number; image: File; /** --for names; empty = all six. */ targets: string[]; vcpus: number; vcpuType?: string }
+  | { type: 'range'; seq: number; form: FormValues; /** e.g. "1-64,96,128" */ range: string };
 
 export type Response =
   | { type: 'progress'; seq: number; done: number; total: number; label: string; kind?: ImageKind; /** A row just finished (without its log). */ row?: RowData }
@@ -120,4 +130,5 @@ export type Response =
   | { type: 'diff'; seq: number; a: RowData; b: RowData; pairs: AlignedPair[]; divergence: DivergenceData }
   | { type: 'report'; seq: number; result: ReportCheckData }
   | { type: 'portable'; seq: number; result: PortableData }
+  | { type: 'range'; seq: number; result: RangeData }
   | { type: 'error'; seq: number; message: string };
