@@ -133,7 +133,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
   const posNames = spec.positionals ?? [];
   const variadic = posNames.some((p) => p.endsWith('...'));
   if (!variadic && positionals.length > posNames.length) {
-    throw usageError('EXTRA_ARGUMENT', `unrecognized argument: ${positionals[posNames.length]}`);
+    throw usageError('EXTRA_ARGUMENT', `unrecognized argument: ${positionals[posNames.length]}`, positionals[posNames.length]);
   }
   return { values, positionals };
 }

@@ -77,7 +77,11 @@ function parseRange(v: bigint | undefined, opt: string, bits: number): bigint | 
  * Everything else — public keys, certificates, encrypted keys, other curves — is one clear error.
  */
 export async function loadP384PrivateKey(path: string): Promise<Uint8Array> {
-  const pem = new TextDecoder().decode(await readSmallFile(path, MAX_KEY_FILE));
+  return p384FromPem(new TextDecoder().decode(await readSmallFile(path, MAX_KEY_FILE)), path);
+}
+
+/** The raw P-384 scalar of an unencrypted PEM private key text (`path` names it in errors). */
+export function p384FromPem(pem: string, path: string): Uint8Array {
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/.test(pem)) {
     throw inputError('ENCRYPTED_KEY', 'is an encrypted private key; decrypt it first (openssl pkey -in KEY -out PLAIN)', { file: path });
   }
