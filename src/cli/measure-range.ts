@@ -6,13 +6,12 @@
  */
 import { toBase64, toHex } from '../core/bytes.js';
 import { usageError } from '../core/errors.js';
-import type { ByteSource } from '../core/source.js';
 import { KVM_VMSA_GPA } from '../firmware/page-types.js';
-import { forEachDigest, parseVcpuList, type LaunchSpace, type SpaceImage } from '../launch-space/index.js';
+import { forEachDigest, parseVcpuList, type LaunchSpace } from '../launch-space/index.js';
 import { KVM_DEFAULT_RDX } from '../launch-space/signatures.js';
 import type { MeasureRequest } from '../measure/request.js';
 import { requestJsonOptions } from '../measure/request.js';
-import { openFileSource } from '../node/file-source.js';
+import { openSpaceImage, requestImagePaths } from './space-image.js';
 import { SNP_LAUNCH_VERSION } from './version.js';
 
 /** A `--vcpus` value that is a list or range (not a plain integer), and the argv with it replaced by the largest count. */
@@ -63,21 +62,8 @@ export interface RangeOutput {
 /** Runs the request for every count; returns the text to print. */
 export async function measureRange(req: MeasureRequest, counts: number[], o: RangeOutput): Promise<string> {
   const space = requestSpace(req, counts);
-  const opened: ByteSource[] = [];
-  const open = async (p: string) => {
-    const s = await openFileSource(p);
-    opened.push(s);
-    return s;
-  };
+  const { image, close } = await openSpaceImage(requestImagePaths(req));
   try {
-    let image: SpaceImage;
-    if (req.kind === 'igvm') image = { kind: 'igvm', igvm: await open(req.paths.igvm) };
-    else {
-      image = { kind: 'ovmf', ovmf: await open(req.paths.ovmf) };
-      if (req.paths.kernel !== undefined) image.kernel = await open(req.paths.kernel);
-      if (req.paths.initrd !== undefined) image.initrd = await open(req.paths.initrd);
-      if (req.append !== undefined) image.append = req.append;
-    }
     const rows: { vcpus: number; digest: Uint8Array }[] = [];
     const s = await forEachDigest(image, space, (cell, d) => void rows.push({ vcpus: cell.vcpus, digest: d.slice() }));
     if (s.skipped.length > 0) throw usageError('PLATFORM', `${s.skipped[0]!.platform} cannot launch this image: ${s.skipped[0]!.reason}`, '--platform');
@@ -94,6 +80,6 @@ export async function measureRange(req: MeasureRequest, counts: number[], o: Ran
     }
     return rows.map((r) => `${r.vcpus}\t${o.base64 ? toBase64(r.digest) : toHex(r.digest)}`).join('\n') + '\n';
   } finally {
-    for (const s of opened) await s.close?.().catch(() => undefined);
+    await close();
   }
 }

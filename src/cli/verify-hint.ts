@@ -4,36 +4,19 @@
  * qemu-kvm, 8 vCPUs, EPYC-Milan ... — you predicted 4 vCPUs, SEV_FEATURES 0x1". Searches the
  * default launch space of the image (docs/launch-space.md) around the given options.
  */
-import type { ByteSource } from '../core/source.js';
 import { KVM_VMSA_GPA } from '../firmware/page-types.js';
-import { defaultSpace, describeCell, featureWords, measureCommand, searchMeasurement, type ImagePaths, type LaunchCell, type SpaceImage } from '../launch-space/index.js';
+import { defaultSpace, describeCell, featureWords, measureCommand, searchMeasurement, type LaunchCell } from '../launch-space/index.js';
 import type { MeasureRequest } from '../measure/request.js';
-import { openFileSource } from '../node/file-source.js';
+import { openSpaceImage, requestImagePaths } from './space-image.js';
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
 
 /** The sentence to add to the failed measurement check, or undefined when the request is not an SNP launch. */
 export async function measurementHint(req: MeasureRequest, measurement: Uint8Array, preferSig?: number): Promise<string | undefined> {
   if (req.kind === 'ovmf' && (req.mode !== 'snp' || req.snpOvmfHash)) return undefined;
-  const opened: ByteSource[] = [];
-  const open = async (p: string) => {
-    const s = await openFileSource(p);
-    opened.push(s);
-    return s;
-  };
+  const paths = requestImagePaths(req);
+  const { image, close } = await openSpaceImage(paths);
   try {
-    let image: SpaceImage;
-    let paths: ImagePaths;
-    if (req.kind === 'igvm') {
-      image = { kind: 'igvm', igvm: await open(req.paths.igvm) };
-      paths = { kind: 'igvm', igvm: req.paths.igvm };
-    } else {
-      image = { kind: 'ovmf', ovmf: await open(req.paths.ovmf) };
-      paths = { kind: 'ovmf', ovmf: req.paths.ovmf };
-      if (req.paths.kernel !== undefined) ((image.kernel = await open(req.paths.kernel)), (paths.kernel = req.paths.kernel));
-      if (req.paths.initrd !== undefined) ((image.initrd = await open(req.paths.initrd)), (paths.initrd = req.paths.initrd));
-      if (req.append !== undefined) ((image.append = req.append), (paths.append = req.append));
-    }
     const space = defaultSpace(image.kind, image.kind === 'ovmf' && image.kernel !== undefined);
     if (req.vcpuSig !== undefined && !space.vcpuSigs.includes(req.vcpuSig)) space.vcpuSigs = [...space.vcpuSigs, req.vcpuSig];
     const r = await searchMeasurement(image, space, measurement, preferSig !== undefined ? { preferSig } : {});
@@ -42,7 +25,7 @@ export async function measurementHint(req: MeasureRequest, measurement: Uint8Arr
     const diff = differences(best, req);
     return `the report matches ${describeCell(best)}${diff ? ` — you predicted ${diff}` : ''}; reproduce: ${measureCommand(best, paths)}`;
   } finally {
-    for (const s of opened) await s.close?.().catch(() => undefined);
+    await close();
   }
 }
 

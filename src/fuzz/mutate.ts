@@ -5,6 +5,8 @@
  * argument vectors (tokens, option prefixes, `--opt=value`). Deterministic from a PRNG; browser-safe.
  * The IGVM mutator lives beside its parser (src/images/igvm/mutate.ts).
  */
+import { concatBytes } from '../core/bytes.js';
+
 export type Rnd = () => number;
 
 const pick = <T>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -66,7 +68,7 @@ export function mutateBytes(input: Uint8Array, rnd: Rnd, o: ByteMutateOptions = 
       if (f.length < 2) break;
       const p = at();
       const n = 1 + int(rnd, Math.min(64, f.length - p));
-      f = concat(f.subarray(0, p), f.subarray(p + n));
+      f = concatBytes(f.subarray(0, p), f.subarray(p + n));
       break;
     }
     case 7: {
@@ -74,7 +76,7 @@ export function mutateBytes(input: Uint8Array, rnd: Rnd, o: ByteMutateOptions = 
       if (f.length === 0 || f.length >= max) break;
       const p = at();
       const n = 1 + int(rnd, Math.min(256, f.length - p, max - f.length));
-      f = concat(f.subarray(0, p + n), f.subarray(p, p + n), f.subarray(p + n));
+      f = concatBytes(f.subarray(0, p + n), f.subarray(p, p + n), f.subarray(p + n));
       break;
     }
     case 8: {
@@ -90,16 +92,6 @@ export function mutateBytes(input: Uint8Array, rnd: Rnd, o: ByteMutateOptions = 
       for (let k = 1 + int(rnd, 8); k > 0 && f.length > 0; k--) f[at()] = int(rnd, 256);
   }
   return f;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Offsets of DER tag octets, found by walking the encoding leniently (stops at the first oddity). */
@@ -145,7 +137,7 @@ export function mutateDer(input: Uint8Array, rnd: Rnd): Uint8Array {
     case 2: {
       // long-form length claiming up to 4 GiB
       const claimed = pick(rnd, [0x7fffffff, 0xffffffff, 0x1000000, f.length, f.length + 1]);
-      return concat(f.subarray(0, p + 1), new Uint8Array([0x84, claimed >>> 24, (claimed >>> 16) & 0xff, (claimed >>> 8) & 0xff, claimed & 0xff]), f.subarray(p + 2));
+      return concatBytes(f.subarray(0, p + 1), new Uint8Array([0x84, claimed >>> 24, (claimed >>> 16) & 0xff, (claimed >>> 8) & 0xff, claimed & 0xff]), f.subarray(p + 2));
     }
     case 3: // indefinite length (BER, not DER)
       f[p + 1] = 0x80;
@@ -155,14 +147,14 @@ export function mutateDer(input: Uint8Array, rnd: Rnd): Uint8Array {
       const depth = 1 + int(rnd, 200);
       const head: number[] = [];
       for (let i = 0; i < depth; i++) head.push(0x30, 0x80);
-      return concat(f.subarray(0, p), new Uint8Array(head), f.subarray(p));
+      return concatBytes(f.subarray(0, p), new Uint8Array(head), f.subarray(p));
     }
     default: {
       // a huge INTEGER in place of the element
       const n = 1 + int(rnd, 2000);
       const body = new Uint8Array(n).fill(0xff);
       const len = n < 128 ? [n] : [0x82, n >>> 8, n & 0xff];
-      return concat(f.subarray(0, p), new Uint8Array([0x02, ...len]), body, f.subarray(p));
+      return concatBytes(f.subarray(0, p), new Uint8Array([0x02, ...len]), body, f.subarray(p));
     }
   }
 }

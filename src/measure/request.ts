@@ -16,6 +16,7 @@ import type { ByteSource } from '../core/source.js';
 import { SEV_SNP_MEASURE_VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '../vmsa/vcpu-types.js';
 import { hexBig, hexU32, type MeasureJsonOptions } from './json.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
+import { launchAxes } from './launch-axes.js';
 import { IGVM_PLATFORMS, type IgvmMeasureOptions, type IgvmPlatform, type MeasureResult, type OvmfMeasureOptions, type OvmfMode, type VmmType } from './types.js';
 
 export const OVMF_MODES: readonly OvmfMode[] = ['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm'];
@@ -226,34 +227,6 @@ function resolveOvmf(i: MeasureInputs, ovmf: string, opts: ResolveOptions): Ovmf
   if (mode === 'snp:svsm' && varsSize) req.varsSize = varsSize;
   Object.assign(req, launchAxes(i, mode, vmm));
   return req;
-}
-
-const KVM_CHOICES: readonly KvmGeneration[] = ['init2', 'legacy'];
-
-/**
- * --kvm, --vmsa-gpa and --rdx (docs/launch-space.md): launch axes sev-snp-measure cannot express.
- * Each is refused where it would change nothing, so a mistyped command never looks confirmed.
- */
-function launchAxes(i: MeasureInputs, mode: OvmfMode, vmm: VmmType): { kvm?: KvmGeneration; vmsaGpa?: number; rdx?: number } {
-  const out: { kvm?: KvmGeneration; vmsaGpa?: number; rdx?: number } = {};
-  if (i.kvm !== undefined) {
-    if (!(KVM_CHOICES as readonly string[]).includes(i.kvm)) throw usageError('BAD_CHOICE', `argument --kvm: invalid choice: '${i.kvm}' (choose from 'init2', 'legacy')`, '--kvm');
-    if (mode !== 'snp' && mode !== 'seves') throw usageError('OPTION_CONFLICT', `--kvm applies to modes snp and seves (KVM-built VMSAs), not '${mode}'`, '--kvm');
-    out.kvm = i.kvm as KvmGeneration;
-  }
-  if (i.vmsaGpa !== undefined) {
-    const g = i.vmsaGpa;
-    if (mode !== 'snp') throw usageError('OPTION_CONFLICT', `--vmsa-gpa applies to mode snp, not '${mode}'`, '--vmsa-gpa');
-    if (g < 0n || g >= 1n << 64n || g % 4096n !== 0n) throw usageError('BAD_VALUE', `argument --vmsa-gpa: must be a page-aligned 64-bit guest address, got 0x${g.toString(16)}`, '--vmsa-gpa');
-    out.vmsaGpa = Number(g); // page aligned: at most 52 significant bits, exact as a double
-  }
-  if (i.rdx !== undefined) {
-    if (vmm === 'QEMU') throw usageError('OPTION_CONFLICT', '--rdx applies to --vmm-type ec2/gce; with QEMU, RDX is the vCPU signature (--vcpu-type/--vcpu-sig)', '--rdx');
-    if (mode !== 'snp' && mode !== 'seves') throw usageError('OPTION_CONFLICT', `--rdx applies to modes snp and seves, not '${mode}'`, '--rdx');
-    if (i.rdx < 0n || i.rdx > 0xffffffffn) throw usageError('BAD_VALUE', `argument --rdx: RDX at reset is a CPUID signature (0..0xffffffff), got ${i.rdx}`, '--rdx');
-    out.rdx = Number(i.rdx);
-  }
-  return out;
 }
 
 function resolveIgvm(i: MeasureInputs, igvm: string): IgvmRequest {

@@ -21,8 +21,7 @@ import {
   type SearchResult,
   type SpaceImage,
 } from '../../launch-space/index.js';
-import { openFileSource } from '../../node/file-source.js';
-import type { ByteSource } from '../../core/source.js';
+import { openSpaceImage } from '../space-image.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 import { loadReport } from '../report-input.js';
 
@@ -95,9 +94,8 @@ export async function run(argv: string[]): Promise<number> {
   const size = checkSpaceSize(space, paths.kind);
   const tty = process.stderr.isTTY === true;
   if (tty) process.stderr.write(`searching ${size.toLocaleString('en-US')} configurations...\n`);
-  const opened: ByteSource[] = [];
+  const { image, close } = await openSpaceImage(paths);
   try {
-    const image = await openImage(paths, opened);
     const t0 = performance.now();
     const result = await searchMeasurement(image, space, target, {
       first: get.flag(args, 'first'),
@@ -112,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     return result.matches.length > 0 ? 0 : 1;
   } finally {
-    for (const s of opened) await s.close?.().catch(() => undefined);
+    await close();
   }
 }
 
@@ -157,22 +155,6 @@ function checkArgs(args: ParsedArgs): { paths: ImagePaths; space: ReturnType<typ
   );
   const space = narrowSpace(paths.kind, kernel !== undefined, narrow);
   return { paths, space, ...(measurementText !== undefined ? { measurementText } : {}), ...(reportPath !== undefined ? { reportPath } : {}) };
-}
-
-async function openImage(p: ImagePaths, opened: ByteSource[]): Promise<SpaceImage> {
-  const open = async (path: string) => {
-    const s = await openFileSource(path);
-    opened.push(s);
-    return s;
-  };
-  if (p.kind === 'igvm') return { kind: 'igvm', igvm: await open(p.igvm) };
-  return {
-    kind: 'ovmf',
-    ovmf: await open(p.ovmf),
-    ...(p.kernel !== undefined ? { kernel: await open(p.kernel) } : {}),
-    ...(p.initrd !== undefined ? { initrd: await open(p.initrd) } : {}),
-    ...(p.append !== undefined ? { append: p.append } : {}),
-  };
 }
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
