@@ -44,8 +44,10 @@ export function describeCell(c: LaunchCell): string {
 export function explainNoMatch(r: SearchResult, space: LaunchSpace, image: SpaceImage): string[] {
   const lines = [
     `no configuration of the ${r.configurations.toLocaleString('en-US')} searched produces ${bytesHex(r.measurement)}`,
-    `searched: platforms ${space.platforms.join(', ')}; vCPUs ${vcpuText(space.vcpus)}; ${space.vcpuSigs.length} vCPU signatures; SEV_FEATURES ${space.guestFeatures.map(hex).join(', ')}; KVM ${space.kvm.join(', ')}; VMSA GPAs ${space.vmsaGpas.map(hex).join(', ')}` +
-      (image.kind === 'ovmf' && image.kernel ? '; kernel hashes on and off' : ''),
+    image.kind === 'ovmf'
+      ? `searched: platforms ${space.platforms.join(', ')}; vCPUs ${vcpuText(space.vcpus)}; ${space.vcpuSigs.length} vCPU signatures; SEV_FEATURES ${space.guestFeatures.map(hex).join(', ')}; KVM ${space.kvm.join(', ')}; VMSA GPAs ${space.vmsaGpas.map(hex).join(', ')}` +
+        (image.kernel ? '; kernel hashes on and off' : '')
+      : `searched: platforms ${space.platforms.join(', ')}; vCPUs ${vcpuText(space.vcpus)}; ${space.vcpuSigs.length} AP signatures (qemu-kvm); the file's own VMSAs and SEV_FEATURES`,
   ];
   for (const s of r.skipped) lines.push(`not launchable on ${s.platform}: ${s.reason}`);
   lines.push('so at least one of these differs from the launch that produced the report:');
