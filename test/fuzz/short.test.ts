@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, needsShared } from '../_shared.js';
@@ -51,4 +51,22 @@ test('regression: an extra positional argument is named by its usage error', () 
     () => parseArgs(MEASURE_SPEC, ['measure', '--mode', 'snp']),
     (e: unknown) => e instanceof SnpLaunchError && e.code === 'EXTRA_ARGUMENT' && e.location.field === 'measure',
   );
+});
+
+// Regression (found by the pem-key target): an EC key whose private scalar is longer than the
+// curve order loads in OpenSSL but made Node abort the process (C++ assertion in
+// asymmetricKeyDetails). Now one line and exit 1, from both commands that read keys.
+test('regression: an EC key with an oversized scalar is rejected, the process does not abort', () => {
+  const d = Buffer.alloc(49, 0xff);
+  const oid = Buffer.from('06052b81040022', 'hex');
+  const body = Buffer.concat([Buffer.from('020101', 'hex'), Buffer.from([0x04, d.length]), d, Buffer.from([0xa0, oid.length]), oid]);
+  const der = Buffer.concat([Buffer.from([0x30, body.length]), body]);
+  const dir = mkdtempSync(join(tmpdir(), 'snp-badkey-'));
+  const key = join(dir, 'bad.pem');
+  writeFileSync(key, `-----BEGIN EC PRIVATE KEY-----\n${der.toString('base64')}\n-----END EC PRIVATE KEY-----\n`);
+  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'snp-launch.js'), 'id-block', '--measurement', Buffer.alloc(48).toString('base64'), '--idkey', key, '--authorkey', key], { encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.signal, null);
+  assert.match(r.stderr.trim(), /^Error: .*bad\.pem.*not a readable PEM private key/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
 });

@@ -100,6 +100,14 @@ export function p384FromPem(pem: string, path: string): Uint8Array {
       : 'is not a readable PEM private key';
     throw inputError('BAD_KEY', why, { file: path });
   }
+  try {
+    // A key OpenSSL loads but cannot encode (an EC private scalar longer than the curve order) makes
+    // Node abort the whole process in asymmetricKeyDetails / JWK export (a C++ assertion, not an
+    // exception). A DER export fails cleanly on such keys, so probe with it first.
+    key.export({ format: 'der', type: 'pkcs8' });
+  } catch {
+    throw inputError('BAD_KEY', 'is not a readable PEM private key (its key data is inconsistent)', { file: path });
+  }
   if (key.asymmetricKeyType !== 'ec') {
     throw inputError('BAD_KEY_TYPE', `is a key of type ${(key.asymmetricKeyType ?? 'unknown').toUpperCase()}; ID and author keys must be EC P-384`, { file: path });
   }
