@@ -8,6 +8,8 @@
 //   4. whole-process wall time of `measure` (4 MiB OVMF, 4 vCPUs) minus `node -e 0`
 //   5. IGVM with 256 MiB of page data: rate ÷ raw page rate, and peak RSS
 //   6. bench/browser.mjs lines, when that script exists
+//   7. whole-process `igvm build` (4 MiB OVMF + 256 MiB initrd) ÷ hashing the bytes once, peak RSS (bench/igvm-build.mjs)
+//   8. `match` over the full default space ÷ one `measure`; `measure --vcpus 1-512` ÷ `--vcpus 512` (bench/launch-space.mjs)
 import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MiB, Table, fmtMiB, fmtMs, fmtRate, median, now, runMeasured, timed, wallOf } from './lib.mjs';
 import { writeBigIgvm, writeRandomFile, writeSparseFile } from './gen.mjs';
+import { rowIgvmBuild } from './igvm-build.mjs';
+import { rowLaunchSpace } from './launch-space.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(REPO, 'dist');
@@ -323,6 +327,17 @@ try {
   if (rowWanted(4)) await row4(why);
   if (rowWanted(5)) await row5(buf);
   if (rowWanted(6)) row6();
+  if (rowWanted(7)) {
+    if (why) table.skip('7  igvm build', why);
+    else {
+      const fx = join(SHARED, 'fixtures', 'sev-snp-measure');
+      await rowIgvmBuild({ table, dir, cli: CLI, ovmf: OVMF, keys: { id: join(fx, 'id_key_test.pem'), author: join(fx, 'author_key_test.pem') }, reps: REPS, log });
+    }
+  }
+  if (rowWanted(8)) {
+    if (why) table.skip('8  match / vCPU ranges', why);
+    else await rowLaunchSpace({ table, cli: CLI, ovmf: OVMF, reps: Math.max(REPS, 7), log });
+  }
   const ossl = opensslBaseline();
   const load = loadavg().map((x) => x.toFixed(2)).join(' ');
   console.log(`snp-launch benchmark — node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${load}`);

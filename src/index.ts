@@ -36,6 +36,9 @@ export * from './explain/index.js';
 // Both IGVM and explain name a 'typeName'; the package root keeps the IGVM header one.
 export { typeName } from './images/igvm/index.js';
 
+// Portable IGVM images: igvm build, portability --fix
+export * from './portable/index.js';
+
 // Attestation and ID blocks
 export * from './attestation/index.js';
 export * from './idblock/index.js';

@@ -110,7 +110,11 @@ function parseAlgorithm(c: DerContext, n: DerNode, what: string): SignatureAlgor
 }
 
 function hashName(c: DerContext, n: DerNode, what: string): string {
-  const oid = readOid(c, expectTag(c, children(c, expectTag(c, n, TAG.SEQUENCE, what))[0], TAG.OID, what, n.end));
+  const parts = children(c, expectTag(c, n, TAG.SEQUENCE, what));
+  const oid = readOid(c, expectTag(c, parts[0], TAG.OID, what, n.end));
+  // Hash AlgorithmIdentifier parameters are absent or NULL (RFC 4055 §2.1), nothing else.
+  const param = parts[1];
+  if (parts.length > 2 || (param !== undefined && (param.tag !== TAG.NULL || param.end !== param.valueStart))) fail(c, param ?? n, `${what}: parameters must be absent or NULL`);
   return HASH_NAMES[oid] ?? oid;
 }
 
@@ -167,7 +171,8 @@ export function parseCertificate(der: Uint8Array, name = 'certificate'): Certifi
     i++;
   }
   const serialN = expectTag(c, tbsParts[i++], TAG.INTEGER, 'serialNumber', tbsN.end);
-  const tbsAlg = parseAlgorithm(c, tbsParts[i++] ?? fail(c, tbsN.end, 'TBS signature algorithm is missing'), 'TBS signature');
+  const tbsAlgN = tbsParts[i++] ?? fail(c, tbsN.end, 'TBS signature algorithm is missing');
+  const tbsAlg = parseAlgorithm(c, tbsAlgN, 'TBS signature');
   const issuer = parseName(c, tbsParts[i++] ?? fail(c, tbsN.end, 'issuer is missing'), 'issuer');
   const validity = children(c, expectTag(c, tbsParts[i++], TAG.SEQUENCE, 'validity', tbsN.end));
   const notBefore = readTime(c, validity[0] ?? fail(c, tbsN.end, 'notBefore is missing'), 'notBefore');
@@ -193,7 +198,8 @@ export function parseCertificate(der: Uint8Array, name = 'certificate'): Certifi
     }
   }
   const outerAlg = parseAlgorithm(c, algN ?? fail(c, root.end, 'signatureAlgorithm is missing'), 'signatureAlgorithm');
-  if (JSON.stringify(outerAlg) !== JSON.stringify(tbsAlg)) fail(c, algN!, 'signatureAlgorithm differs from the TBS signature algorithm');
+  // RFC 5280 §4.1.1.2: the same AlgorithmIdentifier, compared as encoded (the outer one is not signed).
+  if (JSON.stringify(outerAlg) !== JSON.stringify(tbsAlg) || toHex(raw(algN!)) !== toHex(raw(tbsAlgN))) fail(c, algN!, 'signatureAlgorithm differs from the TBS signature algorithm');
   const signature = readBitString(c, expectTag(c, sigN, TAG.BIT_STRING, 'signatureValue', root.end), 'signatureValue');
   const serialBytes = value(serialN);
   const cn = (n: [string, string][]) => n.find(([o]) => o === OID.commonName)?.[1];

@@ -52,6 +52,9 @@ export const MEASURE_OPTIONS: OptionSpec[] = [
     help: `with --ovmf: ${OVMF_PLATFORMS.join('|')} (same as --vmm-type QEMU|ec2|gce); with --igvm: ${IGVM_PLATFORMS.join('|')}`,
   },
   { name: 'native-zero', type: 'flag', extension: true, help: 'with --igvm --platform igvmmeasure: NORMAL pages without data are measured as ZERO' },
+  { name: 'kvm', type: 'string', metavar: 'GEN', extension: true, help: 'host KVM generation: init2 (Linux >= 6.10, default; MXCSR/FCW 0x1F80/0x037F) or legacy (0/0)' },
+  { name: 'vmsa-gpa', type: 'auto', metavar: 'GPA', extension: true, help: 'GPA at which KVM measures the VMSAs (default 0xfffffffff000; 0xffffffffff000 on pre-v9 SNP KVM on 52-bit hosts and GCE Genoa)' },
+  { name: 'rdx', type: 'auto', metavar: 'VALUE', extension: true, help: 'RDX of ec2/gce VMSAs instead of 0x600 (EC2 wrote 0 before 2026)' },
 ];
 
 /** The parsed image/launch option values (typed by the option specs above), by input key. */

@@ -75,6 +75,33 @@ export class SnpFirmware {
     this.steps++;
   }
 
+  /**
+   * The current digest without a copy, for hot loops that compare or copy it themselves; it is
+   * replaced (not mutated) by the next step, so it stays valid.
+   */
+  get current(): Readonly<Uint8Array> {
+    return this.ld;
+  }
+
+  /**
+   * `count` identical steps (same type, GPA and contents), e.g. the AP VMSAs KVM measures one per
+   * vCPU at one GPA: the PAGE_INFO is filled once and only its digest field changes per step.
+   */
+  repeatStep(type: PageType, gpa: number, contents: Uint8Array | null, count: number, origin: string): void {
+    if (count <= 0) return;
+    this.step(type, gpa, contents, origin);
+    if (this.sink) {
+      for (let i = 1; i < count; i++) this.step(type, gpa, contents, origin);
+      return;
+    }
+    const info = this.info;
+    for (let i = 1; i < count; i++) {
+      info.set(this.ld, PAGE_INFO.DIGEST_CUR);
+      this.ld = this.hash.sha384(info);
+    }
+    this.steps += count - 1;
+  }
+
   /** Measures one page; `page` must be 4096 bytes for NORMAL/VMSA and is ignored otherwise. */
   measurePage(type: PageType, gpa: number, page: Uint8Array | null, origin: string): void {
     if (hasContents(type)) {

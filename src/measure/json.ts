@@ -49,6 +49,12 @@ export interface MeasureJsonOptions {
   snpOvmfHash?: string;
   varsSize?: number;
   nativeZero?: boolean;
+  /** "init2" | "legacy" (only when given) */
+  kvm?: string;
+  /** "0x%x" (only when given) */
+  vmsaGpa?: string;
+  /** "0x%08x" (only when given) */
+  rdx?: string;
 }
 
 export interface MeasureJsonLogEntry {

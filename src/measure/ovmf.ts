@@ -120,7 +120,7 @@ async function sevLegacy(opts: OvmfMeasureOptions, ovmf: OvmfImage, rules: OvmfV
     return result('sev', platform, digest, 'sha256', warnings, opts.keepVmsas ? { vmsas: [] } : {});
   }
   // SEV-ES: SEV_FEATURES 0 whatever the guest features (ovmf.md §7.1).
-  const vmsas = ovmfVcpuStates(rules.profile, opts.vcpus!, requireResetEip(ovmf), 0n, opts.vcpuSig, opts.kvm).map((s) => s.vmsa);
+  const vmsas = ovmfVcpuStates(rules.profile, opts.vcpus!, requireResetEip(ovmf), 0n, opts.vcpuSig, { kvm: opts.kvm, rdx: opts.rdx }).map((s) => s.vmsa);
   const digest = await sevEsLaunchDigest({ firmware: ovmf.source, hashTable, vmsas });
   return result('seves', platform, digest, 'sha256', warnings, opts.keepVmsas ? { vmsas } : {});
 }
@@ -130,7 +130,7 @@ async function snp(opts: OvmfMeasureOptions, ovmf: OvmfImage, rules: OvmfVmmRule
   if (reservedSevFeatures(features) !== 0n) warnings.push(`guest features 0x${features.toString(16)} set reserved SEV_FEATURES bits 0x${reservedSevFeatures(features).toString(16)}`);
   const kernelHashTable = await kernelTable(opts);
   const plan = planOvmfSnpLaunch(
-    { ovmf, vcpus: opts.vcpus!, guestFeatures: features, vcpuSig: opts.vcpuSig, kernelHashTable, skipFirmware: opts.snpOvmfHash !== undefined, ...(opts.kvm ? { kvm: opts.kvm } : {}) },
+    { ovmf, vcpus: opts.vcpus!, guestFeatures: features, vcpuSig: opts.vcpuSig, kernelHashTable, skipFirmware: opts.snpOvmfHash !== undefined, ...(opts.kvm ? { kvm: opts.kvm } : {}), ...(opts.rdx !== undefined ? { rdx: opts.rdx } : {}) },
     rules,
   );
   return runSnp(plan, opts, 'snp', platform, warnings);

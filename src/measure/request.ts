@@ -15,6 +15,8 @@ import { fromHex, toHex } from '../core/bytes.js';
 import type { ByteSource } from '../core/source.js';
 import { SEV_SNP_MEASURE_VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '../vmsa/vcpu-types.js';
 import { hexBig, hexU32, type MeasureJsonOptions } from './json.js';
+import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
+import { launchAxes } from './launch-axes.js';
 import { IGVM_PLATFORMS, type IgvmMeasureOptions, type IgvmPlatform, type MeasureResult, type OvmfMeasureOptions, type OvmfMode, type VmmType } from './types.js';
 
 export const OVMF_MODES: readonly OvmfMode[] = ['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm'];
@@ -56,6 +58,9 @@ export interface MeasureInputs {
   igvm?: string;
   platform?: string;
   nativeZero?: boolean;
+  kvm?: string;
+  vmsaGpa?: bigint;
+  rdx?: bigint;
 }
 
 /**
@@ -83,6 +88,9 @@ export const MEASURE_INPUT_OPTIONS: readonly (readonly [name: string, key: keyof
   ['igvm', 'igvm'],
   ['platform', 'platform'],
   ['native-zero', 'nativeZero'],
+  ['kvm', 'kvm'],
+  ['vmsa-gpa', 'vmsaGpa'],
+  ['rdx', 'rdx'],
 ];
 
 /** The files a request reads, by role. */
@@ -106,6 +114,12 @@ export interface OvmfRequest {
   append?: string;
   snpOvmfHash?: Uint8Array;
   varsSize?: number;
+  /** --kvm: host KVM generation (MXCSR/FCW of QEMU VMSAs). */
+  kvm?: KvmGeneration;
+  /** --vmsa-gpa: where KVM measures the VMSAs. */
+  vmsaGpa?: number;
+  /** --rdx: RDX of ec2/gce VMSAs instead of 0x600. */
+  rdx?: number;
   /** Things resolution noticed (ignored options); joined with the library's warnings. */
   warnings: string[];
 }
@@ -133,7 +147,7 @@ export interface ResolveOptions {
 }
 
 /** Names of the OVMF-only options, rejected with --igvm. */
-const OVMF_ONLY: readonly (keyof MeasureInputs)[] = ['kernel', 'initrd', 'append', 'snpOvmfHash', 'svsm', 'varsSize', 'varsFile', 'vmmType'];
+const OVMF_ONLY: readonly (keyof MeasureInputs)[] = ['kernel', 'initrd', 'append', 'snpOvmfHash', 'svsm', 'varsSize', 'varsFile', 'vmmType', 'kvm', 'vmsaGpa', 'rdx'];
 
 const given = (i: MeasureInputs, key: keyof MeasureInputs): boolean => i[key] !== undefined && i[key] !== false;
 const optionName = (key: keyof MeasureInputs): string => '--' + MEASURE_INPUT_OPTIONS.find(([, k]) => k === key)![0];
@@ -211,6 +225,7 @@ function resolveOvmf(i: MeasureInputs, ovmf: string, opts: ResolveOptions): Ovmf
   if (append !== undefined) req.append = append;
   if (v.snpOvmfHash) req.snpOvmfHash = v.snpOvmfHash;
   if (mode === 'snp:svsm' && varsSize) req.varsSize = varsSize;
+  Object.assign(req, launchAxes(i, mode, vmm));
   return req;
 }
 
@@ -343,6 +358,9 @@ export function measureCall(r: MeasureRequest, files: RequestFiles, run: CallOpt
   // --vars-file contributes only its size (§2).
   if (r.varsSize !== undefined) o.varsSize = r.varsSize;
   else if (files.varsFile) o.varsSize = files.varsFile.size;
+  if (r.kvm !== undefined) o.kvm = r.kvm;
+  if (r.vmsaGpa !== undefined) o.vmsaGpa = r.vmsaGpa;
+  if (r.rdx !== undefined) o.rdx = r.rdx;
   if (r.mode === 'snp:svsm' && o.varsSize === 0) throw inputError('EMPTY_VARS', 'is empty; snp:svsm needs a non-zero OVMF_VARS size', { file: files.varsFile?.name ?? '--vars-file' });
   if (run.log) o.log = true;
   if (run.keepVmsas) o.keepVmsas = true;
@@ -372,6 +390,9 @@ export function requestJsonOptions(r: MeasureRequest): MeasureJsonOptions {
     if (r.append !== undefined) o.append = r.append;
     if (r.snpOvmfHash) o.snpOvmfHash = toHex(r.snpOvmfHash);
     if (r.varsSize !== undefined) o.varsSize = r.varsSize;
+    if (r.kvm !== undefined) o.kvm = r.kvm;
+    if (r.vmsaGpa !== undefined) o.vmsaGpa = '0x' + r.vmsaGpa.toString(16);
+    if (r.rdx !== undefined) o.rdx = hexU32(r.rdx);
   } else if (r.nativeZero) {
     o.nativeZero = true;
   }

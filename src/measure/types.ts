@@ -34,6 +34,8 @@ export interface OvmfMeasureOptions {
   kvm?: KvmGeneration;
   /** GPA at which KVM measures the VMSAs (default 0xFFFFFFFFF000; 0xFFFFFFFFFF000 on pre-v9 52-bit hosts / GCE Genoa). */
   vmsaGpa?: number;
+  /** RDX for vmm ec2/gce instead of their fixed 0x600 (EC2 before 2026: 0); QEMU's RDX is vcpuSig. */
+  rdx?: number;
   /** Keep the measurement log (per PAGE_INFO step). */
   log?: boolean;
   /** Keep the VMSA pages that were measured (for --dump-vmsa). */

@@ -10,3 +10,4 @@ setHashProvider(nodeHashProvider);
 export * from '../index.js';
 export { nodeHashProvider } from './hash.js';
 export { openFileSource, readSmallFile } from './file-source.js';
+export { createOutputFile, type OutputFile } from './output-file.js';

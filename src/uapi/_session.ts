@@ -54,6 +54,14 @@ export abstract class KvmSessionBase implements LaunchSession {
     return (this.params?.vmsaFeatures ?? 0n) | SNP_ACTIVE;
   }
 
+  /**
+   * The launch digest so far, before anything LAUNCH_FINISH adds: what the launch-space layer
+   * forks configurations from (a copy).
+   */
+  get launchDigest(): Uint8Array {
+    return this.fw.digest;
+  }
+
   start(p: LaunchStartParams): void {
     if (this.params) throw new LaunchRejectedError('EINVAL', 'SNP_LAUNCH_START issued twice (KVM allows one SNP context per VM)');
     if (!Number.isInteger(p.vcpus) || p.vcpus < 1) throw new LaunchRejectedError('EINVAL', `a VM needs at least one vCPU (got ${p.vcpus})`);

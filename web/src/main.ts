@@ -12,6 +12,8 @@ import { renderDigests } from './digests.js';
 import { renderDiff } from './diff-view.js';
 import { legend, renderMap } from './memmap.js';
 import { renderReport } from './report-view.js';
+import { renderPortable } from './portable-view.js';
+import { renderRange } from './range-view.js';
 import type { FormValues, ImageKind, Request, RowData } from './protocol.js';
 
 /** Show the progress bar only when a measurement runs longer than this (ms). */
@@ -219,6 +221,39 @@ async function checkReport(): Promise<void> {
   }
 }
 
+async function makePortable(): Promise<void> {
+  const out = byId('portable-out');
+  if (!state.image) return void out.replaceChildren(h('p', { class: 'bad' }, 'choose an IGVM file first'));
+  out.replaceChildren(h('p', { class: 'muted' }, 'rewriting…'));
+  try {
+    const targets = byId<HTMLInputElement>('portable-for').value.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    const req: Omit<Extract<Request, { type: 'portable' }>, 'seq'> = { type: 'portable', image: state.image, targets, vcpus: Number(el.vcpus.value || '1') };
+    if (el.vcpuType.value !== '') req.vcpuType = el.vcpuType.value;
+    const r = await client.call<'portable'>(req);
+    renderPortable(out, r.result);
+    document.body.dataset.portable = r.result.conflict === undefined ? 'ok' : 'conflict';
+  } catch (e) {
+    out.replaceChildren(h('p', { class: 'bad' }, (e as Error).message));
+    document.body.dataset.portable = 'error';
+  }
+}
+
+async function vcpuRange(): Promise<void> {
+  const out = byId('range-out');
+  if (!state.image) return void out.replaceChildren(h('p', { class: 'bad' }, 'choose an image first'));
+  out.replaceChildren(h('p', { class: 'muted' }, 'computing…'));
+  try {
+    const f = form();
+    if (!f) return;
+    const r = await client.call<'range'>({ type: 'range', form: f, range: byId<HTMLInputElement>('vcpu-range').value });
+    renderRange(out, r.result);
+    document.body.dataset.range = 'ok';
+  } catch (e) {
+    out.replaceChildren(h('p', { class: 'bad' }, (e as Error).message));
+    document.body.dataset.range = 'error';
+  }
+}
+
 el.image.addEventListener('change', () => pickImage(el.image.files?.[0]));
 el.drop.addEventListener('dragover', (ev) => {
   ev.preventDefault();
@@ -238,3 +273,5 @@ for (const input of [el.append, el.vcpus, el.guestFeatures]) input.addEventListe
 el.mapRow.addEventListener('change', drawMap);
 byId('diff-run').addEventListener('click', () => void diff());
 byId('report-run').addEventListener('click', () => void checkReport());
+byId('portable-run').addEventListener('click', () => void makePortable());
+byId('range-run').addEventListener('click', () => void vcpuRange());

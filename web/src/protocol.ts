@@ -91,12 +91,36 @@ export interface ReportCheckData {
   error?: string;
 }
 
+/** The "make portable" result (src/portable/fix.ts on the chosen IGVM file). */
+export interface PortableData {
+  /** The edits, in words (empty: already portable). */
+  edits: string[];
+  /** Digest per listed platform on the rewritten file (or why it cannot launch). */
+  rows: { target: string; digest?: string; error?: string }[];
+  /** Set when no file can make the platforms agree: the one-line explanation. */
+  conflict?: string;
+  /** The rewritten file (absent on conflict) and its suggested name. */
+  bytes?: Uint8Array;
+  fileName: string;
+}
+
+/** The vCPU table: digests per count (rows) and platform (columns), from one pass of the launch-space engine. */
+export interface RangeData {
+  platforms: string[];
+  rows: { vcpus: number; digests: (string | null)[] }[];
+  skipped: { platform: string; reason: string }[];
+  configurations: number;
+  ms: number;
+}
+
 export type Request =
   | { type: 'measure'; seq: number; form: FormValues }
   | { type: 'example'; seq: number; which: ImageKind }
   | { type: 'json'; seq: number; rowId: string; log: boolean }
   | { type: 'diff'; seq: number; a: DiffSide; b: DiffSide }
-  | { type: 'report'; seq: number; report: File; cert?: File; predicted: { id: string; digest: string }[]; /** ISO date for certificate validity; default now. */ at?: string };
+  | { type: 'report'; seq: number; report: File; cert?: File; predicted: { id: string; digest: string }[]; /** ISO date for certificate validity; default now. */ at?: string }
+  | { type: 'portable'; seq: number; image: File; /** --for names; empty = all six. */ targets: string[]; vcpus: number; vcpuType?: string }
+  | { type: 'range'; seq: number; form: FormValues; /** e.g. "1-64,96,128" */ range: string };
 
 export type Response =
   | { type: 'progress'; seq: number; done: number; total: number; label: string; kind?: ImageKind; /** A row just finished (without its log). */ row?: RowData }
@@ -105,4 +129,6 @@ export type Response =
   | { type: 'json'; seq: number; rowId: string; text: string; fileName: string }
   | { type: 'diff'; seq: number; a: RowData; b: RowData; pairs: AlignedPair[]; divergence: DivergenceData }
   | { type: 'report'; seq: number; result: ReportCheckData }
+  | { type: 'portable'; seq: number; result: PortableData }
+  | { type: 'range'; seq: number; result: RangeData }
   | { type: 'error'; seq: number; message: string };

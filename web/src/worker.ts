@@ -12,6 +12,8 @@ import { alignLogs, explainDivergence } from './align.js';
 import { buildExample } from './examples.js';
 import { checkReport } from './report-check.js';
 import { exportJson } from './export.js';
+import { makePortable } from './portable.js';
+import { vcpuTable } from './vcpu-range.js';
 import type { DiffSide, FormValues, LogEntryData, Request, Response, RowData } from './protocol.js';
 
 const ctx = self as unknown as { postMessage(m: Response, transfer?: Transferable[]): void; onmessage: ((ev: MessageEvent<Request>) => void) | null };
@@ -155,6 +157,12 @@ async function handle(req: Request): Promise<void> {
     }
     case 'report':
       return post({ type: 'report', seq: req.seq, result: await checkReport(req.report, req.cert, req.predicted, req.at ? new Date(req.at) : undefined) });
+    case 'range':
+      return post({ type: 'range', seq: req.seq, result: await vcpuTable(req.form, req.range) });
+    case 'portable': {
+      const result = await makePortable(req.image, req.targets, req.vcpus, req.vcpuType);
+      return post({ type: 'portable', seq: req.seq, result }, result.bytes ? [result.bytes.buffer as ArrayBuffer] : undefined);
+    }
   }
 }
 

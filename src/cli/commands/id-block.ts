@@ -4,6 +4,7 @@
  * output. Extensions: FAMILY_ID / IMAGE_ID / GUEST_SVN / POLICY, RFC 6979 deterministic
  * signatures, JSON output and raw binary outputs. PEM key loading lives here, at the Node edge.
  */
+import * as crypto from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { inputError, usageError } from '../../core/errors.js';
 import { fromBase64, fromHex, toBase64, toHex } from '../../core/bytes.js';
@@ -12,7 +13,6 @@ import { createIdBlock, p384Signer, type IdSigner } from '../../idblock/sign.js'
 import { ID_SIZE, LD_SIZE } from '../../idblock/build.js';
 import { DEFAULT_ID_POLICY, ID_BLOCK_VERSION, POLICY_RESERVED_MBO, POLICY_RESERVED_MBZ } from '../../idblock/layout.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
-import { p384KeyFromPem } from '../pem-key.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch id-block --measurement B64 --idkey PEM --authorkey PEM [options]',
@@ -72,9 +72,53 @@ function parseRange(v: bigint | undefined, opt: string, bits: number): bigint | 
   return v;
 }
 
-/** Reads a PEM private key file (at most 64 KiB) and returns its raw P-384 scalar (src/cli/pem-key.ts). */
+/**
+ * Loads an unencrypted PEM private key (PKCS#8 or SEC1) and returns its raw P-384 scalar.
+ * Everything else — public keys, certificates, encrypted keys, other curves — is one clear error.
+ */
 export async function loadP384PrivateKey(path: string): Promise<Uint8Array> {
-  return p384KeyFromPem(new TextDecoder().decode(await readSmallFile(path, MAX_KEY_FILE)), path);
+  return p384FromPem(new TextDecoder().decode(await readSmallFile(path, MAX_KEY_FILE)), path);
+}
+
+/** The raw P-384 scalar of an unencrypted PEM private key text (`path` names it in errors). */
+export function p384FromPem(pem: string, path: string): Uint8Array {
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/.test(pem)) {
+    throw inputError('ENCRYPTED_KEY', 'is an encrypted private key; decrypt it first (openssl pkey -in KEY -out PLAIN)', { file: path });
+  }
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    const what = /-----BEGIN (?:EC )?PUBLIC KEY-----/.test(pem) ? 'is a public key' : /-----BEGIN CERTIFICATE-----/.test(pem) ? 'is a certificate' : 'is not a PEM private key';
+    throw inputError('NOT_PRIVATE_KEY', `${what}; an unencrypted EC P-384 private key is needed`, { file: path });
+  }
+  let key: crypto.KeyObject;
+  try {
+    // An explicit empty passphrase keeps OpenSSL from ever prompting on a terminal.
+    key = crypto.createPrivateKey({ key: pem, format: 'pem', passphrase: '' });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === 'ERR_MISSING_PASSPHRASE' || /bad decrypt|passphrase/i.test((e as Error).message)
+      ? 'is an encrypted private key; decrypt it first'
+      : 'is not a readable PEM private key';
+    throw inputError('BAD_KEY', why, { file: path });
+  }
+  try {
+    // A key OpenSSL loads but cannot encode (an EC private scalar longer than the curve order) makes
+    // Node abort the whole process in asymmetricKeyDetails / JWK export (a C++ assertion, not an
+    // exception). A DER export fails cleanly on such keys, so probe with it first.
+    key.export({ format: 'der', type: 'pkcs8' });
+  } catch {
+    throw inputError('BAD_KEY', 'is not a readable PEM private key (its key data is inconsistent)', { file: path });
+  }
+  if (key.asymmetricKeyType !== 'ec') {
+    throw inputError('BAD_KEY_TYPE', `is a key of type ${(key.asymmetricKeyType ?? 'unknown').toUpperCase()}; ID and author keys must be EC P-384`, { file: path });
+  }
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  if (curve !== 'secp384r1') {
+    throw inputError('BAD_KEY_CURVE', `is an EC key on ${curve ?? 'an unknown curve'}; ID and author keys must be P-384 (secp384r1)`, { file: path });
+  }
+  const jwk = key.export({ format: 'jwk' });
+  const d = Buffer.from(jwk.d ?? '', 'base64url');
+  // JWK `d` is the fixed-width 48-byte big-endian scalar (RFC 7518 §6.2.2.1).
+  return new Uint8Array(d.buffer, d.byteOffset, d.length);
 }
 
 async function writeOut(path: string, bytes: Uint8Array): Promise<void> {

@@ -17,10 +17,11 @@ const SPEC: CommandSpec = {
     { name: 'json', type: 'flag', help: 'print the report as JSON' },
   ],
   positionals: ['SUBCOMMAND', 'FILE'],
-  epilog: 'Subcommands:\n  inspect FILE   parse and validate FILE, then print its structure (exit 1 if it is malformed)',
+  epilog: 'Subcommands:\n  inspect FILE   parse and validate FILE, then print its structure (exit 1 if it is malformed)\n  build ...      build a portable IGVM file from OVMF (`snp-launch igvm build --help`)',
 };
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'build') return (await import('./igvm-build.js')).run(argv.slice(1));
   const args = parseArgs(SPEC, argv);
   if (get.flag(args, 'help')) {
     process.stdout.write(formatHelp(SPEC));
@@ -90,8 +91,8 @@ export function renderText(r: IgvmInspectReport): string {
     L.push(`  family_id     ${b.familyId}`);
     L.push(`  image_id      ${b.imageId}`);
     L.push(`  version ${b.version}  guest_svn ${b.guestSvn}  id_key_algorithm ${b.idKeyAlgorithm}  author_key_algorithm ${b.authorKeyAlgorithm}  author_key_enabled ${b.authorKeyEnabled}`);
-    L.push(`  id key digest ${b.idKeyDigest} (curve ${b.idKeyCurve})`);
-    if (b.authorKeyDigest) L.push(`  author digest ${b.authorKeyDigest}`);
+    L.push(`  id key digest ${b.idKeyDigest} (curve ${b.idKeyCurve}), signature over the ID block: ${b.signature}`);
+    if (b.authorKeyDigest) L.push(`  author digest ${b.authorKeyDigest}, signature over the ID key: ${b.authorSignature}`);
   }
   L.push('', r.warnings.length === 0 ? 'warnings: none' : 'warnings:');
   for (const w of r.warnings) L.push(`  - ${w}`);

@@ -19,6 +19,7 @@ import { requestJsonOptions, runMeasureRequest } from '../measure-run.js';
 import { inputError, usageError } from '../../core/errors.js';
 import type { MeasureResult } from '../../measure/types.js';
 import { SNP_LAUNCH_VERSION } from '../version.js';
+import { takeVcpuList } from '../measure-range.js';
 
 /** The reference tool and version whose interface this command reproduces (§1). */
 export const REFERENCE_VERSION_LINE = 'sev-snp-measure 0.0.13';
@@ -47,10 +48,14 @@ export const MEASURE_SPEC: CommandSpec = {
     opt('igvm'),
     opt('platform'),
     opt('native-zero'),
+    opt('kvm'),
+    opt('vmsa-gpa'),
+    opt('rdx'),
     { name: 'dump-vmsa-dir', type: 'string', metavar: 'DIR', extension: true, help: 'like --dump-vmsa, into DIR (created if missing)' },
     { name: 'log', type: 'flag', extension: true, help: 'after the digest, print the measurement log (runs of pages folded into one row)' },
     { name: 'log-full', type: 'flag', extension: true, help: 'like --log, one row per measured page' },
     { name: 'json', type: 'flag', extension: true, help: 'print one JSON object (docs/json-output.md); with --log it includes every log entry' },
+    // --vcpus also takes a list or range (1-64,96,128): one "N<TAB>digest" line per count, one pass.
   ],
   epilog: [
     'modes: sev, seves (SHA-256); snp, snp:svsm (SHA-384); snp:ovmf-hash (hash of the firmware pages only).',
@@ -67,7 +72,9 @@ export const MEASURE_SPEC: CommandSpec = {
 export async function run(argv: string[]): Promise<number> {
   // Help wins over any other mistake on the line (argparse acts on -h as soon as it sees it).
   const wantsHelp = argv.some((a) => a === '-h' || a === '--help');
-  const args = wantsHelp ? undefined : parseArgs(MEASURE_SPEC, argv);
+  // `--vcpus 1-64,96`: one digest per count (src/cli/measure-range.ts); the parser sees the largest.
+  const taken = wantsHelp ? { argv: [...argv] } : takeVcpuList(argv);
+  const args = wantsHelp ? undefined : parseArgs(MEASURE_SPEC, taken.argv);
   if (args === undefined || get.flag(args, 'help')) {
     process.stdout.write(formatHelp(MEASURE_SPEC));
     return 0;
@@ -83,6 +90,13 @@ export async function run(argv: string[]): Promise<number> {
   if (req === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --mode, --ovmf (or use --igvm FILE --platform P)', '--ovmf');
   const wantLog = get.flag(args, 'log') || get.flag(args, 'log-full');
   const json = get.flag(args, 'json');
+  if (taken.counts) {
+    for (const o of ['log', 'log-full', 'verbose']) if (get.flag(args, o)) throw usageError('OPTION_CONFLICT', `--${o} measures one launch; not allowed with a list of --vcpus`, `--${o}`);
+    if (dump) throw usageError('OPTION_CONFLICT', '--dump-vmsa measures one launch; not allowed with a list of --vcpus', '--dump-vmsa');
+    const { measureRange } = await import('../measure-range.js');
+    process.stdout.write(await measureRange(req, taken.counts, { json, base64: get.str(args, 'output-format') === 'base64' }));
+    return 0;
+  }
   // snp:ovmf-hash ignores every other option, --dump-vmsa included (§3 step 1).
   const dumping = dump && !(req.kind === 'ovmf' && req.mode === 'snp:ovmf-hash');
   const { result, inputs } = await runMeasureRequest(req, { log: wantLog, keepVmsas: dumping, describeInputs: json });

@@ -14,7 +14,7 @@ import { VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '../../vmsa/vcpu-ty
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 
 const SPEC: CommandSpec = {
-  usage: 'snp-launch portability --igvm FILE [--vcpus N] [--vcpu-type T | --vcpu-sig S] [--guest-features F] [--native-zero] [--json]',
+  usage: 'snp-launch portability --igvm FILE [--vcpus N] [--vcpu-type T | --vcpu-sig S] [--guest-features F] [--native-zero] [--json] [--fix --for P1,P2 -o OUT]',
   summary: 'Measure one IGVM image on every platform (openvmm, igvmmeasure, qemu-kvm, kvm-vmsa-page, kvm-direct-vmsa, cloud-hypervisor-mshv), group the platforms that agree and explain where the others diverge.',
   options: [
     { name: 'igvm', type: 'string', metavar: 'FILE', help: 'the IGVM image' },
@@ -28,6 +28,9 @@ const SPEC: CommandSpec = {
     { name: 'native-zero', type: 'flag', help: 'add a row for igvmmeasure --native-zero' },
     { name: 'platform', type: 'list', metavar: 'P', help: `only these platforms (repeatable): ${IGVM_PLATFORMS.join(', ')}` },
     { name: 'json', type: 'flag', help: 'print the report as JSON (format "snp-launch.portability/1")' },
+    { name: 'fix', type: 'flag', help: 'rewrite the file with the fewest edits so the --for platforms agree (needs -o); see docs/platforms.md' },
+    { name: 'for', type: 'list', metavar: 'P1,P2', help: 'with --fix: the platforms that must agree (default: all six; igvmmeasure-native-zero allowed)' },
+    { name: 'output', short: 'o', type: 'string', metavar: 'FILE', help: 'with --fix: where to write the rewritten file' },
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
   ],
   epilog: 'The per-platform measurement rules and what each divergence means: docs/platforms.md.',
@@ -41,6 +44,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const path = get.str(args, 'igvm') ?? args.positionals[0];
   if (path === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --igvm', '--igvm');
+  if (get.flag(args, 'fix')) return (await import('./portability-fix.js')).runFix(args, path);
+  if (get.list(args, 'for').length > 0 || get.str(args, 'output') !== undefined) throw usageError('OPTION_CONFLICT', '--for and -o/--output apply to --fix only', get.list(args, 'for').length > 0 ? '--for' : '--output');
   const vcpus = get.num(args, 'vcpus');
   if (vcpus !== undefined && vcpus < 1) throw usageError('BAD_VCPUS', `argument --vcpus: must be at least 1, got ${vcpus}`, '--vcpus');
   const platforms = get.list(args, 'platform');

@@ -32,14 +32,15 @@ import {
   type ValidateOptions,
 } from '../../attestation/index.js';
 import { readSmallFile } from '../../node/file-source.js';
+import { loadReport } from '../report-input.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type OptionSpec, type ParsedArgs } from '../args.js';
-import { MEASURE_OPTIONS, predictFromArgs } from '../measure-options.js';
+import { MEASURE_OPTIONS, predictFromArgs, resolveMeasureRequest } from '../measure-options.js';
+import { vcpuSignature } from '../../vmsa/vcpu-types.js';
 
 /**
  * Upper bounds for inputs read whole. A report is 1184 bytes; with a GHCB certificate table
  * (VCEK + ASK + ARK) or as hex text it stays under 16 KiB, and a PEM bundle is about 7 KiB.
  */
-const MAX_REPORT_FILE = 64 * 1024;
 const MAX_CERT_FILE = 64 * 1024;
 
 const PRODUCT_OPT: OptionSpec = { name: 'product', type: 'string', metavar: 'Milan|Genoa|Turin', extension: true, help: 'product line when the report cannot say (version 2 reports)' };
@@ -158,14 +159,6 @@ function productArg(args: ParsedArgs): ProductLine | undefined {
   const p = parseProductLine(t);
   if (!p) throw usageError('BAD_CHOICE', `argument --product: invalid choice: '${t}' (choose from Milan, Genoa, Turin, Venice)`, '--product');
   return p;
-}
-
-async function loadReport(path: string, product: ProductLine | undefined, strict: boolean): Promise<AttestationReport> {
-  const raw = await readSmallFile(path, MAX_REPORT_FILE);
-  const { bytes, encoding } = decodeReportInput(raw);
-  const r = parseReport(bytes, { name: path, strict, ...(product ? { product } : {}) });
-  if (encoding !== 'binary') r.warnings.unshift(`input decoded from ${encoding} text`);
-  return r;
 }
 
 async function show(args: ParsedArgs): Promise<number> {
@@ -292,6 +285,14 @@ async function verify(args: ParsedArgs): Promise<number> {
     kdsUrl = v.kdsUrl;
   }
   checks.push(...validateReport(r, vo));
+  // A predicted MEASUREMENT that differs: say which launch of the same image gives the report's.
+  const mCheck = predicted ? checks.find((c) => c.name === 'measurement' && !c.pass) : undefined;
+  if (mCheck) {
+    const req = resolveMeasureRequest(args, { defaultMode: 'snp' });
+    const cpu = r.cpuid;
+    const hint = req && (await (await import('../verify-hint.js')).measurementHint(req, r.measurement, cpu ? vcpuSignature(cpu.family, cpu.model, cpu.stepping) : undefined));
+    if (hint) mCheck.reason += `; ${hint}`;
+  }
   const ok = checks.every((c) => c.pass);
   if (get.flag(args, 'json')) {
     const doc = {

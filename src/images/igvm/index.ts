@@ -16,6 +16,7 @@ export {
 export { crc32 } from './crc32.js';
 export { HEADER_TYPES, IGVM_MAGIC, typeName } from './defs.js';
 export { writeIgvm } from './write.js';
+export { layoutIgvm, writeIgvmLayout, layoutSource, igvmLayoutBytes, sealHead, type IgvmLayout, type IgvmSegment, type IgvmSourcePage, type IgvmStreamModel, type StreamHeaderSpec, type StreamPageDataSpec } from './stream-write.js';
 export { igvmBuilder, type IgvmBuilder, type BuilderOptions, type PageOptions, type PlatformOptions } from './builder.js';
 export { inspectIgvm, type IgvmInspectReport, type InspectPageRange, type InspectVpContext, type InspectParameterArea } from './inspect.js';
 export { igvmIdBlockToFirmware, igvmKeyToFirmware, igvmSignatureToFirmware, igvmKeyDigest } from './id-block.js';

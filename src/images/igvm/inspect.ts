@@ -11,9 +11,11 @@ import { decodePolicy, policyFlagNames, policyProblems } from '../../attestation
 import { decodeVmsa } from '../../vmsa/layout.js';
 import { decodeSevFeatures } from '../../vmsa/sev-features.js';
 import { readVpContext, snpPlatform } from './access.js';
-import { igvmKeyDigest } from './id-block.js';
+import { igvmIdBlockToFirmware, igvmKeyDigest } from './id-block.js';
+import { verifyIdAuth } from '../../idblock/sign.js';
 import { parseIgvm } from './parse.js';
-import type { IgvmFile, IgvmPageData, ParameterKind } from './types.js';
+import { portabilityWarnings } from './inspect-portability.js';
+import type { IgvmFile, IgvmPageData, ParameterKind, SnpIdBlockFields } from './types.js';
 
 /** KVM's fixed VMSA GPA (launch-digest.md §2.4), required by qemu-kvm (platforms.md §5.2). */
 const KVM_VMSA_GPA = 0xfffffffff000n;
@@ -118,6 +120,10 @@ export interface IgvmInspectReport {
     idKeyCurve: number;
     idKeyDigest: string;
     authorKeyDigest: string | null;
+    /** The ID key's signature over the firmware ID block QEMU builds from this header and GUEST_POLICY. */
+    signature: 'valid' | 'invalid';
+    /** The author key's signature over the ID key; null without an author key. */
+    authorSignature: 'valid' | 'invalid' | null;
   }[];
   warnings: string[];
 }
@@ -153,6 +159,25 @@ function pageRanges(file: IgvmFile): InspectPageRange[] {
     cur.gpaEnd = hex64(cur.next);
   }
   return out.map(({ next: _n, ...r }) => r);
+}
+
+/** The SNP GUEST_POLICY (the ID block signature covers it), default 0x30000. */
+function snpPolicy(file: IgvmFile, mask: number | undefined): bigint {
+  const p = file.initialization.find((h) => h.kind === 'GUEST_POLICY' && mask !== undefined && (h.compatibilityMask & mask) !== 0);
+  return p?.kind === 'GUEST_POLICY' ? p.policy : 0x30000n;
+}
+
+/** Verifies the ID block's signatures as SNP_LAUNCH_FINISH would; malformed keys are 'invalid'. */
+function idBlockSignatures(d: SnpIdBlockFields, policy: bigint): { signature: 'valid' | 'invalid'; authorSignature: 'valid' | 'invalid' | null } {
+  const fw = igvmIdBlockToFirmware(d, policy);
+  let v: ReturnType<typeof verifyIdAuth> | undefined;
+  try {
+    v = verifyIdAuth(fw.idBlock, fw.idAuth);
+  } catch {
+    v = undefined;
+  }
+  const ok = (b: boolean | undefined) => (b ? 'valid' : 'invalid');
+  return { signature: ok(v?.idBlockSignatureValid), authorSignature: d.authorKeyEnabled ? ok(v?.idKeySignatureValid) : null };
 }
 
 /** Builds the inspection report; reads only the VP context pages besides the headers. */
@@ -243,6 +268,7 @@ export async function inspectIgvm(src: ByteSource, parsed?: IgvmFile): Promise<I
           index: d.index, mask: m(d.compatibilityMask), authorKeyEnabled: d.authorKeyEnabled, ld: toHex(d.ld), familyId: toHex(d.familyId), imageId: toHex(d.imageId),
           version: d.version, guestSvn: d.guestSvn, idKeyAlgorithm: d.idKeyAlgorithm, authorKeyAlgorithm: d.authorKeyAlgorithm, idKeyCurve: d.idPublicKey.curve,
           idKeyDigest: toHex(igvmKeyDigest(d.idPublicKey)), authorKeyDigest: d.authorKeyEnabled ? toHex(igvmKeyDigest(d.authorPublicKey)) : null,
+          ...idBlockSignatures(d, snpPolicy(file, snpMask)),
         });
         if (isAllZero(d.ld)) warnings.push(`SNP_ID_BLOCK (header ${d.index}): ld is all zero (the firmware rejects an ID block whose ld differs from the digest)`);
         break;
@@ -271,6 +297,7 @@ export async function inspectIgvm(src: ByteSource, parsed?: IgvmFile): Promise<I
     }
     const shared = snpDirs.filter((d) => d.kind === 'PAGE_DATA' && d.flags.shared).length;
     if (shared > 0) warnings.push(`${shared} SEV_SNP PAGE_DATA with the shared flag: openvmm skips them, the other platforms measure them`);
+    warnings.push(...portabilityWarnings(file, snpMask));
   }
 
   return {

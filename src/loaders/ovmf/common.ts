@@ -46,6 +46,8 @@ export interface OvmfSnpLaunch {
   skipFirmware?: boolean;
   /** Host KVM generation (MXCSR/FCW of KVM-built VMSAs); default 'init2'. */
   kvm?: KvmGeneration;
+  /** RDX of an ec2/gce VMSA when not the profile's (EC2 before 2026: 0). */
+  rdx?: number;
 }
 
 export interface VcpuState {
@@ -141,13 +143,19 @@ export function planOvmfSnpLaunch(l: OvmfSnpLaunch, rules: OvmfVmmRules): Launch
     throw inputError('OVMF_NO_KERNEL_HASHES', "Kernel specified but OVMF metadata doesn't include SNP_KERNEL_HASHES section", { file: img.name });
   }
   const apEip = requireResetEip(img);
-  const vcpuStates = ovmfVcpuStates(rules.profile, l.vcpus, apEip, l.guestFeatures, l.vcpuSig, l.kvm);
+  const vcpuStates = ovmfVcpuStates(rules.profile, l.vcpus, apEip, l.guestFeatures, l.vcpuSig, { kvm: l.kvm, rdx: l.rdx });
   return { start: { policy: OVMF_LAUNCH_POLICY, vmsaFeatures: l.guestFeatures, vcpus: l.vcpus }, updates, vcpuStates };
 }
 
 /** BSP at the reset vector, every AP at the OVMF reset-block EIP (one shared AP page). */
-export function ovmfVcpuStates(profile: OvmfVmsaProfile, vcpus: number, apEip: number, sevFeatures: bigint, vcpuSig?: number, kvm?: KvmGeneration): VcpuState[] {
-  const k = kvm ? { kvm } : {};
+/** VMSA details beyond the profile: the host KVM generation and an RDX override (ec2/gce). */
+export interface VmsaVariantOptions {
+  kvm?: KvmGeneration | undefined;
+  rdx?: number | undefined;
+}
+
+export function ovmfVcpuStates(profile: OvmfVmsaProfile, vcpus: number, apEip: number, sevFeatures: bigint, vcpuSig?: number, v: VmsaVariantOptions = {}): VcpuState[] {
+  const k = { ...(v.kvm ? { kvm: v.kvm } : {}), ...(v.rdx !== undefined ? { rdx: v.rdx } : {}) };
   const bsp = buildOvmfVmsa(profile, { eip: RESET_EIP, sevFeatures, vcpuSig, ...k });
   const ap = vcpus > 1 ? buildOvmfVmsa(profile, { eip: apEip, sevFeatures, vcpuSig, ...k }) : bsp;
   const out: VcpuState[] = [];

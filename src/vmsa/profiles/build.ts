@@ -19,6 +19,8 @@ export interface OvmfVmsaParams {
   vcpuSig?: number;
   /** Host KVM generation (default 'init2'): 'legacy' leaves MXCSR and X87_FCW 0. */
   kvm?: KvmGeneration;
+  /** RDX overriding the profile's fixed value (ec2/gce: EC2 wrote 0 before 2026). */
+  rdx?: number;
 }
 
 export const OVMF_VMSA_PROFILES: Readonly<Record<OvmfVmsaProfile['vmm'], OvmfVmsaProfile>> = {
@@ -52,7 +54,7 @@ export function buildOvmfVmsa(profile: OvmfVmsaProfile, p: OvmfVmsaParams): Uint
   setU64Field(v, 'RFLAGS', 0x2);
   setU64Field(v, 'RIP', eip & 0xffff);
   setU64Field(v, 'G_PAT', profile.gPat);
-  setU64Field(v, 'RDX', profile.rdx(p.vcpuSig));
+  setU64Field(v, 'RDX', p.rdx !== undefined ? BigInt(p.rdx) : profile.rdx(p.vcpuSig));
   setU64Field(v, 'SEV_FEATURES', p.sevFeatures);
   setU64Field(v, 'XCR0', 0x1);
   // Pre-INIT2 KVM never synced the FPU state into the VMSA (launch-space.md §2.4).

@@ -1,0 +1,41 @@
+/**
+ * Shared by `igvm build` and `portability --fix`: the vCPU signature options and the printed
+ * proof (digest per platform, ID block check).
+ */
+import { usageError } from '../../core/errors.js';
+import type { IgvmProof } from '../../portable/proof.js';
+import { vcpuSignature, vcpuTypeSignature } from '../../vmsa/vcpu-types.js';
+import { get, type ParsedArgs } from '../args.js';
+
+/** --vcpu-family/model/stepping, --vcpu-sig or --vcpu-type (in that priority), if any. */
+export function signature(args: ParsedArgs): number | undefined {
+  const f = get.num(args, 'vcpu-family');
+  if (f !== undefined) {
+    const m = get.num(args, 'vcpu-model');
+    const s = get.num(args, 'vcpu-stepping');
+    if (m === undefined || s === undefined) throw usageError('INCOMPLETE_FMS', '--vcpu-family needs --vcpu-model and --vcpu-stepping', '--vcpu-family');
+    return vcpuSignature(f, m, s);
+  }
+  const sig = get.big(args, 'vcpu-sig');
+  if (sig !== undefined) {
+    if (sig < 0n || sig > 0xffffffffn) throw usageError('BAD_VALUE', `argument --vcpu-sig: a CPUID signature is 32 bits, got ${sig}`, '--vcpu-sig');
+    return Number(sig);
+  }
+  const t = get.str(args, 'vcpu-type');
+  return t === undefined ? undefined : vcpuTypeSignature(t);
+}
+
+export function renderProof(p: IgvmProof, n: number): string {
+  const L = ['launch digest per platform, measured on the written file:'];
+  const w = Math.max(...p.measurement.rows.map((r) => r.target.length));
+  for (const r of p.measurement.rows) L.push(`  ${r.target.padEnd(w)}  ${r.digest ?? `cannot launch: ${r.error}`}`);
+  L.push(p.measurement.agree ? `all ${n} agree: ${p.measurement.groups[0]!.digest}` : `the platforms do NOT agree (${p.measurement.groups.length} groups)`);
+  const b = p.idBlock;
+  if (b) {
+    L.push('', `SNP_ID_BLOCK launch digest ${b.ld}`);
+    L.push(`  matches on ${b.matchesOn.length} of ${n}${b.matchesOn.length > 0 && b.matchesOn.length < n ? ` (${b.matchesOn.join(', ')})` : ''}`);
+    L.push(`  ID key signature over the ID block: ${b.signatureValid ? 'valid' : 'INVALID'} (ID key digest ${b.idKeyDigest})`);
+    if (b.authorSignatureValid !== undefined) L.push(`  author key signature over the ID key: ${b.authorSignatureValid ? 'valid' : 'INVALID'} (author key digest ${b.authorKeyDigest ?? '?'})`);
+  }
+  return L.join('\n') + '\n';
+}

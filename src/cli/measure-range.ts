@@ -1,0 +1,85 @@
+/**
+ * `measure --vcpus 1-64,96,128`: one digest per vCPU count in one pass (the launch-space engine with
+ * a one-variant space), printed as `N<TAB>digest` lines or one JSON object. The list is taken out
+ * of the argument vector before the reference-compatible parser runs, which then sees the largest
+ * count, so every other option is checked exactly as for a single count.
+ */
+import { toBase64, toHex } from '../core/bytes.js';
+import { usageError } from '../core/errors.js';
+import { KVM_VMSA_GPA } from '../firmware/page-types.js';
+import { forEachDigest, parseVcpuList, type LaunchSpace } from '../launch-space/index.js';
+import { KVM_DEFAULT_RDX } from '../launch-space/signatures.js';
+import type { MeasureRequest } from '../measure/request.js';
+import { requestJsonOptions } from '../measure/request.js';
+import { openSpaceImage, requestImagePaths } from './space-image.js';
+import { SNP_LAUNCH_VERSION } from './version.js';
+
+/** A `--vcpus` value that is a list or range (not a plain integer), and the argv with it replaced by the largest count. */
+export function takeVcpuList(argv: readonly string[]): { argv: string[]; counts?: number[] } {
+  const out = [...argv];
+  for (let i = 0; i < out.length; i++) {
+    const a = out[i]!;
+    let value: string | undefined;
+    let eq = false;
+    if (a === '--vcpus' && i + 1 < out.length) value = out[i + 1];
+    else if (a.startsWith('--vcpus=')) {
+      value = a.slice('--vcpus='.length);
+      eq = true;
+    }
+    if (value === undefined || !/^\s*\d+\s*(-\s*\d+\s*)?(,\s*\d+\s*(-\s*\d+\s*)?)*$/.test(value) || /^\s*\d+\s*$/.test(value)) continue;
+    const counts = parseVcpuList(value);
+    const max = String(counts[counts.length - 1]);
+    if (eq) out[i] = `--vcpus=${max}`;
+    else out[i + 1] = max;
+    return { argv: out, counts };
+  }
+  return { argv: out };
+}
+
+/** The one-variant space a request describes, over `counts`. */
+function requestSpace(req: MeasureRequest, counts: number[]): LaunchSpace {
+  if (req.kind === 'igvm') {
+    return { platforms: [req.platform], vcpus: counts, vcpuSigs: [req.vcpuSig ?? 0], guestFeatures: [0x1n], kvm: ['init2'], vmsaGpas: [KVM_VMSA_GPA], kernelHashes: [false], cloudRdx: [KVM_DEFAULT_RDX] };
+  }
+  if (req.mode !== 'snp' || req.snpOvmfHash) throw usageError('OPTION_CONFLICT', `a list or range of --vcpus needs mode snp without --snp-ovmf-hash (got mode ${req.mode}${req.snpOvmfHash ? ' with --snp-ovmf-hash' : ''})`, '--vcpus');
+  return {
+    platforms: [req.platform as 'qemu-kvm' | 'ec2' | 'gce'],
+    vcpus: counts,
+    vcpuSigs: [req.vcpuSig ?? 0],
+    guestFeatures: [req.guestFeatures ?? 0x1n],
+    kvm: [req.kvm ?? 'init2'],
+    vmsaGpas: [req.vmsaGpa ?? KVM_VMSA_GPA],
+    kernelHashes: [req.paths.kernel !== undefined],
+    cloudRdx: [req.rdx ?? KVM_DEFAULT_RDX],
+  };
+}
+
+export interface RangeOutput {
+  json: boolean;
+  base64: boolean;
+}
+
+/** Runs the request for every count; returns the text to print. */
+export async function measureRange(req: MeasureRequest, counts: number[], o: RangeOutput): Promise<string> {
+  const space = requestSpace(req, counts);
+  const { image, close } = await openSpaceImage(requestImagePaths(req));
+  try {
+    const rows: { vcpus: number; digest: Uint8Array }[] = [];
+    const s = await forEachDigest(image, space, (cell, d) => void rows.push({ vcpus: cell.vcpus, digest: d.slice() }));
+    if (s.skipped.length > 0) throw usageError('PLATFORM', `${s.skipped[0]!.platform} cannot launch this image: ${s.skipped[0]!.reason}`, '--platform');
+    if (o.json) {
+      const { vcpus: _omit, ...options } = requestJsonOptions(req);
+      const doc = {
+        tool: `snp-launch ${SNP_LAUNCH_VERSION}`,
+        image: req.kind,
+        platform: req.platform,
+        options,
+        digests: rows.map((r) => ({ vcpus: r.vcpus, measurement: toHex(r.digest) })),
+      };
+      return JSON.stringify(doc, null, 2) + '\n';
+    }
+    return rows.map((r) => `${r.vcpus}\t${o.base64 ? toBase64(r.digest) : toHex(r.digest)}`).join('\n') + '\n';
+  } finally {
+    await close();
+  }
+}

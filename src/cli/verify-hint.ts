@@ -1,0 +1,47 @@
+/**
+ * `report verify` with image options: when the predicted MEASUREMENT differs from the report's, say
+ * which launch of the same image would have produced it (issue 8 item 4), e.g. "the report matches
+ * qemu-kvm, 8 vCPUs, EPYC-Milan ... — you predicted 4 vCPUs, SEV_FEATURES 0x1". Searches the
+ * default launch space of the image (docs/launch-space.md) around the given options.
+ */
+import { KVM_VMSA_GPA } from '../firmware/page-types.js';
+import { defaultSpace, describeCell, featureWords, measureCommand, searchMeasurement, type LaunchCell } from '../launch-space/index.js';
+import type { MeasureRequest } from '../measure/request.js';
+import { openSpaceImage, requestImagePaths } from './space-image.js';
+
+const hex = (v: number | bigint): string => '0x' + v.toString(16);
+
+/** The sentence to add to the failed measurement check, or undefined when the request is not an SNP launch. */
+export async function measurementHint(req: MeasureRequest, measurement: Uint8Array, preferSig?: number): Promise<string | undefined> {
+  if (req.kind === 'ovmf' && (req.mode !== 'snp' || req.snpOvmfHash)) return undefined;
+  const paths = requestImagePaths(req);
+  const { image, close } = await openSpaceImage(paths);
+  try {
+    const space = defaultSpace(image.kind, image.kind === 'ovmf' && image.kernel !== undefined);
+    if (req.vcpuSig !== undefined && !space.vcpuSigs.includes(req.vcpuSig)) space.vcpuSigs = [...space.vcpuSigs, req.vcpuSig];
+    const r = await searchMeasurement(image, space, measurement, preferSig !== undefined ? { preferSig } : {});
+    const best = r.matches[0];
+    if (!best) return `no launch of this image in the default space (${r.configurations.toLocaleString('en-US')} configurations) gives the report's MEASUREMENT: the firmware, kernel, initrd or cmdline bytes differ (snp-launch match says more)`;
+    const diff = differences(best, req);
+    return `the report matches ${describeCell(best)}${diff ? ` — you predicted ${diff}` : ''}; reproduce: ${measureCommand(best, paths)}`;
+  } finally {
+    await close();
+  }
+}
+
+/** The predicted request's values on the axes where the match differs. */
+function differences(c: LaunchCell, req: MeasureRequest): string {
+  const out: string[] = [];
+  if (c.platform !== req.platform) out.push(req.platform);
+  const vcpus = req.vcpus ?? 1;
+  if (c.vcpus !== vcpus) out.push(`${vcpus} vCPU${vcpus === 1 ? '' : 's'}`);
+  if (req.vcpuSig !== undefined && c.vcpuSig !== req.vcpuSig && c.platform === 'qemu-kvm') out.push(`vCPU signature ${hex(req.vcpuSig)}${req.vcpuType ? ` (${req.vcpuType})` : ''}`);
+  if (req.kind === 'ovmf') {
+    const f = req.guestFeatures ?? 1n;
+    if (c.guestFeatures !== f) out.push(`SEV_FEATURES ${hex(f)} (${featureWords(f)})`);
+    if (c.platform === 'qemu-kvm' && c.kvm !== (req.kvm ?? 'init2')) out.push(`KVM ${req.kvm ?? 'init2'}`);
+    if (c.vmsaGpa !== (req.vmsaGpa ?? KVM_VMSA_GPA)) out.push(`VMSA GPA ${hex(req.vmsaGpa ?? KVM_VMSA_GPA)}`);
+    if (c.kernelHashes !== (req.paths.kernel !== undefined)) out.push(req.paths.kernel !== undefined ? 'the kernel-hashes page measured' : 'no kernel hashes');
+  }
+  return out.join(', ');
+}

@@ -1,0 +1,75 @@
+/**
+ * A configuration as the command that reproduces it: `snp-launch measure ...`, and the equivalent
+ * sev-snp-measure 0.0.13 command when that tool can express it (QEMU/EC2/GCE profiles with
+ * KVM_SEV_INIT2 FPU state, the 48-bit VMSA GPA and the current EC2 RDX).
+ */
+import { KVM_VMSA_GPA } from '../firmware/page-types.js';
+import { SEV_SNP_MEASURE_VCPU_TYPES, VCPU_TYPES, vcpuSignature } from '../vmsa/vcpu-types.js';
+import { KVM_DEFAULT_RDX } from './signatures.js';
+import type { LaunchCell } from './types.js';
+
+/** The image's file names as the user gave them (paths for the CLI). */
+export type ImagePaths = { kind: 'ovmf'; ovmf: string; kernel?: string; initrd?: string; append?: string } | { kind: 'igvm'; igvm: string };
+
+const VMM: Record<string, string> = { 'qemu-kvm': 'QEMU', ec2: 'ec2', gce: 'gce' };
+
+/** POSIX shell quoting: bare when safe, else single quotes. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+const hex = (v: number | bigint): string => '0x' + v.toString(16);
+
+/** The first --vcpu-type name (in `names`) with this signature. */
+function typeName(sig: number, names: Readonly<Record<string, { family: number; model: number; stepping: number }>>): string | undefined {
+  return Object.entries(names).find(([, t]) => vcpuSignature(t.family, t.model, t.stepping) === sig)?.[0];
+}
+
+function imageArgs(p: ImagePaths, kernelHashes: boolean): string[] {
+  if (p.kind === 'igvm') return ['--igvm', shellQuote(p.igvm)];
+  const a = ['--ovmf', shellQuote(p.ovmf)];
+  // The kernel-hashes gate off digests exactly like a launch without a kernel.
+  if (kernelHashes && p.kernel !== undefined) {
+    a.push('--kernel', shellQuote(p.kernel));
+    if (p.initrd !== undefined) a.push('--initrd', shellQuote(p.initrd));
+    if (p.append !== undefined) a.push('--append', shellQuote(p.append));
+  }
+  return a;
+}
+
+/** `snp-launch measure ...` reproducing `cell` (one vCPU count). */
+export function measureCommand(cell: LaunchCell, paths: ImagePaths): string {
+  const a = ['snp-launch', 'measure'];
+  if (paths.kind === 'igvm') {
+    a.push(...imageArgs(paths, false), '--platform', cell.platform, '--vcpus', String(cell.vcpus));
+    if (cell.platform === 'qemu-kvm' && cell.vcpus > 1) a.push(...sigArgs(cell.vcpuSig, VCPU_TYPES));
+    return a.join(' ');
+  }
+  a.push('--mode', 'snp', '--vcpus', String(cell.vcpus));
+  if (cell.platform === 'qemu-kvm') a.push(...sigArgs(cell.vcpuSig, VCPU_TYPES));
+  else a.push('--vmm-type', VMM[cell.platform]!);
+  if (cell.platform !== 'qemu-kvm' && cell.vcpuSig !== KVM_DEFAULT_RDX) a.push('--rdx', hex(cell.vcpuSig));
+  a.push(...imageArgs(paths, cell.kernelHashes));
+  if (cell.guestFeatures !== 0x1n) a.push('--guest-features', hex(cell.guestFeatures));
+  if (cell.kvm !== 'init2' && cell.platform === 'qemu-kvm') a.push('--kvm', cell.kvm);
+  if (cell.vmsaGpa !== KVM_VMSA_GPA) a.push('--vmsa-gpa', hex(cell.vmsaGpa));
+  return a.join(' ');
+}
+
+function sigArgs(sig: number, names: Parameters<typeof typeName>[1]): string[] {
+  const name = typeName(sig, names);
+  return name ? ['--vcpu-type', name] : ['--vcpu-sig', hex(sig)];
+}
+
+/** The sev-snp-measure 0.0.13 command for `cell`, or undefined when that tool cannot express it. */
+export function referenceCommand(cell: LaunchCell, paths: ImagePaths): string | undefined {
+  if (paths.kind === 'igvm' || cell.vmsaGpa !== KVM_VMSA_GPA) return undefined;
+  if (cell.platform === 'qemu-kvm' && cell.kvm !== 'init2') return undefined;
+  if (cell.platform !== 'qemu-kvm' && cell.vcpuSig !== KVM_DEFAULT_RDX) return undefined;
+  const a = ['sev-snp-measure', '--mode', 'snp', '--vcpus', String(cell.vcpus)];
+  if (cell.platform === 'qemu-kvm') a.push(...sigArgs(cell.vcpuSig, SEV_SNP_MEASURE_VCPU_TYPES));
+  else a.push('--vmm-type', VMM[cell.platform]!);
+  a.push(...imageArgs(paths, cell.kernelHashes));
+  if (cell.guestFeatures !== 0x1n) a.push('--guest-features', hex(cell.guestFeatures));
+  return a.join(' ');
+}
