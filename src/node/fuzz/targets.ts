@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { bytesSource } from '../../core/source.js';
 import { mutateArgv, mutateBytes, mutateDer, mutateJson, type Rnd } from '../../fuzz/mutate.js';
+import { wellFormedDer } from '../../fuzz/der-oracle.js';
 import { parseOvmf, hashTableArea, resetEip, sevHashesSupported } from '../../images/ovmf/parse.js';
 import { kernelHashesPage } from '../../images/ovmf/kernel-hashes.js';
 import { planOvmfSnpLaunch } from '../../loaders/ovmf/common.js';
@@ -150,6 +151,7 @@ const x509: FuzzTarget = {
     const certs = loadCertificates(f, 'fuzz-cert');
     for (const cert of certs) {
       // An accepted certificate re-parses from its own DER to the same value.
+      check(wellFormedDer(cert.der), 'an accepted certificate is not well-formed DER (independent oracle)');
       const again = parseCertificate(cert.der, 'fuzz-cert');
       check(isDeepStrictEqual(again.tbs, cert.tbs) && again.serial === cert.serial, 'certificate does not re-parse to itself');
       if (!cert.isCa) {
@@ -262,6 +264,15 @@ function argvSeeds(c: SeedContext): Uint8Array[] {
   return rows.map((r) => bytes(JSON.stringify(r)));
 }
 
+function canonicalArgv(a: ReturnType<typeof parseArgs>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of a.values) {
+    if (v === true) out.push(`--${k}`);
+    else for (const x of Array.isArray(v) ? v : [v]) out.push(`--${k}=${String(x)}`);
+  }
+  return a.positionals.length > 0 ? [...out, '--', ...a.positionals] : out;
+}
+
 const cliArgs: FuzzTarget = {
   name: 'cli-args',
   what: 'command-line parsing and option resolution of `measure` and `match` (no file is opened)',
@@ -292,6 +303,8 @@ const cliArgs: FuzzTarget = {
     }
     const t = takeVcpuList(argv);
     const a = parseArgs(MEASURE_SPEC, t.argv);
+    // Accepted values round-trip through the canonical spelling --name=value ... -- positionals.
+    check(isDeepStrictEqual(parseArgs(MEASURE_SPEC, canonicalArgv(a)), a), 'argv does not round-trip through --name=value');
     resolveMeasureRequest(a, {});
   },
 };
