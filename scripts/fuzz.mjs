@@ -2,7 +2,8 @@
 // `npm run fuzz -- --target NAME|all [--runs N | --seconds N] [--seed N] [--out DIR] [--hang-ms N]`,
 // `npm run fuzz -- --list`. Runs the compiled harness (dist/node/fuzz); docs/fuzzing.md.
 // Exit 0: no finding; 1: a finding (the input is saved, its path printed); 2: usage.
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +24,7 @@ function usage(msg) {
 }
 
 const argv = process.argv.slice(2);
-const o = { target: undefined, runs: undefined, seconds: undefined, seed: 1, out: 'fuzz-out', hangMs: 5000, heapMiB: 64, list: false };
+const o = { target: undefined, runs: undefined, seconds: undefined, seed: 1, out: 'fuzz-out', hangMs: 5000, heapMiB: 64, list: false, child: false, journal: undefined };
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   const num = () => {
@@ -42,6 +43,8 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--out') o.out = argv[++i] ?? usage('--out needs a directory');
   else if (a === '--hang-ms') o.hangMs = num();
   else if (a === '--heap-mib') o.heapMiB = num();
+  else if (a === '--child') o.child = true; // internal: run one target in this process, print its summary as JSON
+  else if (a === '--journal') o.journal = argv[++i] ?? usage('--journal needs a file');
   else usage(`unknown option ${a} (see --help)`);
 }
 const dist = join(REPO, 'dist', 'node', 'fuzz');
@@ -65,24 +68,48 @@ const opts = {
   heapLimit: o.heapMiB * 2 ** 20,
   ctx: { repo: REPO, ...(existsSync(shared) ? { shared } : {}) },
 };
-if (typeof globalThis.gc !== 'function') process.stderr.write('fuzz: note: run node with --expose-gc (npm run fuzz does) to check heap growth\n');
+if (o.journal) opts.journal = o.journal;
+
+if (o.child) {
+  // One target in this process; the parent reads the last line.
+  const s = await fuzzTarget(targets[0], opts);
+  process.stdout.write(JSON.stringify(s) + '\n');
+  process.exit(0);
+}
+
+/**
+ * Runs a target in a child process, so that an abort in native code (OpenSSL, a Node assertion)
+ * kills only the child. When the child dies from a signal, the same deterministic run is repeated
+ * with a journal (each input written to a file before it runs) to save the input that kills it.
+ */
+function runChild(t, journal) {
+  const args = ['--expose-gc', fileURLToPath(import.meta.url), '--child', '--target', t.name, '--seed', String(o.seed), '--out', o.out, '--hang-ms', String(o.hangMs), '--heap-mib', String(o.heapMiB)];
+  if (Number.isFinite(opts.runs)) args.push('--runs', String(opts.runs));
+  if (Number.isFinite(opts.seconds)) args.push('--seconds', String(opts.seconds));
+  if (journal) args.push('--journal', journal);
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20, env: process.env });
+  if (r.status === 0) return JSON.parse(r.stdout.trim().split('\n').pop());
+  return { died: r.signal ?? `exit ${r.status}`, stderr: r.stderr };
+}
+
 let found = false;
 for (const t of targets) {
   const budget = Number.isFinite(opts.runs) ? `${opts.runs} inputs` : `${opts.seconds} s`;
   console.log(`fuzz ${t.name}: ${t.what}; seed ${opts.seed}, ${budget}`);
-  let s;
-  try {
-    s = await fuzzTarget(t, opts, (n, acc) => process.stdout.isTTY && process.stdout.write(`\r  ${n} inputs, ${acc} accepted`));
-  } catch (e) {
-    console.error(`fuzz ${t.name}: error: ${e?.message ?? e}`);
-    process.exit(1);
+  let s = runChild(t);
+  if (s.died) {
+    mkdirSync(o.out, { recursive: true });
+    const journal = join(o.out, `crash-${t.name}-seed${o.seed}.bin`);
+    console.log(`fuzz ${t.name}: the process died (${s.died}): ${String(s.stderr).split('\n').find((l) => l.trim()) ?? ''}; replaying with a journal`);
+    const again = runChild(t, journal);
+    const why = again.died ? `the process died (${again.died})` : 'the run did not die again when replayed';
+    s = { target: t.name, cases: 0, accepted: 0, rejected: 0, ms: 0, codes: {}, heapGrowth: 0, finding: { kind: 'crash', why: `${why}: ${String(again.stderr ?? s.stderr).split('\n').find((l) => /Assertion|Error|abort/i.test(l)) ?? ''}`, path: journal, case: -1 } };
   }
-  if (process.stdout.isTTY) process.stdout.write('\r');
   const rate = Math.round((s.cases / Math.max(1, s.ms)) * 1000);
   const top = Object.entries(s.codes).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${k}=${n}`).join(' ');
   if (s.finding) {
     found = true;
-    console.log(`fuzz ${t.name}: FINDING (${s.finding.kind}) at input ${s.finding.case}: ${s.finding.why.split('\n').slice(0, 6).join('\n  ')}\n  input saved to ${s.finding.path}`);
+    console.log(`fuzz ${t.name}: FINDING (${s.finding.kind})${s.finding.case >= 0 ? ` at input ${s.finding.case}` : ''}: ${s.finding.why.split('\n').slice(0, 6).join('\n  ')}\n  input saved to ${s.finding.path}`);
     if (o.target !== 'all') break;
   } else {
     console.log(`fuzz ${t.name}: ok — ${s.cases} inputs in ${(s.ms / 1000).toFixed(1)} s (${rate}/s), ${s.accepted} accepted, heap growth ${(s.heapGrowth / 2 ** 20).toFixed(1)} MiB; ${top}`);

@@ -305,3 +305,78 @@ export function mutateArgv(argv: readonly string[], rnd: Rnd): string[] {
   }
   return a.filter((x): x is string => typeof x === 'string');
 }
+
+interface DerTree {
+  tag: number;
+  value?: Uint8Array;
+  kids?: DerTree[];
+}
+
+/** A lenient DER parse into a tree (constructed tags hold children), or undefined when the bytes are not DER. */
+function derTree(f: Uint8Array, start = 0, end = f.length, depth = 0): DerTree[] | undefined {
+  const out: DerTree[] = [];
+  let p = start;
+  while (p < end) {
+    if (p + 2 > end || depth > 32) return undefined;
+    const tag = f[p]!;
+    let len = f[p + 1]!;
+    let hdr = 2;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      if (n === 0 || n > 3 || p + 2 + n > end) return undefined;
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + f[p + 2 + i]!;
+      hdr += n;
+    }
+    if (p + hdr + len > end) return undefined;
+    const body = f.subarray(p + hdr, p + hdr + len);
+    const kids = tag & 0x20 ? derTree(f, p + hdr, p + hdr + len, depth + 1) : undefined;
+    out.push(kids ? { tag, kids } : { tag, value: body });
+    p += hdr + len;
+  }
+  return out;
+}
+
+function derEncode(nodes: DerTree[]): Uint8Array {
+  return concatBytes(
+    ...nodes.map((n) => {
+      const body = n.kids ? derEncode(n.kids) : n.value!;
+      const len = body.length;
+      const head = len < 0x80 ? [n.tag, len] : len < 0x100 ? [n.tag, 0x81, len] : len < 0x10000 ? [n.tag, 0x82, len >> 8, len & 0xff] : [n.tag, 0x83, len >> 16, (len >> 8) & 0xff, len & 0xff];
+      return concatBytes(new Uint8Array(head), body);
+    }),
+  );
+}
+
+/**
+ * A DER edit that keeps the encoding well-formed: one primitive value grows, shrinks or changes and
+ * every enclosing length is re-encoded — so the input gets past the DER framing into the semantics
+ * (an EC private scalar longer than the curve order, an INTEGER with a leading 0xFF, ...).
+ */
+export function mutateDerValue(input: Uint8Array, rnd: Rnd): Uint8Array {
+  const tree = derTree(input);
+  if (!tree) return mutateDer(input, rnd);
+  const prims: DerTree[] = [];
+  const walk = (ns: DerTree[]) => ns.forEach((n) => (n.kids ? walk(n.kids) : prims.push(n)));
+  walk(tree);
+  if (prims.length === 0) return mutateDer(input, rnd);
+  const n = pick(rnd, prims);
+  const v = n.value!;
+  switch (int(rnd, 5)) {
+    case 0: // grow by 1..4 bytes (in front: a longer number)
+      n.value = concatBytes(Uint8Array.from({ length: 1 + int(rnd, 4) }, () => pick(rnd, [0, 0xff, int(rnd, 256)])), v);
+      break;
+    case 1: // shrink
+      n.value = v.subarray(int(rnd, Math.max(1, v.length)));
+      break;
+    case 2: // all ones / all zeros of the same length
+      n.value = new Uint8Array(v.length).fill(rnd() < 0.5 ? 0xff : 0);
+      break;
+    case 3: // another tag, same value
+      n.tag = pick(rnd, [0x02, 0x03, 0x04, 0x05, 0x06, 0x0c, 0x13, 0x17]);
+      break;
+    default: // bytes inside the value
+      n.value = mutateBytes(v, rnd, { maxLength: v.length + 64 });
+  }
+  return derEncode(tree);
+}

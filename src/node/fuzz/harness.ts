@@ -3,7 +3,8 @@
  * with a watchdog in the main thread, so a hang is caught and its input saved; the worker samples
  * its heap after a forced GC (run node with --expose-gc) and reports sustained growth. Inputs are
  * seeds (target.seeds) and, for depth, up to 128 small inputs the target accepted during the run,
- * mutated 1–4 times each. Deterministic for a given target, seed and case count.
+ * mutated 1–4 times each. Deterministic for a given target, seed and case count, which is what lets
+ * scripts/fuzz.mjs replay a run that killed the process (an abort in native code) with a journal.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,11 @@ import { prng } from '../../images/igvm/mutate.js';
 import { InvariantError, TARGETS, type FuzzTarget, type SeedContext } from './targets.js';
 
 export interface FuzzOptions {
+  /**
+   * Write each input to this file before running it (synchronously): what survives a process
+   * abort in native code (scripts/fuzz.mjs replays a run that died from a signal with a journal).
+   */
+  journal?: string;
   runs: number;
   seconds: number;
   seed: number;
@@ -87,6 +93,7 @@ async function workerMain(): Promise<void> {
     cur.set(f);
     Atomics.store(meta, 0, f.length);
     Atomics.store(meta, 1, cases);
+    if (opts.journal) writeFileSync(opts.journal, f);
     cases++;
     try {
       await target.run(f);

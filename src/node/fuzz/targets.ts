@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { bytesSource } from '../../core/source.js';
-import { mutateArgv, mutateBytes, mutateDer, mutateJson, type Rnd } from '../../fuzz/mutate.js';
+import { mutateArgv, mutateBytes, mutateDer, mutateDerValue, mutateJson, type Rnd } from '../../fuzz/mutate.js';
 import { wellFormedDer } from '../../fuzz/der-oracle.js';
 import { parseOvmf, hashTableArea, resetEip, sevHashesSupported } from '../../images/ovmf/parse.js';
 import { kernelHashesPage } from '../../images/ovmf/kernel-hashes.js';
@@ -146,7 +146,7 @@ const x509: FuzzTarget = {
     const ders = files(join(c.shared, 'vectors', 'attestation'), /\.der$/).map(read);
     return [...ders, ...pems];
   },
-  mutate: (f, rnd) => (f[0] === 0x30 ? mutateDer(f, rnd) : mutateBytes(f, rnd, { maxLength: 1 << 16 })),
+  mutate: (f, rnd) => (f[0] !== 0x30 ? mutateBytes(f, rnd, { maxLength: 1 << 16 }) : rnd() < 0.5 ? mutateDer(f, rnd) : mutateDerValue(f, rnd)),
   run(f) {
     const certs = loadCertificates(f, 'fuzz-cert');
     for (const cert of certs) {
@@ -169,12 +169,17 @@ const pemKey: FuzzTarget = {
   name: 'pem-key',
   what: 'ID/author private keys: unencrypted PEM (PKCS#8, SEC1), P-384 only',
   seeds: (c) => (c.shared ? [...files(join(c.shared, 'fixtures', 'sev-snp-measure'), /\.pem$/), ...files(join(c.shared, 'vectors', 'id-block'), /\.pem$/)].map(read) : []),
-  // Edits inside the base64 body reach OpenSSL's DER decoder; the rest hits the PEM framing.
+  // Mostly: decode the base64 body, make a well-formed DER edit (so OpenSSL's key decoding is
+  // reached), encode again; otherwise text edits of the PEM framing.
   mutate: (f, rnd) => {
     const t = text(f);
-    const start = t.indexOf('\n') + 1;
-    const end = t.lastIndexOf('-----END');
-    return mutateBytes(f, rnd, { region: [start, end > start ? end : f.length], maxLength: 1 << 14 });
+    const m = /^(-----BEGIN [^-]+-----\r?\n)([\s\S]*?)(-----END [^-]+-----\s*)$/.exec(t);
+    if (m && rnd() < 0.7) {
+      const der = new Uint8Array(Buffer.from(m[2]!.replace(/\s+/g, ''), 'base64'));
+      const edited = rnd() < 0.7 ? mutateDerValue(der, rnd) : mutateDer(der, rnd);
+      return bytes(`${m[1]}${Buffer.from(edited).toString('base64').replace(/(.{64})/g, '$1\n')}\n${m[3]}`);
+    }
+    return mutateBytes(f, rnd, { maxLength: 1 << 14 });
   },
   run(f) {
     const d = p384FromPem(text(f), 'fuzz-key.pem');
