@@ -71,6 +71,13 @@ const ovmf: FuzzTarget = {
   mutate: (f, rnd) => mutateBytes(f, rnd, { region: [f.length - 4096, f.length], maxLength: 1 << 20 }),
   async run(f) {
     const img = await parseOvmf(bytesSource('fuzz.fd', f));
+    // What the parser found must be where it says: every footer entry inside the file, its data
+    // the file's bytes at its offset, every metadata descriptor inside the file.
+    for (const e of img.footer.entries) {
+      check(e.offset >= 0 && e.offset + e.data.length <= f.length && e.data.length === e.size - 18, `footer entry ${e.guid} outside the file`);
+      check(e.data.every((v, i) => v === f[e.offset + i]), `footer entry ${e.guid} differs from the file bytes`);
+    }
+    for (const d of img.metadata?.sections ?? []) check(d.offset >= 0 && d.offset + 12 <= f.length, `metadata descriptor ${d.index} outside the file`);
     resetEip(img);
     sevHashesSupported(img);
     const area = hashTableArea(img);
