@@ -136,11 +136,17 @@ export function readOid(c: DerContext, n: DerNode): string {
  * A non-negative INTEGER as bigint. A leading 0x00 is accepted (it is how DER writes values ≥ 0x80,
  * e.g. AMD's ucodeSPL `02 02 00 db`); negative values are rejected.
  */
+/** Longest INTEGER readUnsigned converts (a leading zero byte plus 32 bytes of value). */
+export const MAX_UNSIGNED_BYTES = 33;
+
 export function readUnsigned(c: DerContext, n: DerNode, what: string): bigint {
   expectTag(c, n, TAG.INTEGER, what);
   const v = value(n);
   if (v.length === 0) fail(c, n.start, `${what}: empty INTEGER`);
   if ((v[0]! & 0x80) !== 0) fail(c, n.valueStart, `${what}: negative INTEGER`);
+  // Every caller reads a small counter (version, salt length, SPL). The byte loop below is
+  // quadratic in the length, so a hostile megabyte-long INTEGER would take hours: refuse it.
+  if (v.length > MAX_UNSIGNED_BYTES) fail(c, n.valueStart, `${what}: INTEGER of ${v.length} bytes is too large (at most ${MAX_UNSIGNED_BYTES})`);
   let x = 0n;
   for (const b of v) x = (x << 8n) | BigInt(b);
   return x;

@@ -57,7 +57,7 @@ export function parseDecimal(text: string, opt: string): number {
   if (!/^[+-]?\d+(_\d+)*$/.test(t)) throw usageError('BAD_INT', `argument --${opt}: invalid int value: '${text}'`, `--${opt}`);
   const v = Number(t.replace(/_/g, ''));
   if (!Number.isSafeInteger(v)) throw usageError('BAD_INT', `argument --${opt}: value '${text}' is out of range`, `--${opt}`);
-  return v;
+  return v === 0 ? 0 : v; // Python's int('-0') is 0, not a negative zero
 }
 
 /** Python int(x, 0): 0x.. / 0o.. / 0b.. / decimal (no leading zeros except "0"), optional sign. */

@@ -26,6 +26,11 @@ export class SnpLaunchError extends Error {
   readonly reason: string;
 
   constructor(code: string, reason: string, location: ErrorLocation = {}, kind: ErrorKind = 'input') {
+    // Reasons quote user input (an option, a file name); a line break in it must not break the
+    // one-line contract (found by the args fuzz target).
+    reason = oneLine(reason);
+    if (location.field !== undefined && /[\r\n\u2028\u2029]/.test(location.field)) location = { ...location, field: oneLine(location.field) };
+    if (location.file !== undefined && /[\r\n\u2028\u2029]/.test(location.file)) location = { ...location, file: oneLine(location.file) };
     super(formatMessage(reason, location));
     this.code = code;
     this.kind = kind;
@@ -43,6 +48,9 @@ export class LaunchRejectedError extends SnpLaunchError {
     this.errno = errno;
   }
 }
+
+/** Line breaks (CR, LF, and the Unicode line/paragraph separators) become spaces. */
+const oneLine = (s: string): string => s.replace(/[\r\n\u2028\u2029]/g, ' ');
 
 function formatMessage(reason: string, loc: ErrorLocation): string {
   const parts: string[] = [];
