@@ -1,13 +1,11 @@
 /**
- * Regression tests for findings of the fuzz targets that are not in short.test.ts (docs/fuzzing.md,
- * "Findings"): each input is the smallest form of what the target found.
+ * End-to-end form of a fuzz finding whose unit regression is in short.test.ts: the quadratic
+ * readUnsigned, reached through a whole certificate (the field a real input gets there by).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCertificates, parseCertificate } from '../../src/attestation/index.js';
-import { parseArgs, parseDecimal } from '../../src/cli/args.js';
-import { MEASURE_SPEC } from '../../src/cli/commands/measure.js';
-import { inputError, SnpLaunchError } from '../../src/core/errors.js';
+import { SnpLaunchError } from '../../src/core/errors.js';
 import { needsShared } from '../_shared.js';
 import { VEC, read } from '../attestation/_vectors.js';
 
@@ -39,22 +37,4 @@ test('x509: a certificate whose version is a 256 KiB INTEGER is rejected at once
   );
   // A hang bound, not a timing target: before the fix this input took minutes.
   assert.ok(performance.now() - t0 < 5000);
-});
-
-// Found by cli-args: an option value with a line break made a two-line usage error.
-test('errors: line breaks in quoted user input never make a second line', () => {
-  assert.throws(
-    () => parseArgs(MEASURE_SPEC, ['--mode', 'x\r\n--vcpus=2']),
-    (e: unknown) => e instanceof SnpLaunchError && e.code === 'BAD_CHOICE' && !/[\r\n]/.test(e.message) && !/[\r\n]/.test(e.reason) && e.message.includes("'x  --vcpus=2'"),
-  );
-  const e = inputError('X', 'bad\u2028value', { file: 'a\nb.bin', field: 'f\rg' });
-  assert.equal(e.message, 'a b.bin: f g: bad value');
-  assert.equal(e.location.file, 'a b.bin');
-});
-
-// Found by cli-args (round-trip through --name=value): "-0" parsed to a negative zero.
-test('args: "-0" is the integer 0, as Python reads it', () => {
-  assert.ok(Object.is(parseDecimal('-0', 'vcpus'), 0));
-  assert.ok(Object.is(parseDecimal(' +0 ', 'vcpus'), 0));
-  assert.equal(parseDecimal('-12', 'x'), -12);
 });

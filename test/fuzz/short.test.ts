@@ -41,9 +41,9 @@ test('what counts as a finding: untyped, unlocated or multi-line errors and brok
   assert.equal(rejectionProblem(usageError('X', 'bad', '--x')), undefined);
   assert.match(rejectionProblem(new RangeError('Offset is outside the bounds of the DataView'))!, /untyped/);
   assert.match(rejectionProblem(new SnpLaunchError('X', 'no location', {}))!, /unlocated/);
-  // SnpLaunchError folds line breaks itself (errors.ts), so a multi-line message has to be forced.
-  const twoLines = Object.defineProperty(usageError('X', 'bad', '--x'), 'message', { value: 'two\nlines' });
-  assert.match(rejectionProblem(twoLines)!, /multi-line/);
+  const multi = usageError('X', 'one line', '--x');
+  multi.message = 'two\nlines'; // SnpLaunchError itself folds line breaks; the harness checks anyway
+  assert.match(rejectionProblem(multi)!, /multi-line/);
   assert.match(rejectionProblem(new InvariantError('parse(write(x)) != x'))!, /invariant/);
 });
 
@@ -71,4 +71,23 @@ test('regression: an EC key with an oversized scalar is rejected, the process do
   assert.equal(r.signal, null);
   assert.match(r.stderr.trim(), /^Error: .*bad\.pem.*not a readable PEM private key/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+// Regressions found by the fuzz helper's runs (targets x509 and cli-args).
+test('regression: a huge DER INTEGER where a counter is read is refused at once (readUnsigned was quadratic)', async () => {
+  const { readUnsigned } = await import('../../src/attestation/der.js');
+  const body = new Uint8Array(1 << 20).fill(0x11);
+  const n = { buf: body, tag: 0x02, start: 0, valueStart: 0, end: body.length };
+  assert.throws(() => readUnsigned({ name: 'big.der' }, n, 'version'), (e: unknown) => e instanceof SnpLaunchError && /too large/.test(e.message));
+});
+
+test('regression: a line break in quoted user input does not break the one-line error', () => {
+  const e = usageError('BAD_CHOICE', "argument --platform: invalid choice: 'a\nb'", '--platform');
+  assert.ok(!/[\r\n]/.test(e.message));
+  assert.throws(() => parseArgs(MEASURE_SPEC, ['--mode', 'snp\nx']), (x: unknown) => x instanceof SnpLaunchError && !/[\r\n]/.test(x.message));
+});
+
+test('regression: --vcpus -0 is 0 (Python int), not a negative zero', () => {
+  const a = parseArgs(MEASURE_SPEC, ['--vcpus', '-0']);
+  assert.ok(Object.is(a.values.get('vcpus'), 0));
 });
