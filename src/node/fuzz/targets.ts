@@ -34,6 +34,7 @@ import { resolveMeasureRequest } from '../../cli/measure-options.js';
 import { takeVcpuList } from '../../cli/measure-range.js';
 import { narrowSpace } from '../../launch-space/narrow.js';
 import { p384FromPem } from '../../cli/commands/id-block.js';
+import { MORE_TARGETS } from './targets-more.js';
 
 export interface FuzzTarget {
   name: string;
@@ -321,4 +322,4 @@ const cliArgs: FuzzTarget = {
   },
 };
 
-export const TARGETS: readonly FuzzTarget[] = [ovmf, igvm, report, x509, pemKey, trace, measureJson, cliArgs];
+export const TARGETS: readonly FuzzTarget[] = [ovmf, igvm, report, x509, pemKey, trace, measureJson, cliArgs, ...MORE_TARGETS];
