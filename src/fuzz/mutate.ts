@@ -126,6 +126,59 @@ export function mutateDer(input: Uint8Array, rnd: Rnd): Uint8Array {
   const tags = derTagOffsets(input);
   if (tags.length === 0 || rnd() < 0.3) return mutateBytes(input, rnd, { maxLength: input.length + 8192 });
   const p = pick(rnd, tags);
+  const out = derEdit(input, p, rnd);
+  // Three times in four, a size change is carried into the enclosing lengths, so the edit reaches
+  // the field parsers instead of stopping at the outer SEQUENCE's length check.
+  return out.length !== input.length && rnd() < 0.75 ? resealDer(out, enclosingTlvs(input, p), out.length - input.length) : out;
+}
+
+interface Tlv {
+  start: number;
+  hdr: number;
+  end: number;
+}
+
+/** The TLVs that contain offset p, outermost first (walking down from the root). */
+function enclosingTlvs(f: Uint8Array, p: number): Tlv[] {
+  const out: Tlv[] = [];
+  let off = 0;
+  let end = f.length;
+  while (off + 2 <= end && out.length < 64) {
+    let len = f[off + 1]!;
+    let hdr = 2;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      if (n === 0 || n > 4 || off + 2 + n > end) break;
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + f[off + 2 + i]!;
+      hdr += n;
+    }
+    if (off + hdr + len > end) break;
+    if (p < off + hdr + len) {
+      if (p < off + hdr) break; // p is this TLV's own header: it is the edited element
+      out.push({ start: off, hdr, end: off + hdr + len });
+      if (!(f[off]! & 0x20)) break;
+      end = off + hdr + len;
+      off += hdr;
+    } else off += hdr + len;
+  }
+  return out;
+}
+
+/** Re-encodes the lengths of `parents` (outermost first; their headers precede the edit) after a size change of `delta`. */
+function resealDer(f: Uint8Array, parents: Tlv[], delta: number): Uint8Array {
+  let out = f;
+  for (const t of [...parents].reverse()) {
+    const len = t.end - t.start - t.hdr + delta;
+    const lenBytes = len < 0x80 ? [len] : len < 0x100 ? [0x81, len] : len < 0x10000 ? [0x82, len >>> 8, len & 0xff] : [0x83, len >>> 16, (len >>> 8) & 0xff, len & 0xff];
+    if (len < 0 || len >= 0x1000000) return out;
+    out = concatBytes(out.subarray(0, t.start + 1), new Uint8Array(lenBytes), out.subarray(t.start + t.hdr));
+    delta += 1 + lenBytes.length - t.hdr;
+  }
+  return out;
+}
+
+function derEdit(input: Uint8Array, p: number, rnd: Rnd): Uint8Array {
   const f = input.slice();
   switch (int(rnd, 6)) {
     case 0: // another tag
@@ -151,7 +204,7 @@ export function mutateDer(input: Uint8Array, rnd: Rnd): Uint8Array {
     }
     default: {
       // a huge INTEGER in place of the element
-      const n = 1 + int(rnd, 2000);
+      const n = rnd() < 0.02 ? 100_000 + int(rnd, 100_000) : 1 + int(rnd, 2000);
       const body = new Uint8Array(n).fill(0xff);
       const len = n < 128 ? [n] : [0x82, n >>> 8, n & 0xff];
       return concatBytes(f.subarray(0, p), new Uint8Array([0x02, ...len]), body, f.subarray(p));
@@ -219,7 +272,7 @@ export function mutateJson(input: Uint8Array, rnd: Rnd): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(doc));
 }
 
-const ARG_VALUES = ['', '0', '-1', '1', '0x', '0xffffffffffffffffffff', '4097', '1-512', '5-2', '1,,2', 'EPYC', 'x'.repeat(300), '--', '-', '=', '-h', '--help', '/dev/null', '\u0000'];
+const ARG_VALUES = ['', '0', '-1', '1', '0x', '0xffffffffffffffffffff', '4097', '1-512', '5-2', '1,,2', 'EPYC', 'x'.repeat(300), '--', '-', '=', '-h', '--help', '/dev/null', '\u0000', '-0', '+0', 'a\nb', '--mode\n', 'x\r\n--vcpus=2', '\u2028'];
 
 /** A token-level edit of an argument vector: drop, duplicate, swap, replace a value, split or join `--opt=value`, abbreviate. */
 export function mutateArgv(argv: readonly string[], rnd: Rnd): string[] {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { bytesSource } from '../../core/source.js';
 import { mutateArgv, mutateBytes, mutateDer, mutateDerValue, mutateJson, type Rnd } from '../../fuzz/mutate.js';
+import { wellFormedDer } from '../../fuzz/der-oracle.js';
 import { parseOvmf, hashTableArea, resetEip, sevHashesSupported } from '../../images/ovmf/parse.js';
 import { kernelHashesPage } from '../../images/ovmf/kernel-hashes.js';
 import { planOvmfSnpLaunch } from '../../loaders/ovmf/common.js';
@@ -70,6 +71,13 @@ const ovmf: FuzzTarget = {
   mutate: (f, rnd) => mutateBytes(f, rnd, { region: [f.length - 4096, f.length], maxLength: 1 << 20 }),
   async run(f) {
     const img = await parseOvmf(bytesSource('fuzz.fd', f));
+    // What the parser found must be where it says: every footer entry inside the file, its data
+    // the file's bytes at its offset, every metadata descriptor inside the file.
+    for (const e of img.footer.entries) {
+      check(e.offset >= 0 && e.offset + e.data.length <= f.length && e.data.length === e.size - 18, `footer entry ${e.guid} outside the file`);
+      check(e.data.every((v, i) => v === f[e.offset + i]), `footer entry ${e.guid} differs from the file bytes`);
+    }
+    for (const d of img.metadata?.sections ?? []) check(d.offset >= 0 && d.offset + 12 <= f.length, `metadata descriptor ${d.index} outside the file`);
     resetEip(img);
     sevHashesSupported(img);
     const area = hashTableArea(img);
@@ -150,6 +158,7 @@ const x509: FuzzTarget = {
     const certs = loadCertificates(f, 'fuzz-cert');
     for (const cert of certs) {
       // An accepted certificate re-parses from its own DER to the same value.
+      check(wellFormedDer(cert.der), 'an accepted certificate is not well-formed DER (independent oracle)');
       const again = parseCertificate(cert.der, 'fuzz-cert');
       check(isDeepStrictEqual(again.tbs, cert.tbs) && again.serial === cert.serial, 'certificate does not re-parse to itself');
       if (!cert.isCa) {
@@ -267,6 +276,15 @@ function argvSeeds(c: SeedContext): Uint8Array[] {
   return rows.map((r) => bytes(JSON.stringify(r)));
 }
 
+function canonicalArgv(a: ReturnType<typeof parseArgs>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of a.values) {
+    if (v === true) out.push(`--${k}`);
+    else for (const x of Array.isArray(v) ? v : [v]) out.push(`--${k}=${String(x)}`);
+  }
+  return a.positionals.length > 0 ? [...out, '--', ...a.positionals] : out;
+}
+
 const cliArgs: FuzzTarget = {
   name: 'cli-args',
   what: 'command-line parsing and option resolution of `measure` and `match` (no file is opened)',
@@ -297,6 +315,8 @@ const cliArgs: FuzzTarget = {
     }
     const t = takeVcpuList(argv);
     const a = parseArgs(MEASURE_SPEC, t.argv);
+    // Accepted values round-trip through the canonical spelling --name=value ... -- positionals.
+    check(isDeepStrictEqual(parseArgs(MEASURE_SPEC, canonicalArgv(a)), a), 'argv does not round-trip through --name=value');
     resolveMeasureRequest(a, {});
   },
 };

@@ -1,0 +1,40 @@
+/**
+ * End-to-end form of a fuzz finding whose unit regression is in short.test.ts: the quadratic
+ * readUnsigned, reached through a whole certificate (the field a real input gets there by).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadCertificates, parseCertificate } from '../../src/attestation/index.js';
+import { SnpLaunchError } from '../../src/core/errors.js';
+import { needsShared } from '../_shared.js';
+import { VEC, read } from '../attestation/_vectors.js';
+
+/** DER tag + definite length (long form as needed). */
+function hdr(tag: number, len: number): number[] {
+  if (len < 0x80) return [tag, len];
+  const b: number[] = [];
+  for (let v = len; v > 0; v = Math.floor(v / 256)) b.unshift(v % 256);
+  return [tag, 0x80 | b.length, ...b];
+}
+
+// Found by x509 (a DER INTEGER of 160 KB took 89 s): readUnsigned built its bigint one byte at a
+// time, quadratic in the length. The version field of a certificate reached it.
+test('x509: a certificate whose version is a 256 KiB INTEGER is rejected at once, naming the field', { skip: needsShared }, () => {
+  const der = loadCertificates(read(VEC('virtee_milan_vcek.der')), 'vcek.der')[0]!.der;
+  // Certificate = 30 82 LLLL { TBS = 30 82 LLLL { [0] { INTEGER 2 } ... } alg sig }
+  assert.deepEqual([...der.subarray(0, 2), ...der.subarray(4, 6), ...der.subarray(8, 13)], [0x30, 0x82, 0x30, 0x82, 0xa0, 0x03, 0x02, 0x01, 0x02]);
+  const tbsEnd = 8 + ((der[6]! << 8) | der[7]!);
+  const big = new Uint8Array(256 * 1024).fill(0x01);
+  const version = [...hdr(0xa0, hdr(0x02, big.length).length + big.length), ...hdr(0x02, big.length)];
+  const tbsBody = [...version, ...big, ...der.subarray(13, tbsEnd)];
+  const tbs = [...hdr(0x30, tbsBody.length), ...tbsBody];
+  const body = [...tbs, ...der.subarray(tbsEnd)];
+  const hostile = new Uint8Array([...hdr(0x30, body.length), ...body]);
+  const t0 = performance.now();
+  assert.throws(
+    () => parseCertificate(hostile, 'big-version.der'),
+    (e: unknown) => e instanceof SnpLaunchError && e.code === 'BAD_DER' && /version: INTEGER of 262144 bytes is too large/.test(e.message) && typeof e.location.offset === 'number',
+  );
+  // A hang bound, not a timing target: before the fix this input took minutes.
+  assert.ok(performance.now() - t0 < 5000);
+});
