@@ -9,6 +9,7 @@
 //   5. IGVM with 256 MiB of page data: rate ÷ raw page rate, and peak RSS
 //   6. bench/browser.mjs lines, when that script exists
 //   7. whole-process `igvm build` (4 MiB OVMF + 256 MiB initrd) ÷ hashing the bytes once, peak RSS (bench/igvm-build.mjs)
+//   9. `measure` with a 512 MiB kernel + 512 MiB initrd ÷ one sha256 pass over the same 1 GiB (bench/large-inputs.mjs)
 //   8. `match` over the full default space ÷ one `measure`; `measure --vcpus 1-512` ÷ `--vcpus 512` (bench/launch-space.mjs)
 import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -20,6 +21,7 @@ import { MiB, Table, fmtMiB, fmtMs, fmtRate, median, now, runMeasured, timed, wa
 import { writeBigIgvm, writeRandomFile, writeSparseFile } from './gen.mjs';
 import { rowIgvmBuild } from './igvm-build.mjs';
 import { rowLaunchSpace } from './launch-space.mjs';
+import { rowLargeInputs } from './large-inputs.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(REPO, 'dist');
@@ -337,6 +339,10 @@ try {
   if (rowWanted(8)) {
     if (why) table.skip('8  match / vCPU ranges', why);
     else await rowLaunchSpace({ table, cli: CLI, ovmf: OVMF, reps: Math.max(REPS, 7), log });
+  }
+  if (rowWanted(9)) {
+    if (why) table.skip('9  measure with 512 MiB kernel + initrd', why);
+    else await rowLargeInputs({ table, dir, cli: CLI, ovmf: OVMF, reps: REPS, log });
   }
   const ossl = opensslBaseline();
   const load = loadavg().map((x) => x.toFixed(2)).join(' ');

@@ -4,6 +4,7 @@
  * install a faster provider). SHA-384 for SNP (FIPS 180-4), SHA-256 for SEV/SEV-ES and kernel hashes.
  */
 import { sha256 as nobleSha256, sha384 as nobleSha384 } from '@noble/hashes/sha2.js';
+import type { ByteSource } from './source.js';
 
 export interface IncrementalHash {
   update(data: Uint8Array): void;
@@ -23,6 +24,12 @@ export interface HashProvider {
    * to `sha384` page by page when absent.
    */
   sha384Pages?(pages: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional: SHA-256 of a whole source off the calling thread (a Node worker reading the file
+   * itself), or undefined when the provider would not gain by it (small, or not a file): the
+   * caller then streams it through createSha256. Lets independent streams run on several cores.
+   */
+  sha256Source?(src: ByteSource): Promise<Uint8Array> | undefined;
 }
 
 export const nobleHashProvider: HashProvider = {

@@ -18,6 +18,8 @@ export interface ByteSource {
   readInto?(offset: number, target: Uint8Array): Promise<Uint8Array>;
   /** Optional: release resources (file descriptors). */
   close?(): Promise<void>;
+  /** Optional: the file on disk behind the source, which a Node edge may read on a worker thread. */
+  readonly path?: string;
 }
 
 /** Chunk size for streaming reads: big enough to amortise calls, small enough to bound memory. */

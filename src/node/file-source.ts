@@ -32,6 +32,7 @@ export async function openFileSource(path: string, label?: string): Promise<Byte
   return {
     name,
     size,
+    path,
     async read(offset, length) {
       checkRange(name, size, offset, length);
       return fill(new Uint8Array(length), offset);

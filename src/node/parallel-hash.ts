@@ -13,10 +13,10 @@
  * the pool never keeps the process alive. Page data is copied into fixed SharedArrayBuffer slots
  * (memcpy is ~1% of the hash cost), so callers keep their buffers. Measurements: docs/benchmarks.md.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 // Type only: node:worker_threads is loaded when the pool starts, so small runs never pay for it.
 import type { Worker } from 'node:worker_threads';
+import { sha256FileOffThread } from './file-hash.js';
+import { workerEntry } from './worker-entry.js';
 import { inputError } from '../core/errors.js';
 import type { HashProvider } from '../core/hash.js';
 import { nodeHashProvider } from './hash.js';
@@ -80,19 +80,10 @@ interface PoolWorker {
   busy: Map<number, Job>;
 }
 
-/** What to start a worker from: a module URL, or (from TypeScript sources) a bootstrap script. */
-type WorkerEntry = URL | { script: string };
+type WorkerEntry = ReturnType<typeof workerEntry>;
 
 function defaultWorkerEntry(): WorkerEntry {
-  // Beside this module (dist/node/), or from a bundled CLI (dist/cli/bundle/*.js) in dist/node/.
-  for (const rel of ['./hash-worker.js', '../../node/hash-worker.js']) {
-    const js = new URL(rel, import.meta.url);
-    if (existsSync(fileURLToPath(js))) return js;
-  }
-  // Running from the TypeScript sources (tests through tsx): Node 20 workers do not inherit tsx's
-  // loader, so register it inside the worker before importing the .ts module.
-  const ts = new URL('./hash-worker.ts', import.meta.url).href;
-  return { script: `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(ts)}); })` };
+  return workerEntry('hash-worker', import.meta.url);
 }
 
 class Pool {
@@ -310,6 +301,7 @@ export function createParallelHashProvider(opts: ParallelHashOptions = {}): Para
       }
       return out;
     },
+    sha256Source: sha256FileOffThread,
     warmUp() {
       if (broken) return Promise.reject(inputError('HASH_WORKER_FAILED', 'page-hashing pool failed earlier'));
       return start().then((p) => p.whenReady());
