@@ -10,6 +10,7 @@
 //   6. bench/browser.mjs lines, when that script exists
 //   7. whole-process `igvm build` (4 MiB OVMF + 256 MiB initrd) ÷ hashing the bytes once, peak RSS (bench/igvm-build.mjs)
 //   8. `match` over the full default space ÷ one `measure`; `measure --vcpus 1-512` ÷ `--vcpus 512` (bench/launch-space.mjs)
+//   9. `refvalues` 4,608-cell matrix (json, corim) ÷ one `measure` (bench/refvalues.mjs)
 import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { MiB, Table, fmtMiB, fmtMs, fmtRate, median, now, runMeasured, timed, wa
 import { writeBigIgvm, writeRandomFile, writeSparseFile } from './gen.mjs';
 import { rowIgvmBuild } from './igvm-build.mjs';
 import { rowLaunchSpace } from './launch-space.mjs';
+import { rowRefValues } from './refvalues.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(REPO, 'dist');
@@ -337,6 +339,10 @@ try {
   if (rowWanted(8)) {
     if (why) table.skip('8  match / vCPU ranges', why);
     else await rowLaunchSpace({ table, cli: CLI, ovmf: OVMF, reps: Math.max(REPS, 7), log });
+  }
+  if (rowWanted(9)) {
+    if (why) table.skip('9  refvalues', why);
+    else await rowRefValues({ table, cli: CLI, ovmf: OVMF, reps: Math.max(REPS, 5), log });
   }
   const ossl = opensslBaseline();
   const load = loadavg().map((x) => x.toFixed(2)).join(' ');
