@@ -11,6 +11,7 @@
 //   7. whole-process `igvm build` (4 MiB OVMF + 256 MiB initrd) ÷ hashing the bytes once, peak RSS (bench/igvm-build.mjs)
 //   9. `measure` with a 512 MiB kernel + 512 MiB initrd ÷ one sha256 pass over the same 1 GiB (bench/large-inputs.mjs)
 //   8. `match` over the full default space ÷ one `measure`; `measure --vcpus 1-512` ÷ `--vcpus 512` (bench/launch-space.mjs)
+//  10. `refvalues` 4,608-cell matrix (json, corim) ÷ one `measure` (bench/refvalues.mjs)
 import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { writeBigIgvm, writeRandomFile, writeSparseFile } from './gen.mjs';
 import { rowIgvmBuild } from './igvm-build.mjs';
 import { rowLaunchSpace } from './launch-space.mjs';
 import { rowLargeInputs } from './large-inputs.mjs';
+import { rowRefValues } from './refvalues.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(REPO, 'dist');
@@ -343,6 +345,10 @@ try {
   if (rowWanted(9)) {
     if (why) table.skip('9  measure with 512 MiB kernel + initrd', why);
     else await rowLargeInputs({ table, dir, cli: CLI, ovmf: OVMF, reps: REPS, log });
+  }
+  if (rowWanted(10)) {
+    if (why) table.skip('10 refvalues', why);
+    else await rowRefValues({ table, cli: CLI, ovmf: OVMF, reps: Math.max(REPS, 5), log });
   }
   const ossl = opensslBaseline();
   const load = loadavg().map((x) => x.toFixed(2)).join(' ');

@@ -42,3 +42,6 @@ export * from './portable/index.js';
 // Attestation and ID blocks
 export * from './attestation/index.js';
 export * from './idblock/index.js';
+
+// Reference values for verifiers: JSON, CoRIM (SEV-SNP profile), COSE_Sign1; report check
+export * from './refvalues/index.js';

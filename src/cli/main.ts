@@ -23,6 +23,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   igvm: { summary: 'IGVM files: `igvm inspect FILE`, `igvm build --ovmf F -o OUT --for P1,P2`', load: () => import('./commands/igvm.js') },
   replay: { summary: 'replay a JSON trace of KVM SNP launch calls through a UAPI model', load: () => import('./commands/replay.js') },
   match: { summary: 'find which launch configuration of an image produced a measurement (or a report)', load: () => import('./commands/match.js') },
+  refvalues: { summary: 'reference values of an image for a launch matrix: JSON, CoRIM (signed or not) for verifiers', load: () => import('./commands/refvalues.js') },
   portability: { summary: 'measure one IGVM image on every platform and explain the differences', load: () => import('./commands/portability.js') },
   diff: { summary: 'compare two `measure --log --json` outputs and explain the first divergence', load: () => import('./commands/diff.js') },
   report: { summary: 'attestation reports: `report show FILE`, `report verify FILE --cert ...`', load: () => import('./commands/report.js') },

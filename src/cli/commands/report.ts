@@ -75,6 +75,8 @@ const POLICY_FLAGS: [string, keyof PolicyConstraints, string][] = [
 const VERIFY_OWN: OptionSpec[] = [
   ext({ name: 'cert', type: 'string', metavar: 'VCEK_OR_VLEK', help: 'the VCEK or VLEK that signed the report (DER or PEM)' }),
   ext({ name: 'no-cert', type: 'flag', help: 'run only the requested policy checks; the signature is NOT verified' }),
+  ext({ name: 'refvalues', type: 'string', metavar: 'FILE', help: 'reference values (snp-launch refvalues: JSON or CoRIM, signed or not): pass when one cell matches' }),
+  ext({ name: 'refvalues-key', type: 'string', metavar: 'PEM', help: 'public key that must have signed the --refvalues CoRIM (COSE_Sign1 ES384)' }),
   ext({ name: 'chain', type: 'string', metavar: 'ASK_ARK.pem', help: 'intermediate (ASK/ASVK) and/or ARK, e.g. KDS cert_chain; default: the embedded AMD certificates (the ARK is always pinned)' }),
   PRODUCT_OPT,
   STRICT_OPT,
@@ -245,7 +247,9 @@ async function verify(args: ParsedArgs): Promise<number> {
   const vo = validateOptions(args);
   const measureGiven = MEASURE_OPTIONS.some((o) => args.values.has(o.name));
   if (measureGiven && vo.measurements) throw usageError('OPTION_CONFLICT', 'argument --measurement: not allowed with image options (the measurement is predicted from the image)', '--measurement');
-  const hasPolicy = Object.keys(vo).length > 0 || measureGiven;
+  const refValues = get.str(args, 'refvalues');
+  if (refValues === undefined && args.values.has('refvalues-key')) throw usageError('MISSING_OPTION', 'argument --refvalues-key: needs --refvalues', '--refvalues-key');
+  const hasPolicy = Object.keys(vo).length > 0 || measureGiven || refValues !== undefined;
   if (noCert && !hasPolicy) throw usageError('NOTHING_TO_CHECK', '--no-cert needs at least one policy check (e.g. --measurement, --ovmf ..., --report-data)', '--no-cert');
 
   // Read inputs before predicting (cheap one-line errors first).
@@ -285,6 +289,7 @@ async function verify(args: ParsedArgs): Promise<number> {
     kdsUrl = v.kdsUrl;
   }
   checks.push(...validateReport(r, vo));
+  if (refValues !== undefined) checks.push(...(await (await import('../refvalues-verify.js')).refValuesChecks(r, refValues, get.str(args, 'refvalues-key'))));
   // A predicted MEASUREMENT that differs: say which launch of the same image gives the report's.
   const mCheck = predicted ? checks.find((c) => c.name === 'measurement' && !c.pass) : undefined;
   if (mCheck) {

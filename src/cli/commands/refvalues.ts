@@ -1,0 +1,223 @@
+/**
+ * `snp-launch refvalues`: the reference values of an image for a matrix of launch configurations,
+ * as snp-launch JSON, a CoRIM of the AMD SEV-SNP profile (optionally signed), Trustee RVPS
+ * reference values or a go-sev-guest check policy (docs/refvalues.md). Exit 0 ok, 1 input error,
+ * 2 usage error.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import { fromBase64, fromHex } from '../../core/bytes.js';
+import { usageError } from '../../core/errors.js';
+import { parseList, parseVcpuList, type SpaceImage } from '../../launch-space/index.js';
+import { parseIntText } from '../../launch-space/narrow.js';
+import { IGVM_PLATFORMS } from '../../measure/types.js';
+import { openFileSource } from '../../node/file-source.js';
+import type { ByteSource } from '../../core/source.js';
+import { encodeCorim, matrixCells, matrixSize, referenceValuesToJson, signCorim, MAX_REFVALUE_CELLS, type MatrixCpu, type PinnedFields, type RefCell, type ReferenceValues } from '../../refvalues/index.js';
+import { KVM_GENERATIONS, type KvmGeneration } from '../../vmsa/profiles/_profile.js';
+import { vcpuTypeSignature } from '../../vmsa/vcpu-types.js';
+import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
+import { writeOutput } from '../refvalues-output.js';
+import { SNP_LAUNCH_VERSION } from '../version.js';
+
+export const REFVALUES_SPEC: CommandSpec = {
+  usage: 'snp-launch refvalues (--ovmf PATH [--kernel ...] | --igvm FILE | --measurement HEX) [matrix] [pinned fields] [--format json|corim] [-o FILE]',
+  summary: 'Reference values for a verifier fleet: the MEASUREMENT of every launch configuration of a matrix (one pass), plus the report fields a verifier pins.',
+  options: [
+    { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
+    { name: 'ovmf', type: 'string', metavar: 'PATH', help: 'OVMF firmware image (mode snp)' },
+    { name: 'kernel', type: 'string', metavar: 'PATH', help: 'kernel for measured direct boot (kernel-hashes page measured)' },
+    { name: 'initrd', type: 'string', metavar: 'PATH', help: 'initrd (needs --kernel)' },
+    { name: 'append', type: 'string', metavar: 'CMDLINE', help: 'kernel command line (needs --kernel)' },
+    { name: 'igvm', type: 'string', metavar: 'FILE', help: 'IGVM image (instead of --ovmf)' },
+    { name: 'platform', type: 'string', metavar: 'LIST', help: 'platforms (OVMF: qemu-kvm,ec2,gce; IGVM: the six IGVM platforms); default qemu-kvm' },
+    { name: 'vcpus', type: 'string', metavar: 'LIST', help: 'vCPU counts: 4, 1-64 or 1-64,96,128 (required with an image)' },
+    { name: 'vcpu-type', type: 'string', metavar: 'LIST', help: 'QEMU -cpu names, e.g. EPYC-v4,EPYC-Milan,EPYC-Genoa' },
+    { name: 'vcpu-sig', type: 'string', metavar: 'LIST', help: 'CPUID(1).EAX signatures (beside --vcpu-type); default 0 as measure' },
+    { name: 'guest-features', type: 'string', metavar: 'LIST', help: 'SEV_FEATURES values (OVMF; default 0x1)' },
+    { name: 'kvm', type: 'string', metavar: 'LIST', help: 'host KVM generations: init2, legacy (default init2)' },
+    { name: 'measurement', type: 'list', metavar: 'HEX', help: 'a MEASUREMENT from elsewhere (a vendor, an earlier release); repeatable' },
+    { name: 'policy', type: 'string', metavar: 'HEX', help: 'pin the guest POLICY (u64, e.g. 0x30000)' },
+    { name: 'host-data', type: 'string', metavar: 'HEX', help: 'pin HOST_DATA (32 bytes)' },
+    { name: 'id-key-digest', type: 'string', metavar: 'HEX', help: 'pin ID_KEY_DIGEST (48 bytes)' },
+    { name: 'author-key-digest', type: 'string', metavar: 'HEX', help: 'pin AUTHOR_KEY_DIGEST (48 bytes)' },
+    { name: 'family-id', type: 'string', metavar: 'HEX', help: 'pin FAMILY_ID (16 bytes)' },
+    { name: 'image-id', type: 'string', metavar: 'HEX', help: 'pin IMAGE_ID (16 bytes)' },
+    { name: 'min-tcb', type: 'string', metavar: 'HEX', help: 'minimum REPORTED_TCB as the report\'s u64 (e.g. 0xdb18000000000004); each component must be at or above' },
+    { name: 'guest-svn', type: 'string', metavar: 'N', help: 'pin GUEST_SVN' },
+    { name: 'format', type: 'choice', choices: ['json', 'corim'], metavar: 'FORMAT', help: 'json (default) or corim (CBOR, AMD SEV-SNP CoRIM profile)' },
+    { name: 'sign', type: 'string', metavar: 'KEY.pem', help: 'with --format corim: sign it (COSE_Sign1, ES384) with this EC P-384 private key' },
+    { name: 'output', short: 'o', type: 'string', metavar: 'FILE', help: 'write to FILE instead of stdout (CBOR is never written to a terminal)' },
+  ],
+  epilog: [
+    'examples:',
+    '  snp-launch refvalues --ovmf OVMF.fd --platform qemu-kvm,ec2,gce --vcpus 1-512 --vcpu-type EPYC-v4,EPYC-Milan,EPYC-Genoa > rv.json',
+    '  snp-launch refvalues --ovmf OVMF.fd --vcpus 4,8 --vcpu-type EPYC-Milan --policy 0x30000 --format corim --sign signer.pem -o rv.cbor',
+    '  snp-launch report verify report.bin --no-cert --refvalues rv.cbor --refvalues-key signer-pub.pem',
+    '',
+    `At most ${MAX_REFVALUE_CELLS.toLocaleString('en-US')} cells. Format and codepoints: docs/refvalues.md.`,
+  ].join('\n'),
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const args = argv.some((a) => a === '-h' || a === '--help') ? undefined : parseArgs(REFVALUES_SPEC, argv);
+  if (args === undefined || get.flag(args, 'help')) {
+    process.stdout.write(formatHelp(REFVALUES_SPEC));
+    return 0;
+  }
+  const format = get.str(args, 'format') ?? 'json';
+  const signKey = get.str(args, 'sign');
+  if (signKey !== undefined && format !== 'corim') throw usageError('OPTION_CONFLICT', 'argument --sign: only with --format corim', '--sign');
+  const pinned = pinnedFields(args);
+  const external: RefCell[] = get.list(args, 'measurement').map((t) => ({ platform: 'external', measurement: measurementArg(t) }));
+  const opened: ByteSource[] = [];
+  try {
+    const { image, inputs } = await openImage(args, opened);
+    let cells: RefCell[] = [];
+    if (image) {
+      const matrix = matrixArgs(args, image.kind);
+      const total = matrixSize(matrix) + external.length;
+      if (total > MAX_REFVALUE_CELLS) throw usageError('MATRIX_TOO_LARGE', `the matrix has ${total.toLocaleString('en-US')} cells, more than the bound of ${MAX_REFVALUE_CELLS.toLocaleString('en-US')} (narrow --vcpus or the lists)`, '--vcpus');
+      cells = await matrixCells(image, matrix);
+    } else {
+      for (const o of ['platform', 'vcpus', 'vcpu-type', 'vcpu-sig', 'guest-features', 'kvm']) {
+        if (args.values.has(o)) throw usageError('OPTION_CONFLICT', `argument --${o}: needs an image (--ovmf or --igvm)`, `--${o}`);
+      }
+      if (external.length === 0) throw usageError('MISSING_OPTION', 'the following arguments are required: --ovmf, --igvm or --measurement', '--ovmf');
+    }
+    const rv: ReferenceValues = { tool: `snp-launch ${SNP_LAUNCH_VERSION}`, inputs, pinned, cells: [...cells, ...external] };
+    if (format === 'json') {
+      await writeOutput(args, new TextEncoder().encode(JSON.stringify(referenceValuesToJson(rv), null, 2) + '\n'), false);
+    } else {
+      let bytes = encodeCorim(rv);
+      if (signKey !== undefined) {
+        const { loadP384PrivateKey } = await import('./id-block.js');
+        bytes = signCorim(bytes, await loadP384PrivateKey(signKey));
+      }
+      await writeOutput(args, bytes, true);
+    }
+    return 0;
+  } finally {
+    for (const s of opened) await s.close?.().catch(() => undefined);
+  }
+}
+
+function measurementArg(text: string): Uint8Array {
+  const t = text.replace(/\s+/g, '');
+  const b = fromHex(t.replace(/^0x/i, '')) ?? fromBase64(t);
+  if (!b || b.length !== 48) throw usageError('BAD_MEASUREMENT', `argument --measurement: must be 48 bytes of hex or base64, got '${text.slice(0, 20)}${text.length > 20 ? '...' : ''}'`, '--measurement');
+  return b;
+}
+
+function hexArg(args: ParsedArgs, name: string, len: number): Uint8Array | undefined {
+  const t = get.str(args, name);
+  if (t === undefined) return undefined;
+  const b = fromHex(t.trim().replace(/^0x/i, ''));
+  if (!b || b.length !== len) throw usageError('BAD_VALUE', `argument --${name}: must be ${len} bytes of hex (${2 * len} digits)`, `--${name}`);
+  return b;
+}
+
+function pinnedFields(args: ParsedArgs): PinnedFields {
+  const p: PinnedFields = {};
+  const u = (name: string, bits: number): bigint | undefined => {
+    const t = get.str(args, name);
+    if (t === undefined) return undefined;
+    const v = parseIntText(t, `--${name}`);
+    if (v >= 1n << BigInt(bits)) throw usageError('BAD_INT', `argument --${name}: ${t} does not fit in ${bits} bits`, `--${name}`);
+    return v;
+  };
+  const set = <K extends keyof PinnedFields>(k: K, v: PinnedFields[K] | undefined) => void (v !== undefined && (p[k] = v));
+  set('policy', u('policy', 64));
+  set('hostData', hexArg(args, 'host-data', 32));
+  set('idKeyDigest', hexArg(args, 'id-key-digest', 48));
+  set('authorKeyDigest', hexArg(args, 'author-key-digest', 48));
+  set('familyId', hexArg(args, 'family-id', 16));
+  set('imageId', hexArg(args, 'image-id', 16));
+  set('minTcb', u('min-tcb', 64));
+  const svn = u('guest-svn', 32);
+  if (svn !== undefined) p.guestSvn = Number(svn);
+  return p;
+}
+
+function matrixArgs(args: ParsedArgs, kind: 'ovmf' | 'igvm') {
+  const vcpusText = get.str(args, 'vcpus');
+  if (vcpusText === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --vcpus (a count, list or range)', '--vcpus');
+  const allowed: readonly string[] = kind === 'ovmf' ? ['qemu-kvm', 'ec2', 'gce'] : IGVM_PLATFORMS;
+  const platforms = parseList(get.str(args, 'platform') ?? 'qemu-kvm', '--platform', (p) => {
+    if (!allowed.includes(p)) throw usageError('BAD_CHOICE', `argument --platform: invalid choice for --${kind}: '${p}' (choose from ${allowed.join(', ')})`, '--platform');
+    return p;
+  });
+  const cpus: MatrixCpu[] = [];
+  const types = get.str(args, 'vcpu-type');
+  if (types !== undefined) {
+    for (const t of parseList(types, '--vcpu-type', (x) => x)) {
+      const sig = vcpuTypeSignature(t);
+      if (sig === undefined) throw usageError('BAD_CHOICE', `argument --vcpu-type: unknown vCPU type '${t}' (e.g. EPYC-v4, EPYC-Milan, EPYC-Genoa; or give --vcpu-sig)`, '--vcpu-type');
+      cpus.push({ type: t, sig });
+    }
+  }
+  const sigs = get.str(args, 'vcpu-sig');
+  if (sigs !== undefined) {
+    for (const s of parseList(sigs, '--vcpu-sig', (x) => parseIntText(x, '--vcpu-sig'))) {
+      if (s >= 1n << 32n) throw usageError('BAD_INT', `argument --vcpu-sig: 0x${s.toString(16)} does not fit in 32 bits`, '--vcpu-sig');
+      cpus.push({ sig: Number(s) });
+    }
+  }
+  const gf = get.str(args, 'guest-features');
+  const kvm = get.str(args, 'kvm');
+  return {
+    platforms: [...new Set(platforms)],
+    vcpus: parseVcpuList(vcpusText),
+    cpus,
+    ...(gf !== undefined ? { guestFeatures: [...new Set(parseList(gf, '--guest-features', (x) => parseIntText(x, '--guest-features')))] } : {}),
+    ...(kvm !== undefined
+      ? {
+          kvm: [
+            ...new Set(
+              parseList(kvm, '--kvm', (k) => {
+                if (!(KVM_GENERATIONS as readonly string[]).includes(k)) throw usageError('BAD_CHOICE', `argument --kvm: invalid choice: '${k}' (choose from init2, legacy)`, '--kvm');
+                return k as KvmGeneration;
+              }),
+            ),
+          ],
+        }
+      : {}),
+  };
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+async function openImage(args: ParsedArgs, opened: ByteSource[]): Promise<{ image?: SpaceImage; inputs: Record<string, string> }> {
+  const ovmf = get.str(args, 'ovmf');
+  const igvm = get.str(args, 'igvm');
+  const kernel = get.str(args, 'kernel');
+  const initrd = get.str(args, 'initrd');
+  const append = get.str(args, 'append');
+  if (ovmf !== undefined && igvm !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --igvm: not allowed with argument --ovmf', '--igvm');
+  if (igvm !== undefined && (kernel ?? initrd ?? append) !== undefined) throw usageError('OPTION_CONFLICT', '--kernel/--initrd/--append apply to --ovmf images, not to --igvm', '--kernel');
+  if (ovmf === undefined && kernel !== undefined) throw usageError('MISSING_OPTION', '--kernel needs --ovmf', '--kernel');
+  if (initrd !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --initrd', '--initrd');
+  if (append !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --append', '--append');
+  const inputs: Record<string, string> = {};
+  const open = async (path: string) => {
+    const s = await openFileSource(path);
+    opened.push(s);
+    inputs[basename(path)] = await sha256File(path);
+    return s;
+  };
+  if (igvm !== undefined) return { image: { kind: 'igvm', igvm: await open(igvm) }, inputs };
+  if (ovmf === undefined) return { inputs };
+  const image: SpaceImage = {
+    kind: 'ovmf',
+    ovmf: await open(ovmf),
+    ...(kernel !== undefined ? { kernel: await open(kernel) } : {}),
+    ...(initrd !== undefined ? { initrd: await open(initrd) } : {}),
+    ...(append !== undefined ? { append } : {}),
+  };
+  return { image, inputs };
+}

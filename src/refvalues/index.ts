@@ -1,0 +1,13 @@
+/**
+ * Reference values (docs/refvalues.md): a launch matrix of one image as snp-launch JSON, a CoRIM of
+ * the AMD SEV-SNP profile (optionally COSE_Sign1 ES384), and the check of a report against them.
+ * Browser-safe.
+ */
+export type { PinnedFields, RefCell, ReferenceValues, PinnedField } from './types.js';
+export { PINNED_FIELDS, MAX_REFVALUE_CELLS } from './types.js';
+export { matrixCells, matrixSize, type MatrixCpu, type RefMatrix } from './matrix.js';
+export { referenceValuesFromJson, referenceValuesToJson } from './json.js';
+export { encodeCorim, decodeCorim } from './corim.js';
+export { signCorim, verifySignedCorim, isSignedCorim } from './cose.js';
+export { checkReportAgainstRefValues, describeRefCell, type RefValuesResult, type RefValuesFailure } from './check.js';
+export { decodeReferenceValues } from './decode.js';
