@@ -21,7 +21,7 @@ test('fuzz --list names every target', () => {
   assert.ok(existsSync(join(REPO, 'dist', 'node', 'fuzz', 'harness.js')), 'run npm run build first');
   const r = fuzz(['--list']);
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(r.stdout.trim().split('\n'), ['ovmf', 'igvm', 'report', 'x509', 'pem-key', 'trace', 'measure-json', 'cli-args', 'cert-table', 'id-block', 'kernel-hashes']);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['ovmf', 'igvm', 'report', 'x509', 'pem-key', 'trace', 'measure-json', 'cli-args', 'cert-table', 'id-block', 'kernel-hashes', 'corim']);
 });
 
 test('every target: 4,000 inputs, seed 7, no finding', { skip: needsShared, timeout: 300_000 }, () => {
@@ -29,7 +29,7 @@ test('every target: 4,000 inputs, seed 7, no finding', { skip: needsShared, time
   const r = fuzz(['--target', 'all', '--runs', '4000', '--seed', '7', '--out', out]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const ok = r.stdout.split('\n').filter((l) => / ok — 4000 inputs/.test(l));
-  assert.equal(ok.length, 11, r.stdout);
+  assert.equal(ok.length, 12, r.stdout);
 });
 
 test('usage errors of the harness exit 2', () => {

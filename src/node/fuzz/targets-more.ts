@@ -14,6 +14,10 @@ import { CERT_TABLE_GUIDS, guidBytesRfc, parseCertTable } from '../../attestatio
 import { buildIdAuth, buildIdBlock, parseIdAuth, parseIdBlock } from '../../idblock/build.js';
 import { buildKernelHashTable, kernelHashesPage } from '../../images/ovmf/kernel-hashes.js';
 import { InvariantError, type FuzzTarget } from './targets.js';
+import { decodeCorim, encodeCorim } from '../../refvalues/corim.js';
+import { decodeReferenceValues } from '../../refvalues/decode.js';
+import { referenceValuesToJson } from '../../refvalues/json.js';
+import type { ReferenceValues } from '../../refvalues/types.js';
 
 function check(ok: boolean, what: string): void {
   if (!ok) throw new InvariantError(what);
@@ -105,8 +109,36 @@ const kernelHashesTarget: FuzzTarget = {
   },
 };
 
-// Not yet a target: CoRIM/CBOR. The decoder (issue 11, src/refvalues/) was not on main at the
-// 09:40 cut-off of issue 10. When it lands: seeds from encodeCorim / signCorim of a few reference
-// values, mutateBytes plus CBOR-aware edits (major types, lengths, indefinite items, tags), and
-// the invariant decodeCorim(encodeCorim(rv)) == rv for every accepted decodeReferenceValues(rv).
-export const MORE_TARGETS: readonly FuzzTarget[] = [certTableTarget, idBlockTarget, kernelHashesTarget];
+/** Reference values covering every pinned field and the three kinds of cell (seeds of the corim target). */
+function refValuesSeed(): ReferenceValues {
+  const d = (b: number) => new Uint8Array(48).fill(b);
+  return {
+    tool: 'snp-launch fuzz',
+    inputs: {},
+    pinned: { policy: 0x30000n, hostData: new Uint8Array(32).fill(0xab), idKeyDigest: d(1), authorKeyDigest: d(2), familyId: new Uint8Array(16).fill(3), imageId: new Uint8Array(16).fill(4), minTcb: 0xdb18000000000004n, guestSvn: 7 },
+    cells: [
+      { platform: 'qemu-kvm', vcpus: 1, vcpuType: 'EPYC-Milan', vcpuSig: 0xa00f11, guestFeatures: 1n, kvm: 'init2', measurement: d(5) },
+      { platform: 'ec2', vcpus: 96, vcpuSig: 0, guestFeatures: 0x21n, kvm: 'legacy', measurement: d(6) },
+      { platform: 'external', measurement: d(7) },
+    ],
+  };
+}
+
+const corimTarget: FuzzTarget = {
+  name: 'corim',
+  what: 'reference values: CoRIM (CBOR, AMD SEV-SNP profile) and snp-launch JSON, through decodeReferenceValues',
+  seeds: () => {
+    const rv = refValuesSeed();
+    return [encodeCorim(rv), encodeCorim({ ...rv, pinned: {}, cells: rv.cells.slice(2) }), new TextEncoder().encode(JSON.stringify(referenceValuesToJson(rv)))];
+  },
+  mutate: (f, rnd) => mutateBytes(f, rnd, { maxLength: 1 << 16 }),
+  run(f) {
+    const rv = decodeReferenceValues(f, 'fuzz.corim');
+    // What decodes re-encodes to a CoRIM that decodes to the same reference values.
+    const again = decodeCorim(encodeCorim(rv), 'fuzz.corim');
+    check(isDeepStrictEqual(again.cells.map((c) => c.measurement), rv.cells.map((c) => c.measurement)), 'decode(encode(x)) changes the measurements');
+    check(isDeepStrictEqual(again.pinned, rv.pinned), 'decode(encode(x)) changes the pinned fields');
+  },
+};
+
+export const MORE_TARGETS: readonly FuzzTarget[] = [certTableTarget, idBlockTarget, kernelHashesTarget, corimTarget];
