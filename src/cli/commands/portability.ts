@@ -10,8 +10,9 @@ import { analyzePortability, type PortabilityReport } from '../../explain/portab
 import { describeStep } from '../../explain/entries.js';
 import { IGVM_PLATFORMS, type IgvmPlatform } from '../../measure/types.js';
 import { openFileSource } from '../../node/file-source.js';
-import { VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '../../vmsa/vcpu-types.js';
-import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
+import { VCPU_TYPES } from '../../vmsa/vcpu-types.js';
+import { signature } from './portable-output.js';
+import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch portability --igvm FILE [--vcpus N] [--vcpu-type T | --vcpu-sig S] [--guest-features F] [--native-zero] [--json] [--fix --for P1,P2 -o OUT]',
@@ -71,23 +72,6 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await src.close?.();
   }
-}
-
-function signature(args: ParsedArgs): number | undefined {
-  const f = get.num(args, 'vcpu-family');
-  if (f !== undefined) {
-    const m = get.num(args, 'vcpu-model');
-    const s = get.num(args, 'vcpu-stepping');
-    if (m === undefined || s === undefined) throw usageError('INCOMPLETE_FMS', '--vcpu-family needs --vcpu-model and --vcpu-stepping', '--vcpu-family');
-    return vcpuSignature(f, m, s);
-  }
-  const sig = get.big(args, 'vcpu-sig');
-  if (sig !== undefined) {
-    if (sig < 0n || sig > 0xffffffffn) throw usageError('BAD_VALUE', `argument --vcpu-sig: a CPUID signature is 32 bits, got ${sig}`, '--vcpu-sig');
-    return Number(sig);
-  }
-  const t = get.str(args, 'vcpu-type');
-  return t === undefined ? undefined : vcpuTypeSignature(t);
 }
 
 function text(rep: PortabilityReport): string {
