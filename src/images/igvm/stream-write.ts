@@ -15,7 +15,8 @@ import { usageError } from '../../core/errors.js';
 import { STREAM_CHUNK, checkRange, type ByteSource } from '../../core/source.js';
 import { crc32 } from './crc32.js';
 import { encodePayload } from './encode.js';
-import { align8, ARCH_AARCH64, ARCH_X64, FIXED, FIXED_SIZE_V1, FIXED_SIZE_V2, HEADER_TYPES, IGVM_MAGIC, PAGE_SIZE, TLV_HEADER_SIZE } from './defs.js';
+import { writeFixedHeader } from './write.js';
+import { align8, FIXED, FIXED_SIZE_V1, FIXED_SIZE_V2, HEADER_TYPES, PAGE_SIZE, TLV_HEADER_SIZE } from './defs.js';
 import type { IgvmHeaderSpec, PageDataFields } from './types.js';
 
 /** 4096 bytes of page data at `offset` in `source`. */
@@ -147,15 +148,7 @@ export function layoutIgvm(model: IgvmStreamModel): IgvmLayout {
   if (size === 0) throw usageError('IGVM_NO_FILE_DATA', 'an IGVM file needs at least one byte of file data (igvm.md §2.2)', 'headers');
   const total = base + size;
   if (total > 0xffff_ffff) throw usageError('IGVM_WRITE_FIELD', `file would be ${total} bytes; total_file_size is a u32`, 'total_file_size');
-  setU32(head, FIXED.magic, IGVM_MAGIC);
-  setU32(head, FIXED.formatVersion, model.formatVersion);
-  setU32(head, FIXED.variableHeaderOffset, fixedSize);
-  setU32(head, FIXED.variableHeaderSize, vhs);
-  setU32(head, FIXED.totalFileSize, total);
-  if (model.formatVersion === 2) {
-    setU32(head, FIXED.architecture, model.architecture === 'x64' ? ARCH_X64 : ARCH_AARCH64);
-    setU32(head, FIXED.pageSize, PAGE_SIZE);
-  }
+  writeFixedHeader(head, model, fixedSize, vhs, total);
   sealHead(head, fixedSize);
   return { head, segments, totalSize: total, tlvOffsets };
 }

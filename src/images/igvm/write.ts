@@ -113,15 +113,7 @@ export function writeIgvm(model: IgvmModel): Uint8Array {
   if (total > 0xffff_ffff) throw usageError('IGVM_WRITE_FIELD', `file would be ${total} bytes; total_file_size is a u32`, 'total_file_size');
 
   const out = new Uint8Array(total);
-  setU32(out, FIXED.magic, IGVM_MAGIC);
-  setU32(out, FIXED.formatVersion, model.formatVersion);
-  setU32(out, FIXED.variableHeaderOffset, fixedSize);
-  setU32(out, FIXED.variableHeaderSize, vhs);
-  setU32(out, FIXED.totalFileSize, total);
-  if (model.formatVersion === 2) {
-    setU32(out, FIXED.architecture, model.architecture === 'x64' ? ARCH_X64 : ARCH_AARCH64);
-    setU32(out, FIXED.pageSize, PAGE_SIZE);
-  }
+  writeFixedHeader(out, model, fixedSize, vhs, total);
   const dv = new DataView(out.buffer);
   let pos = fixedSize;
   for (const t of tlvs) {
@@ -137,4 +129,17 @@ export function writeIgvm(model: IgvmModel): Uint8Array {
   // Checksum field is still 0 here, which is exactly what the CRC covers (§2.1).
   setU32(out, FIXED.checksum, crc32(out.subarray(0, fixedSize), out.subarray(fixedSize, fixedSize + vhs)));
   return out;
+}
+
+/** The fixed header's fields (checksum aside) into `out`: shared by the in-memory and the streaming writer. */
+export function writeFixedHeader(out: Uint8Array, model: Pick<IgvmModel, 'formatVersion' | 'architecture'>, fixedSize: number, vhs: number, total: number): void {
+  setU32(out, FIXED.magic, IGVM_MAGIC);
+  setU32(out, FIXED.formatVersion, model.formatVersion);
+  setU32(out, FIXED.variableHeaderOffset, fixedSize);
+  setU32(out, FIXED.variableHeaderSize, vhs);
+  setU32(out, FIXED.totalFileSize, total);
+  if (model.formatVersion === 2) {
+    setU32(out, FIXED.architecture, model.architecture === 'x64' ? ARCH_X64 : ARCH_AARCH64);
+    setU32(out, FIXED.pageSize, PAGE_SIZE);
+  }
 }
