@@ -11,3 +11,5 @@ export { encodeCorim, decodeCorim } from './corim.js';
 export { signCorim, verifySignedCorim, isSignedCorim } from './cose.js';
 export { checkReportAgainstRefValues, describeRefCell, type RefValuesResult, type RefValuesFailure } from './check.js';
 export { decodeReferenceValues } from './decode.js';
+export { encodeRvps, RVPS_NAMES, RVPS_MESSAGE_VERSION, RVPS_PROVENANCE_TYPE, type RvpsOutput, type RvpsOptions } from './rvps.js';
+export { encodeGsg, gsgConfigText, gsgFileName, GSG_PERMISSIVE_POLICY, GSG_POLICY_FIELDS } from './gsg.js';

@@ -18,11 +18,14 @@ import { encodeCorim, matrixCells, matrixSize, referenceValuesToJson, signCorim,
 import { KVM_GENERATIONS, type KvmGeneration } from '../../vmsa/profiles/_profile.js';
 import { vcpuTypeSignature } from '../../vmsa/vcpu-types.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
-import { writeOutput } from '../refvalues-output.js';
+import { writeGsg, writeOutput } from '../refvalues-output.js';
+import { encodeGsg } from '../../refvalues/gsg.js';
+import { encodeRvps } from '../../refvalues/rvps.js';
+import type { TcbLayout } from '../../attestation/product.js';
 import { SNP_LAUNCH_VERSION } from '../version.js';
 
 export const REFVALUES_SPEC: CommandSpec = {
-  usage: 'snp-launch refvalues (--ovmf PATH [--kernel ...] | --igvm FILE | --measurement HEX) [matrix] [pinned fields] [--format json|corim] [-o FILE]',
+  usage: 'snp-launch refvalues (--ovmf PATH [--kernel ...] | --igvm FILE | --measurement HEX) [matrix] [pinned fields] [--format json|corim|rvps|gsg] [-o FILE|DIR]',
   summary: 'Reference values for a verifier fleet: the MEASUREMENT of every launch configuration of a matrix (one pass), plus the report fields a verifier pins.',
   options: [
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
@@ -46,15 +49,18 @@ export const REFVALUES_SPEC: CommandSpec = {
     { name: 'image-id', type: 'string', metavar: 'HEX', help: 'pin IMAGE_ID (16 bytes)' },
     { name: 'min-tcb', type: 'string', metavar: 'HEX', help: 'minimum REPORTED_TCB as the report\'s u64 (e.g. 0xdb18000000000004); each component must be at or above' },
     { name: 'guest-svn', type: 'string', metavar: 'N', help: 'pin GUEST_SVN' },
-    { name: 'format', type: 'choice', choices: ['json', 'corim'], metavar: 'FORMAT', help: 'json (default) or corim (CBOR, AMD SEV-SNP CoRIM profile)' },
+    { name: 'format', type: 'choice', choices: ['json', 'corim', 'rvps', 'gsg'], metavar: 'FORMAT', help: 'json (default), corim (CBOR, AMD SEV-SNP CoRIM profile), rvps (Trustee RVPS registration message) or gsg (go-sev-guest check configurations, .textproto)' },
+    { name: 'tcb-layout', type: 'choice', choices: ['milan', 'turin'], metavar: 'LAYOUT', help: 'with --format rvps: read --min-tcb in the Milan/Genoa (default) or the Turin TCB layout' },
     { name: 'sign', type: 'string', metavar: 'KEY.pem', help: 'with --format corim: sign it (COSE_Sign1, ES384) with this EC P-384 private key' },
-    { name: 'output', short: 'o', type: 'string', metavar: 'FILE', help: 'write to FILE instead of stdout (CBOR is never written to a terminal)' },
+    { name: 'output', short: 'o', type: 'string', metavar: 'FILE', help: 'write to FILE instead of stdout (CBOR is never written to a terminal); for gsg with more than one cell, a directory (one .textproto per cell)' },
   ],
   epilog: [
     'examples:',
     '  snp-launch refvalues --ovmf OVMF.fd --platform qemu-kvm,ec2,gce --vcpus 1-512 --vcpu-type EPYC-v4,EPYC-Milan,EPYC-Genoa > rv.json',
     '  snp-launch refvalues --ovmf OVMF.fd --vcpus 4,8 --vcpu-type EPYC-Milan --policy 0x30000 --format corim --sign signer.pem -o rv.cbor',
     '  snp-launch report verify report.bin --no-cert --refvalues rv.cbor --refvalues-key signer-pub.pem',
+    '  snp-launch refvalues --ovmf OVMF.fd --vcpus 1-64 --vcpu-type EPYC-Genoa --format rvps -o rvps-message.json   # rvps-tool register --path rvps-message.json',
+    '  snp-launch refvalues --ovmf OVMF.fd --vcpus 4,8 --vcpu-type EPYC-Milan --format gsg -o policies/           # check -config policies/<cell>.textproto',
     '',
     `At most ${MAX_REFVALUE_CELLS.toLocaleString('en-US')} cells. Format and codepoints: docs/refvalues.md.`,
   ].join('\n'),
@@ -69,6 +75,8 @@ export async function run(argv: string[]): Promise<number> {
   const format = get.str(args, 'format') ?? 'json';
   const signKey = get.str(args, 'sign');
   if (signKey !== undefined && format !== 'corim') throw usageError('OPTION_CONFLICT', 'argument --sign: only with --format corim', '--sign');
+  const tcbLayout = get.str(args, 'tcb-layout') as TcbLayout | undefined;
+  if (tcbLayout !== undefined && format !== 'rvps') throw usageError('OPTION_CONFLICT', 'argument --tcb-layout: only with --format rvps', '--tcb-layout');
   const pinned = pinnedFields(args);
   const external: RefCell[] = get.list(args, 'measurement').map((t) => ({ platform: 'external', measurement: measurementArg(t) }));
   const opened: ByteSource[] = [];
@@ -89,6 +97,12 @@ export async function run(argv: string[]): Promise<number> {
     const rv: ReferenceValues = { tool: `snp-launch ${SNP_LAUNCH_VERSION}`, inputs, pinned, cells: [...cells, ...external] };
     if (format === 'json') {
       await writeOutput(args, new TextEncoder().encode(JSON.stringify(referenceValuesToJson(rv), null, 2) + '\n'), false);
+    } else if (format === 'rvps') {
+      const out = encodeRvps(rv, tcbLayout !== undefined ? { tcbLayout } : {});
+      for (const n of out.notes) process.stderr.write(`snp-launch: note: ${n}\n`);
+      await writeOutput(args, new TextEncoder().encode(JSON.stringify(out.message, null, 2) + '\n'), false);
+    } else if (format === 'gsg') {
+      await writeGsg(args, encodeGsg(rv));
     } else {
       let bytes = encodeCorim(rv);
       if (signKey !== undefined) {
