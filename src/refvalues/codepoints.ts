@@ -42,7 +42,7 @@ export const TAG_ID = 0;
 /** [CoRIM] triples-map key: reference-triples. */
 export const REFERENCE_TRIPLES = 0;
 /** [CoRIM] environment-map / class-map keys. */
-export const ENV = { CLASS: 0 } as const;
+export const ENV = { CLASS: 0, INSTANCE: 1 } as const;
 export const CLASS = { CLASS_ID: 0 } as const;
 /** [CoRIM] measurement-map keys. */
 export const MM = { MKEY: 0, MVAL: 1 } as const;
@@ -55,6 +55,23 @@ export const ALG_SHA384 = 7;
 export const SNP_PROFILE = 'tag:amd.com,2025:snp-corim-profile';
 /** [SNP] class-id "by chip" 1.3.6.1.4.1.3704.3.1 (§"Target Environment", cddl/examples/environment.diag). */
 export const SNP_CLASS_BY_CHIP = new Uint8Array([0x06, 0x09, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x9c, 0x78, 0x03, 0x01]);
+
+/**
+ * [VER] Veraison's SEV-SNP scheme (github veraison/services, commit 6b881029, scheme/sevsnp/corim.go
+ * and scheme.go; evidence translation in jraman567/go-gen-ref cmd/sevsnp/parser.go, commit 97b7e781)
+ * differs from the draft's examples in four places, so `--corim-flavor veraison` writes:
+ *   - the profile as one #6.32 URI (not an array), 'tag:amd.com,2024:snp-corim-profile' (EndorsementMediaTypeRV);
+ *   - class-id OIDs as RFC 9090 contents octets (no DER tag/length), by chip ...3704.3.1 and by CSP
+ *     ...3704.3.2 (the evidence's class depends on VCEK/VLEK signing, so each cell is written for both);
+ *   - environment instance #6.560(MEASUREMENT): GetReferenceValueIDs looks reference values up by it;
+ *   - HOST_DATA / ID / AUTHOR key digests as raw-value, GUEST_SVN as #6.553 (its evidence does so;
+ *     min-svn against min-svn compares equal).
+ */
+export const SNP_PROFILE_VERAISON = 'tag:amd.com,2024:snp-corim-profile';
+export const OID_BY_CHIP = new Uint8Array([0x2b, 0x06, 0x01, 0x04, 0x01, 0x9c, 0x78, 0x03, 0x01]);
+export const OID_BY_CSP = new Uint8Array([0x2b, 0x06, 0x01, 0x04, 0x01, 0x9c, 0x78, 0x03, 0x02]);
+/** [VER] media type for `cocli corim submit` (scheme.go EndorsementMediaTypeRV). */
+export const VERAISON_MEDIA_TYPE = `application/corim-unsigned+cbor; profile="${SNP_PROFILE_VERAISON}"`;
 
 /** [SNP] mkey numbers (§"AMD SEV-SNP measurements"). */
 export const MKEY = {

@@ -7,7 +7,7 @@ export type { PinnedFields, RefCell, ReferenceValues, PinnedField } from './type
 export { PINNED_FIELDS, MAX_REFVALUE_CELLS } from './types.js';
 export { matrixCells, matrixSize, type MatrixCpu, type RefMatrix } from './matrix.js';
 export { referenceValuesFromJson, referenceValuesToJson } from './json.js';
-export { encodeCorim, decodeCorim } from './corim.js';
+export { encodeCorim, decodeCorim, CORIM_FLAVORS, type CorimFlavor } from './corim.js';
 export { signCorim, verifySignedCorim, isSignedCorim } from './cose.js';
 export { checkReportAgainstRefValues, describeRefCell, type RefValuesResult, type RefValuesFailure } from './check.js';
 export { decodeReferenceValues } from './decode.js';
