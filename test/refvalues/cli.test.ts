@@ -167,3 +167,20 @@ test('bad input: one line, exit 1 (input) or 2 (usage)', { skip: needsShared }, 
     assert.match(assertOneLineError(r, args.join(' ')), re);
   }, 2);
 });
+
+test('report verify --refvalues: no cell matches → the launch search names the configuration that gives the MEASUREMENT (with the image given)', { skip: needsShared, timeout: 120_000 }, async () => {
+  cliBuilt();
+  const rv = join(dir, 'rv1-4.json');
+  const made = await runCli(['refvalues', '--ovmf', FIXTURE(), '--vcpus', '1-4', '--vcpu-type', 'EPYC-Milan', '-o', rv], SHARED);
+  assert.equal(made.code, 0, made.stderr);
+  // A report of the same image at 9 vCPUs (digest computed independently), outside the 1-4 matrix.
+  const r = new Uint8Array(readFileSync(GENOA()));
+  r.set(Buffer.from((await independentDigests(FIXTURE(), { sig: 0xa00f11 }, 9))[8]!, 'hex'), 0x90);
+  const report = writeReport(r, 'nine.bin');
+  const bare = await runCli(['report', 'verify', report, '--no-cert', '--refvalues', rv], SHARED);
+  assert.equal(bare.code, 1);
+  assert.match(bare.stdout, /FAIL {2}refvalues\.MEASUREMENT .* none of the 4 reference measurements .*give the image \(--ovmf \.\.\. or --igvm \.\.\.\) to search/);
+  const withImage = await runCli(['report', 'verify', report, '--no-cert', '--refvalues', rv, '--ovmf', FIXTURE(), '--vcpus', '4', '--vcpu-type', 'EPYC-Milan'], SHARED);
+  assert.equal(withImage.code, 1);
+  assert.match(withImage.stdout, /FAIL {2}refvalues\.MEASUREMENT .*the report matches qemu-kvm, 9 vCPUs, EPYC-Milan.* you predicted 4 vCPUs; reproduce: snp-launch measure --mode snp --vcpus 9/);
+});

@@ -290,13 +290,15 @@ async function verify(args: ParsedArgs): Promise<number> {
   }
   checks.push(...validateReport(r, vo));
   if (refValues !== undefined) checks.push(...(await (await import('../refvalues-verify.js')).refValuesChecks(r, refValues, get.str(args, 'refvalues-key'))));
-  // A predicted MEASUREMENT that differs: say which launch of the same image gives the report's.
-  const mCheck = predicted ? checks.find((c) => c.name === 'measurement' && !c.pass) : undefined;
-  if (mCheck) {
+  // A predicted MEASUREMENT (or reference values) that differs: say which launch of the same image gives the report's.
+  const mChecks = checks.filter((c) => !c.pass && ((predicted && c.name === 'measurement') || c.name === 'refvalues.MEASUREMENT'));
+  if (mChecks.length > 0 && measureGiven) {
     const req = resolveMeasureRequest(args, { defaultMode: 'snp' });
     const cpu = r.cpuid;
     const hint = req && (await (await import('../verify-hint.js')).measurementHint(req, r.measurement, cpu ? vcpuSignature(cpu.family, cpu.model, cpu.stepping) : undefined));
-    if (hint) mCheck.reason += `; ${hint}`;
+    if (hint) for (const c of mChecks) c.reason += `; ${hint}`;
+  } else if (mChecks.length > 0) {
+    for (const c of mChecks) c.reason += '; give the image (--ovmf ... or --igvm ...) to search which launch of it gives this MEASUREMENT';
   }
   const ok = checks.every((c) => c.pass);
   if (get.flag(args, 'json')) {
