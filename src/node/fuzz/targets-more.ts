@@ -126,10 +126,10 @@ function refValuesSeed(): ReferenceValues {
 
 const corimTarget: FuzzTarget = {
   name: 'corim',
-  what: 'reference values: CoRIM (CBOR, AMD SEV-SNP profile) and snp-launch JSON, through decodeReferenceValues',
+  what: 'reference values: CoRIM (CBOR, AMD SEV-SNP profile; draft and Veraison flavors) and snp-launch JSON, through decodeReferenceValues',
   seeds: () => {
     const rv = refValuesSeed();
-    return [encodeCorim(rv), encodeCorim({ ...rv, pinned: {}, cells: rv.cells.slice(2) }), new TextEncoder().encode(JSON.stringify(referenceValuesToJson(rv)))];
+    return [encodeCorim(rv), encodeCorim({ ...rv, pinned: {}, cells: rv.cells.slice(2) }), encodeCorim(rv, 'veraison'), new TextEncoder().encode(JSON.stringify(referenceValuesToJson(rv)))];
   },
   mutate: (f, rnd) => mutateBytes(f, rnd, { maxLength: 1 << 16 }),
   run(f) {
