@@ -30,6 +30,11 @@ export interface HashProvider {
    * caller then streams it through createSha256. Lets independent streams run on several cores.
    */
   sha256Source?(src: ByteSource): Promise<Uint8Array> | undefined;
+  /**
+   * Optional: CRC-32 (IEEE, zlib's) of `data` continuing from the finished CRC `value` (0 to start),
+   * e.g. Node's native zlib.crc32. The IGVM checksum uses it when present; otherwise JS tables.
+   */
+  crc32?(data: Uint8Array, value: number): number;
 }
 
 export const nobleHashProvider: HashProvider = {
