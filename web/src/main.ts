@@ -14,6 +14,7 @@ import { legend, renderMap } from './memmap.js';
 import { renderReport } from './report-view.js';
 import { renderPortable } from './portable-view.js';
 import { renderRange } from './range-view.js';
+import { wireRefValues } from './refvalues-view.js';
 import type { FormValues, ImageKind, Request, RowData } from './protocol.js';
 
 /** Show the progress bar only when a measurement runs longer than this (ms). */
@@ -275,3 +276,4 @@ byId('diff-run').addEventListener('click', () => void diff());
 byId('report-run').addEventListener('click', () => void checkReport());
 byId('portable-run').addEventListener('click', () => void makePortable());
 byId('range-run').addEventListener('click', () => void vcpuRange());
+wireRefValues(client, form);

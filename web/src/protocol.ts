@@ -113,6 +113,27 @@ export interface RangeData {
   ms: number;
 }
 
+/** Reference-values export format: snp-launch JSON, CoRIM (profile draft) or CoRIM for Veraison. */
+export type RefFormat = 'json' | 'corim' | 'corim-veraison';
+
+export interface RefExportData {
+  bytes: Uint8Array;
+  fileName: string;
+  mime: string;
+  cells: number;
+}
+
+export interface RefCheckData {
+  pass: boolean;
+  /** The first matching cell, described ("qemu-kvm, 4 vCPUs, vCPU type EPYC-v4, ..."). */
+  cell?: string;
+  cells: number;
+  matchingCells: number;
+  failures: { field: string; reason: string }[];
+  /** A signed CoRIM whose signature was checked with the given key. */
+  signed: boolean;
+}
+
 export type Request =
   | { type: 'measure'; seq: number; form: FormValues }
   | { type: 'example'; seq: number; which: ImageKind }
@@ -120,7 +141,9 @@ export type Request =
   | { type: 'diff'; seq: number; a: DiffSide; b: DiffSide }
   | { type: 'report'; seq: number; report: File; cert?: File; predicted: { id: string; digest: string }[]; /** ISO date for certificate validity; default now. */ at?: string }
   | { type: 'portable'; seq: number; image: File; /** --for names; empty = all six. */ targets: string[]; vcpus: number; vcpuType?: string }
-  | { type: 'range'; seq: number; form: FormValues; /** e.g. "1-64,96,128" */ range: string };
+  | { type: 'range'; seq: number; form: FormValues; /** e.g. "1-64,96,128" */ range: string }
+  | { type: 'refv-export'; seq: number; form: FormValues; range: string; /** comma list; empty = every platform of the image kind */ platforms: string; format: RefFormat }
+  | { type: 'refv-check'; seq: number; report: File; refvalues: File; key?: File };
 
 export type Response =
   | { type: 'progress'; seq: number; done: number; total: number; label: string; kind?: ImageKind; /** A row just finished (without its log). */ row?: RowData }
@@ -131,4 +154,6 @@ export type Response =
   | { type: 'report'; seq: number; result: ReportCheckData }
   | { type: 'portable'; seq: number; result: PortableData }
   | { type: 'range'; seq: number; result: RangeData }
+  | { type: 'refv-export'; seq: number; result: RefExportData }
+  | { type: 'refv-check'; seq: number; result: RefCheckData }
   | { type: 'error'; seq: number; message: string };

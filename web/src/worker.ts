@@ -14,6 +14,7 @@ import { checkReport } from './report-check.js';
 import { exportJson } from './export.js';
 import { makePortable } from './portable.js';
 import { vcpuTable } from './vcpu-range.js';
+import { checkRefValues, exportRefValues } from './refvalues.js';
 import type { DiffSide, FormValues, LogEntryData, Request, Response, RowData } from './protocol.js';
 
 const ctx = self as unknown as { postMessage(m: Response, transfer?: Transferable[]): void; onmessage: ((ev: MessageEvent<Request>) => void) | null };
@@ -159,6 +160,12 @@ async function handle(req: Request): Promise<void> {
       return post({ type: 'report', seq: req.seq, result: await checkReport(req.report, req.cert, req.predicted, req.at ? new Date(req.at) : undefined) });
     case 'range':
       return post({ type: 'range', seq: req.seq, result: await vcpuTable(req.form, req.range) });
+    case 'refv-export': {
+      const result = await exportRefValues(req.form, req.range, req.platforms, req.format);
+      return post({ type: 'refv-export', seq: req.seq, result }, [result.bytes.buffer as ArrayBuffer]);
+    }
+    case 'refv-check':
+      return post({ type: 'refv-check', seq: req.seq, result: await checkRefValues(req.report, req.refvalues, req.key) });
     case 'portable': {
       const result = await makePortable(req.image, req.targets, req.vcpus, req.vcpuType);
       return post({ type: 'portable', seq: req.seq, result }, result.bytes ? [result.bytes.buffer as ArrayBuffer] : undefined);

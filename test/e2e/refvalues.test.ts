@@ -1,0 +1,116 @@
+/**
+ * The explorer's reference-values panel (issue 11 item 3) in headless Debian Chromium: the example
+ * OVMF image's matrix exported as JSON (cells equal to an independent chain for qemu-kvm and to
+ * the CLI's `refvalues` for every cell) and as CoRIM (the same bytes as `snp-launch refvalues
+ * --format corim`, read by cborg); a report whose MEASUREMENT is one cell's passes against the
+ * dropped CoRIM naming the cell, one changed byte fails on MEASUREMENT, a non-CoRIM file is one line.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decode } from 'cborg';
+import { CLI, needsShared, shared } from '../_shared.js';
+import { launchBrowser, needsChromium, screenshot, serveExplorer, type Browser } from './_browser.js';
+import { independentDigests } from '../launch-space/_independent.js';
+import type { StaticServer } from '../../src/cli/commands/explore.js';
+import { buildExample } from '../../web/src/examples.js';
+
+describe('explorer: reference values', { skip: needsChromium || needsShared }, () => {
+  let web: StaticServer;
+  let b: Browser;
+  const dir = mkdtempSync(join(tmpdir(), 'snp-refv-e2e-'));
+  before(async () => {
+    web = await serveExplorer();
+    b = await launchBrowser();
+  });
+  after(async () => {
+    await b?.close();
+    await web?.close();
+  });
+
+  async function exportFile(button: string): Promise<Uint8Array> {
+    const page = b.page;
+    await page.evaluate(() => delete document.body.dataset.refv);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.click(button)]);
+    await page.waitForFunction(() => document.body.dataset.refv !== undefined, undefined, { timeout: 120_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.refv), 'exported', (await page.textContent('#refv-out')) ?? '');
+    return new Uint8Array(readFileSync((await download.path())!));
+  }
+
+  async function check(report: string, refvalues: string): Promise<string> {
+    const page = b.page;
+    await page.setInputFiles('#report-file', report);
+    await page.setInputFiles('#refv-file', refvalues);
+    await page.evaluate(() => delete document.body.dataset.refv);
+    await page.click('#refv-check');
+    await page.waitForFunction(() => document.body.dataset.refv !== undefined, undefined, { timeout: 60_000 });
+    return (await page.evaluate(() => document.body.dataset.refv))!;
+  }
+
+  let corimPath = '';
+  let cells: { platform: string; vcpus: number; measurement: string }[] = [];
+
+  it('exports the matrix as JSON and CoRIM, equal to the CLI and to an independent chain', async () => {
+    const page = b.page;
+    await page.goto(web.url);
+    const n = await page.evaluate(() => Number(document.body.dataset.runs));
+    await page.click('#example-ovmf');
+    await page.waitForFunction((x) => Number(document.body.dataset.runs) > x, n, { timeout: 120_000 });
+    await page.fill('#refv-vcpus', '1-4');
+    await page.fill('#refv-platforms', 'qemu-kvm,ec2');
+    const json = JSON.parse(new TextDecoder().decode(await exportFile('#refv-json')));
+    cells = json.cells;
+    assert.equal(cells.length, 8);
+    const ex = await buildExample('ovmf');
+    writeFileSync(join(dir, 'ovmf.fd'), ex.bytes);
+    // qemu-kvm, EPYC-v4 (the page's default CPU type): CPUID(1).EAX 0x800f12, chain computed in the test.
+    const qemu = await independentDigests(join(dir, 'ovmf.fd'), { sig: 0x800f12 }, 4);
+    assert.deepEqual(cells.filter((c) => c.platform === 'qemu-kvm').map((c) => c.measurement), qemu);
+    const cli = (format: string[]) =>
+      execFileSync(process.execPath, [CLI, 'refvalues', '--ovmf', 'ovmf.fd', '--platform', 'qemu-kvm,ec2', '--vcpus', '1-4', '--vcpu-type', 'EPYC-v4', '--guest-features', '0x1', ...format], { cwd: dir });
+    assert.deepEqual(cells, JSON.parse(cli([]).toString('utf8')).cells, 'every cell as `snp-launch refvalues` writes it');
+
+    const corim = await exportFile('#refv-corim');
+    assert.deepEqual(corim, new Uint8Array(cli(['--format', 'corim'])), 'the same CoRIM bytes as the CLI');
+    const tags: ((d: () => unknown) => unknown)[] = [];
+    for (let t = 0; t <= 600; t++) tags[t] = (d) => ({ tag: t, v: d() });
+    const top = decode(corim, { tags: tags as never, useMaps: true, strict: true }) as { tag: number; v: Map<number, unknown> };
+    assert.equal(top.tag, 501);
+    corimPath = join(dir, 'rv.cbor');
+    writeFileSync(corimPath, corim);
+    const veraison = await exportFile('#refv-veraison');
+    assert.deepEqual(veraison, new Uint8Array(cli(['--format', 'corim', '--corim-flavor', 'veraison'])));
+    await screenshot(page, 'explorer-refvalues-export');
+  });
+
+  it('checks a report against the dropped CoRIM: a cell passes and is named, one byte off fails on MEASUREMENT', async () => {
+    assert.ok(corimPath, 'the export test ran');
+    const report = new Uint8Array(readFileSync(shared('vectors', 'attestation', 'virtee_milan_report.bin')));
+    const cell = cells.find((c) => c.platform === 'qemu-kvm' && c.vcpus === 3)!;
+    report.set(Buffer.from(cell.measurement, 'hex'), 0x90);
+    const good = join(dir, 'good.bin');
+    writeFileSync(good, report);
+    assert.equal(await check(good, corimPath), 'pass');
+    assert.match((await b.page.textContent('#refv-verdict')) ?? '', /^PASS: matches qemu-kvm, 3 vCPUs, vCPU type EPYC-v4, SEV_FEATURES 0x1, KVM init2; pinned fields hold \(8 cells\)/);
+    report[0x90 + 47]! ^= 0x01;
+    const bad = join(dir, 'bad.bin');
+    writeFileSync(bad, report);
+    assert.equal(await check(bad, corimPath), 'fail');
+    assert.deepEqual(await b.page.$$eval('#refv-failures li', (li) => li.map((x) => x.getAttribute('data-field'))), ['MEASUREMENT']);
+    await screenshot(b.page, 'explorer-refvalues-check');
+  });
+
+  it('a file that is not reference values is one line naming it', async () => {
+    const junk = join(dir, 'junk.cbor');
+    writeFileSync(junk, new Uint8Array([0xd9, 0x01, 0xf5, 0x01]));
+    const report = join(dir, 'any.bin');
+    writeFileSync(report, readFileSync(shared('vectors', 'attestation', 'virtee_milan_report.bin')));
+    assert.equal(await check(report, junk), 'error');
+    const text = ((await b.page.textContent('#refv-verdict')) ?? '').trim();
+    assert.match(text, /junk\.cbor/);
+    assert.equal(text.split('\n').length, 1);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * The reference-values panel: export the measured image's matrix (JSON, CoRIM, CoRIM for
+ * Veraison) and check a report against a reference-values file. The work runs in the worker
+ * (./refvalues.ts); this file wires the inputs and renders the verdict. `data-refv` on the body
+ * ("exported" | "pass" | "fail" | "error") lets the end-to-end tests wait for results.
+ */
+import type { WorkerClient } from './client.js';
+import { byId, h } from './dom.js';
+import type { FormValues, RefCheckData, RefFormat, Request } from './protocol.js';
+
+function downloadBytes(name: string, bytes: Uint8Array, type: string): void {
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function renderRefCheck(out: HTMLElement, r: RefCheckData): void {
+  const signed = r.signed ? ', signature verified' : '';
+  out.replaceChildren(
+    r.pass
+      ? h('p', { class: 'ok', id: 'refv-verdict' }, `PASS: matches ${r.cell}${r.matchingCells > 1 ? ` (and ${r.matchingCells - 1} more cells with this MEASUREMENT)` : ''}; pinned fields hold (${r.cells} cells${signed})`)
+      : h('p', { class: 'bad', id: 'refv-verdict' }, `FAIL against ${r.cells} cells${signed}`),
+    h('ul', { class: 'checks', id: 'refv-failures' }, ...r.failures.map((f) => h('li', { class: 'bad', 'data-field': f.field }, `✘ ${f.field}: ${f.reason}`))),
+  );
+  document.body.dataset.refv = r.pass ? 'pass' : 'fail';
+}
+
+export function wireRefValues(client: WorkerClient, form: () => FormValues | undefined): void {
+  const out = byId('refv-out');
+  const fail = (e: unknown) => {
+    out.replaceChildren(h('p', { class: 'bad', id: 'refv-verdict' }, (e as Error).message));
+    document.body.dataset.refv = 'error';
+  };
+  const exportAs = async (format: RefFormat) => {
+    const f = form();
+    if (!f) return fail(new Error('choose an image first'));
+    out.replaceChildren(h('p', { class: 'muted' }, 'computing the matrix…'));
+    try {
+      const range = byId<HTMLInputElement>('refv-vcpus').value;
+      const platforms = byId<HTMLInputElement>('refv-platforms').value;
+      const r = await client.call<'refv-export'>({ type: 'refv-export', form: f, range, platforms, format });
+      downloadBytes(r.result.fileName, r.result.bytes, r.result.mime);
+      out.replaceChildren(h('p', { class: 'ok', id: 'refv-verdict' }, `${r.result.fileName}: ${r.result.cells} cells (${r.result.bytes.length.toLocaleString()} bytes)`));
+      document.body.dataset.refv = 'exported';
+    } catch (e) {
+      fail(e);
+    }
+  };
+  byId('refv-json').addEventListener('click', () => void exportAs('json'));
+  byId('refv-corim').addEventListener('click', () => void exportAs('corim'));
+  byId('refv-veraison').addEventListener('click', () => void exportAs('corim-veraison'));
+  byId('refv-check').addEventListener('click', async () => {
+    const report = byId<HTMLInputElement>('report-file').files?.[0];
+    const refvalues = byId<HTMLInputElement>('refv-file').files?.[0];
+    if (!report) return fail(new Error('choose an attestation report in the report check above'));
+    if (!refvalues) return fail(new Error('choose a reference-values file (JSON or CoRIM)'));
+    out.replaceChildren(h('p', { class: 'muted' }, 'checking…'));
+    try {
+      const req: Omit<Extract<Request, { type: 'refv-check' }>, 'seq'> = { type: 'refv-check', report, refvalues };
+      const key = byId<HTMLInputElement>('refv-key').files?.[0];
+      if (key) req.key = key;
+      const r = await client.call<'refv-check'>(req);
+      renderRefCheck(out, r.result);
+    } catch (e) {
+      fail(e);
+    }
+  });
+}

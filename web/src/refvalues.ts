@@ -1,0 +1,103 @@
+/**
+ * Reference values in the explorer (runs in the worker): the measured image's matrix as
+ * snp-launch JSON or CoRIM (the library's encoders, the same bytes as `snp-launch refvalues`), and
+ * a report checked against a dropped reference-values file (JSON, CoRIM, signed CoRIM with a key).
+ */
+import { toHex } from '../../src/core/bytes.js';
+import { blobSource } from '../../src/core/source.js';
+import { decodeReportInput, parseReport } from '../../src/attestation/index.js';
+import { parseVcpuList, type SpaceImage } from '../../src/launch-space/index.js';
+import { IGVM_PLATFORMS } from '../../src/measure/types.js';
+import {
+  checkReportAgainstRefValues,
+  decodeReferenceValues,
+  describeRefCell,
+  encodeCorim,
+  matrixCells,
+  referenceValuesToJson,
+  type CorimFlavor,
+  type ReferenceValues,
+} from '../../src/refvalues/index.js';
+import { vcpuTypeSignature } from '../../src/vmsa/vcpu-types.js';
+import { detectKind, parseGuestFeatures } from './engine.js';
+import type { FormValues, RefCheckData, RefExportData, RefFormat } from './protocol.js';
+import { VERSION } from './version.js';
+
+const MAX_REFVALUES_FILE = 64 << 20;
+const MAX_SMALL_FILE = 1 << 20;
+
+async function readFile(f: File, max: number, what: string): Promise<Uint8Array> {
+  if (f.size > max) throw new Error(`${f.name}: ${f.size} bytes is too large for ${what}`);
+  return new Uint8Array(await f.arrayBuffer());
+}
+
+async function sha256Hex(f: File): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', await f.arrayBuffer())));
+}
+
+/** The matrix of the measured image: the form's CPU type and features, the given counts and platforms. */
+export async function exportRefValues(form: FormValues, rangeText: string, platformsText: string, format: RefFormat): Promise<RefExportData> {
+  const src = blobSource(form.image.name, form.image);
+  const kind = await detectKind(src);
+  const allowed: readonly string[] = kind === 'igvm' ? IGVM_PLATFORMS : ['qemu-kvm', 'ec2', 'gce'];
+  const platforms = platformsText.trim() === '' ? allowed : platformsText.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  for (const p of platforms) if (!allowed.includes(p)) throw new Error(`platforms: '${p}' is not a platform for ${kind === 'igvm' ? 'an IGVM file' : 'an OVMF image'} (${allowed.join(', ')})`);
+  const typeName = form.vcpuType || 'EPYC-v4';
+  const sig = vcpuTypeSignature(typeName);
+  if (sig === undefined) throw new Error(`unknown vCPU type ${typeName}`);
+  let image: SpaceImage;
+  const inputs: Record<string, string> = { [form.image.name]: await sha256Hex(form.image) };
+  if (kind === 'igvm') image = { kind: 'igvm', igvm: src };
+  else {
+    image = { kind: 'ovmf', ovmf: src };
+    if (form.kernel) {
+      image.kernel = blobSource(form.kernel.name, form.kernel);
+      inputs[form.kernel.name] = await sha256Hex(form.kernel);
+    }
+    if (form.initrd) {
+      image.initrd = blobSource(form.initrd.name, form.initrd);
+      inputs[form.initrd.name] = await sha256Hex(form.initrd);
+    }
+    if (form.append) image.append = form.append;
+  }
+  const features = kind === 'ovmf' ? [parseGuestFeatures(form.guestFeatures) ?? 1n] : undefined;
+  const cells = await matrixCells(image, {
+    platforms,
+    vcpus: parseVcpuList(rangeText, 'vCPU range'),
+    cpus: [{ type: typeName, sig }],
+    ...(features ? { guestFeatures: features } : {}),
+  });
+  const rv: ReferenceValues = { tool: `snp-launch ${VERSION}`, inputs, pinned: {}, cells };
+  const base = form.image.name.replace(/\.[^.]*$/, '') || 'image';
+  if (format === 'json') {
+    const text = JSON.stringify(referenceValuesToJson(rv), null, 2) + '\n';
+    return { bytes: new TextEncoder().encode(text), fileName: `${base}-refvalues.json`, mime: 'application/json', cells: cells.length };
+  }
+  const flavor: CorimFlavor = format === 'corim-veraison' ? 'veraison' : 'draft';
+  return { bytes: encodeCorim(rv, flavor), fileName: `${base}-refvalues${flavor === 'veraison' ? '-veraison' : ''}.cbor`, mime: 'application/cbor', cells: cells.length };
+}
+
+/** The uncompressed P-384 point of a PEM public key (SPKI), for checking a signed CoRIM. */
+async function p384FromPem(f: File): Promise<Uint8Array> {
+  const text = new TextDecoder().decode(await readFile(f, MAX_SMALL_FILE, 'a public key'));
+  const m = /-----BEGIN PUBLIC KEY-----([^-]+)-----END PUBLIC KEY-----/.exec(text);
+  if (!m) throw new Error(`${f.name}: not a PEM public key (-----BEGIN PUBLIC KEY-----)`);
+  const der = Uint8Array.from(atob(m[1]!.replace(/\s+/g, '')), (c) => c.charCodeAt(0));
+  let key: CryptoKey;
+  try {
+    key = await crypto.subtle.importKey('spki', der, { name: 'ECDSA', namedCurve: 'P-384' }, true, ['verify']);
+  } catch {
+    throw new Error(`${f.name}: not an EC P-384 public key (CoRIM signatures are ES384)`);
+  }
+  return new Uint8Array(await crypto.subtle.exportKey('raw', key));
+}
+
+export async function checkRefValues(reportFile: File, refFile: File, keyFile?: File): Promise<RefCheckData> {
+  const report = parseReport(decodeReportInput(await readFile(reportFile, MAX_SMALL_FILE, 'an attestation report')).bytes, { name: reportFile.name });
+  const key = keyFile ? await p384FromPem(keyFile) : undefined;
+  const rv = decodeReferenceValues(await readFile(refFile, MAX_REFVALUES_FILE, 'reference values'), refFile.name, key);
+  const r = checkReportAgainstRefValues(report, rv);
+  const out: RefCheckData = { pass: r.pass, cells: rv.cells.length, matchingCells: r.matchingCells, failures: r.failures, signed: key !== undefined };
+  if (r.cell) out.cell = describeRefCell(r.cell);
+  return out;
+}
