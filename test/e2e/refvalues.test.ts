@@ -3,11 +3,13 @@
  * OVMF image's matrix exported as JSON (cells equal to an independent chain for qemu-kvm and to
  * the CLI's `refvalues` for every cell) and as CoRIM (the same bytes as `snp-launch refvalues
  * --format corim`, read by cborg); a report whose MEASUREMENT is one cell's passes against the
- * dropped CoRIM naming the cell, one changed byte fails on MEASUREMENT, a non-CoRIM file is one line.
+ * dropped CoRIM naming the cell, one changed byte fails on MEASUREMENT; a signed CoRIM passes with
+ * its PEM key and gives one-line errors without it or with another key; a non-CoRIM file is one line.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import { CLI, needsShared, shared } from '../_shared.js';
 import { launchBrowser, needsChromium, screenshot, serveExplorer, type Browser } from './_browser.js';
 import { independentDigests } from '../launch-space/_independent.js';
 import type { StaticServer } from '../../src/cli/commands/explore.js';
+import { signCorim } from '../../src/refvalues/index.js';
 import { buildExample } from '../../web/src/examples.js';
 
 describe('explorer: reference values', { skip: needsChromium || needsShared }, () => {
@@ -40,10 +43,11 @@ describe('explorer: reference values', { skip: needsChromium || needsShared }, (
     return new Uint8Array(readFileSync((await download.path())!));
   }
 
-  async function check(report: string, refvalues: string): Promise<string> {
+  async function check(report: string, refvalues: string, key?: string): Promise<string> {
     const page = b.page;
     await page.setInputFiles('#report-file', report);
     await page.setInputFiles('#refv-file', refvalues);
+    await page.setInputFiles('#refv-key', key ? [key] : []);
     await page.evaluate(() => delete document.body.dataset.refv);
     await page.click('#refv-check');
     await page.waitForFunction(() => document.body.dataset.refv !== undefined, undefined, { timeout: 60_000 });
@@ -101,6 +105,31 @@ describe('explorer: reference values', { skip: needsChromium || needsShared }, (
     assert.equal(await check(bad, corimPath), 'fail');
     assert.deepEqual(await b.page.$$eval('#refv-failures li', (li) => li.map((x) => x.getAttribute('data-field'))), ['MEASUREMENT']);
     await screenshot(b.page, 'explorer-refvalues-check');
+  });
+
+  it('a signed CoRIM: passes with the signer key (PEM), one-line errors without it, with another key or curve', async () => {
+    assert.ok(corimPath, 'the export test ran');
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+    const d = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+    const signed = join(dir, 'signed.cbor');
+    writeFileSync(signed, signCorim(new Uint8Array(readFileSync(corimPath)), new Uint8Array(d)));
+    const pem = (name: string, k: KeyObject) => {
+      writeFileSync(join(dir, name), k.export({ format: 'pem', type: 'spki' }) as string);
+      return join(dir, name);
+    };
+    const report = new Uint8Array(readFileSync(shared('vectors', 'attestation', 'virtee_milan_report.bin')));
+    report.set(Buffer.from(cells[0]!.measurement, 'hex'), 0x90);
+    const good = join(dir, 'signed-good.bin');
+    writeFileSync(good, report);
+    assert.equal(await check(good, signed, pem('signer.pem', publicKey)), 'pass');
+    assert.match((await b.page.textContent('#refv-verdict')) ?? '', /^PASS: matches .*\(8 cells, signature verified\)$/);
+    const verdict = async () => ((await b.page.textContent('#refv-verdict')) ?? '').trim();
+    assert.equal(await check(good, signed), 'error');
+    assert.equal(await verdict(), 'signed.cbor: is a signed CoRIM (COSE_Sign1): give the signer public key (--refvalues-key PEM)');
+    assert.equal(await check(good, signed, pem('other.pem', generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey)), 'error');
+    assert.match(await verdict(), /^signed\.cbor: signature: does not verify with the given key/);
+    assert.equal(await check(good, signed, pem('p256.pem', generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey)), 'error');
+    assert.equal(await verdict(), 'p256.pem: is not an EC P-384 key (CoRIM signatures are ES384)');
   });
 
   it('a file that is not reference values is one line naming it', async () => {

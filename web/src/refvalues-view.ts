@@ -23,7 +23,7 @@ export function renderRefCheck(out: HTMLElement, r: RefCheckData): void {
     r.pass
       ? h('p', { class: 'ok', id: 'refv-verdict' }, `PASS: matches ${r.cell}${r.matchingCells > 1 ? ` (and ${r.matchingCells - 1} more cells with this MEASUREMENT)` : ''}; pinned fields hold (${r.cells} cells${signed})`)
       : h('p', { class: 'bad', id: 'refv-verdict' }, `FAIL against ${r.cells} cells${signed}`),
-    h('ul', { class: 'checks', id: 'refv-failures' }, ...r.failures.map((f) => h('li', { class: 'bad', 'data-field': f.field }, `✘ ${f.field}: ${f.reason}`))),
+    h('ul', { class: 'checks', id: 'refv-failures' }, ...r.failures.map((f) => h('li', { class: 'bad', 'data-field': f.field }, `✘ ${f.reason}`))),
   );
   document.body.dataset.refv = r.pass ? 'pass' : 'fail';
 }

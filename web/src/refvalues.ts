@@ -3,9 +3,10 @@
  * snp-launch JSON or CoRIM (the library's encoders, the same bytes as `snp-launch refvalues`), and
  * a report checked against a dropped reference-values file (JSON, CoRIM, signed CoRIM with a key).
  */
-import { toHex } from '../../src/core/bytes.js';
+import { fromBase64, toHex } from '../../src/core/bytes.js';
+import { inputError, SnpLaunchError } from '../../src/core/errors.js';
 import { blobSource } from '../../src/core/source.js';
-import { decodeReportInput, parseReport } from '../../src/attestation/index.js';
+import { decodeReportInput, loadCertificates, parsePem, parseReport } from '../../src/attestation/index.js';
 import { parseVcpuList, type SpaceImage } from '../../src/launch-space/index.js';
 import { IGVM_PLATFORMS } from '../../src/measure/types.js';
 import {
@@ -77,19 +78,30 @@ export async function exportRefValues(form: FormValues, rangeText: string, platf
   return { bytes: encodeCorim(rv, flavor), fileName: `${base}-refvalues${flavor === 'veraison' ? '-veraison' : ''}.cbor`, mime: 'application/cbor', cells: cells.length };
 }
 
-/** The uncompressed P-384 point of a PEM public key (SPKI), for checking a signed CoRIM. */
+const b64url = (s: string): Uint8Array => fromBase64(s.replace(/-/g, '+').replace(/_/g, '/')) ?? new Uint8Array(0);
+
+/**
+ * The uncompressed P-384 point (97 bytes) of a PEM public key, certificate or PKCS#8 private key,
+ * through WebCrypto (the CLI takes the same inputs through node:crypto).
+ */
 async function p384FromPem(f: File): Promise<Uint8Array> {
-  const text = new TextDecoder().decode(await readFile(f, MAX_SMALL_FILE, 'a public key'));
-  const m = /-----BEGIN PUBLIC KEY-----([^-]+)-----END PUBLIC KEY-----/.exec(text);
-  if (!m) throw new Error(`${f.name}: not a PEM public key (-----BEGIN PUBLIC KEY-----)`);
-  const der = Uint8Array.from(atob(m[1]!.replace(/\s+/g, '')), (c) => c.charCodeAt(0));
-  let key: CryptoKey;
+  const file = f.name;
+  const text = new TextDecoder().decode(await readFile(f, MAX_SMALL_FILE, 'a key'));
+  const block = parsePem(text, file).find((b) => ['PUBLIC KEY', 'CERTIFICATE', 'PRIVATE KEY'].includes(b.label));
+  if (!block) throw inputError('BAD_KEY', 'is not a PEM public key, certificate or unencrypted PKCS#8 private key', { file });
+  const alg = { name: 'ECDSA', namedCurve: 'P-384' };
+  let jwk: JsonWebKey;
   try {
-    key = await crypto.subtle.importKey('spki', der, { name: 'ECDSA', namedCurve: 'P-384' }, true, ['verify']);
-  } catch {
-    throw new Error(`${f.name}: not an EC P-384 public key (CoRIM signatures are ES384)`);
+    const key =
+      block.label === 'PRIVATE KEY'
+        ? await crypto.subtle.importKey('pkcs8', block.der as Uint8Array<ArrayBuffer>, alg, true, ['sign'])
+        : await crypto.subtle.importKey('spki', (block.label === 'CERTIFICATE' ? loadCertificates(block.der, file)[0]!.spki : block.der) as Uint8Array<ArrayBuffer>, alg, true, ['verify']);
+    jwk = await crypto.subtle.exportKey('jwk', key);
+  } catch (e) {
+    if (e instanceof SnpLaunchError) throw e;
+    throw inputError('BAD_KEY_CURVE', 'is not an EC P-384 key (CoRIM signatures are ES384)', { file });
   }
-  return new Uint8Array(await crypto.subtle.exportKey('raw', key));
+  return new Uint8Array([0x04, ...b64url(jwk.x ?? ''), ...b64url(jwk.y ?? '')]);
 }
 
 export async function checkRefValues(reportFile: File, refFile: File, keyFile?: File): Promise<RefCheckData> {
