@@ -223,9 +223,9 @@ async function row4(why) {
   const b = median(tb);
   const m = median(tm);
   const i = median(ti);
-  table.add(name, `${fmtMs(m - b)} (${fmtMs(m)} total)`, `${fmtMs(b)} node -e 0`, '', '< 40 ms', m - b < 40);
+  table.add(name, `${fmtMs(m - b)} (${fmtMs(m)} total)`, `${fmtMs(b)} node -e 0`, ((m - b) / b).toFixed(2), '<= 25 ms', m - b <= 25);
   table.add(`4b of which: importing ${existsSync(bundled) ? 'the measure bundle' : 'main + measure + measure/ovmf'}`, fmtMs(i - b), `${fmtMs(b)} node -e 0`, '', '', undefined);
-  table.add('4c of which: importing @noble/hashes/sha2 (core/hash.ts)', fmtMs(median(tn) - b), `${fmtMs(b)} node -e 0`, '', '', undefined);
+  table.add('4c importing @noble/hashes/sha2 (stubbed out of the CLI bundles; what that saves)', fmtMs(median(tn) - b), `${fmtMs(b)} node -e 0`, '', '', undefined);
 }
 
 async function row5(buf) {
@@ -257,7 +257,7 @@ async function row5(buf) {
     const rawMs = (best(tr) * bytes) / buf.length;
     const wall = best(runs.map((x) => x.wallMs));
     const rss = Math.max(...runs.map((x) => x.maxRssKiB));
-    table.add(name + ' (CLI rate)', fmtRate(bytes, wall), `${fmtRate(bytes, rawMs)} raw sha384 pages`, (rawMs / wall).toFixed(2), '>= 0.80', rawMs / wall >= 0.8);
+    table.add(name + ' (CLI rate)', fmtRate(bytes, wall), `${fmtRate(bytes, rawMs)} raw sha384 pages`, (rawMs / wall).toFixed(2), '>= 0.85', rawMs / wall >= 0.85);
     table.add(name + ' (CLI peak RSS)', fmtMiB(rss), '', '', '< 100 MiB', rss / 1024 < 100);
     // Where the time goes: parsing and preparing the 65,536 PAGE_DATA headers alone.
     try {
