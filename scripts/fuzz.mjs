@@ -2,7 +2,7 @@
 // `npm run fuzz -- --target NAME|all [--runs N | --seconds N] [--seed N] [--out DIR] [--hang-ms N]`,
 // `npm run fuzz -- --list`. Runs the compiled harness (dist/node/fuzz); docs/fuzzing.md.
 // Exit 0: no finding; 1: a finding (the input is saved, its path printed); 2: usage.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,8 +71,12 @@ const opts = {
 if (o.journal) opts.journal = o.journal;
 
 if (o.child) {
-  // One target in this process; the parent reads the last line.
-  const s = await fuzzTarget(targets[0], opts);
+  // One target in this process; the parent reads the last line. Progress goes to stderr every
+  // 100,000 inputs (a million-input run takes minutes to hours).
+  const t0 = Date.now();
+  const s = await fuzzTarget(targets[0], opts, (cases) => {
+    if (cases % 100_000 === 0) process.stderr.write(`fuzz ${targets[0].name}: ${cases.toLocaleString('en-US')} inputs, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  });
   process.stdout.write(JSON.stringify(s) + '\n');
   process.exit(0);
 }
@@ -87,21 +91,30 @@ function runChild(t, journal) {
   if (Number.isFinite(opts.runs)) args.push('--runs', String(opts.runs));
   if (Number.isFinite(opts.seconds)) args.push('--seconds', String(opts.seconds));
   if (journal) args.push('--journal', journal);
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20, env: process.env });
-  if (r.status === 0) return JSON.parse(r.stdout.trim().split('\n').pop());
-  return { died: r.signal ?? `exit ${r.status}`, stderr: r.stderr };
+  // stderr is shown as it comes (progress lines) and kept (the reason of a crash).
+  return new Promise((done) => {
+    const c = spawn(process.execPath, args, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    c.stderr.setEncoding('utf8').on('data', (d) => {
+      if (err.length < 1 << 20) err += d;
+      process.stderr.write(d);
+    });
+    c.on('close', (status, signal) => done(status === 0 ? JSON.parse(out.trim().split('\n').pop()) : { died: signal ?? `exit ${status}`, stderr: err }));
+  });
 }
 
 let found = false;
 for (const t of targets) {
   const budget = Number.isFinite(opts.runs) ? `${opts.runs} inputs` : `${opts.seconds} s`;
   console.log(`fuzz ${t.name}: ${t.what}; seed ${opts.seed}, ${budget}`);
-  let s = runChild(t);
+  let s = await runChild(t);
   if (s.died) {
     mkdirSync(o.out, { recursive: true });
     const journal = join(o.out, `crash-${t.name}-seed${o.seed}.bin`);
     console.log(`fuzz ${t.name}: the process died (${s.died}): ${String(s.stderr).split('\n').find((l) => l.trim()) ?? ''}; replaying with a journal`);
-    const again = runChild(t, journal);
+    const again = await runChild(t, journal);
     const why = again.died ? `the process died (${again.died})` : 'the run did not die again when replayed';
     s = { target: t.name, cases: 0, accepted: 0, rejected: 0, ms: 0, codes: {}, heapGrowth: 0, finding: { kind: 'crash', why: `${why}: ${String(again.stderr ?? s.stderr).split('\n').find((l) => /Assertion|Error|abort/i.test(l)) ?? ''}`, path: journal, case: -1 } };
   }
