@@ -74,6 +74,26 @@ const PAGE_FLAGS: readonly PageDataFlags[] = Array.from({ length: 8 }, (_, f) =>
   Object.freeze({ is2MiB: (f & PAGE_FLAG_2MB) !== 0, unmeasured: (f & PAGE_FLAG_UNMEASURED) !== 0, shared: (f & PAGE_FLAG_SHARED) !== 0 }),
 );
 
+/**
+ * The payload rules of one PAGE_DATA header (§4.8): reserved zero, known flags, GPA aligned to its
+ * page size, known data type. Shared by `decodeHeader` and the parser's column store
+ * (page-table.ts), which builds no object per header.
+ */
+export function checkPageData(r: PayloadReader, fail: Fail): void {
+  const kind = 'PAGE_DATA';
+  if (r.u16(PD.reserved) !== 0) requireZero(r, PD.reserved, 2, 'reserved', kind, fail);
+  const flags = r.u32(PD.flags);
+  if ((flags & ~PAGE_FLAGS_KNOWN) !== 0) fail('IGVM_RESERVED_NONZERO', `${kind}: reserved flag bits set in 0x${flags.toString(16)}`, PD.flags, 'flags');
+  // Alignment from the low 32 bits (no bigint arithmetic on the hottest header type).
+  const align = (flags & PAGE_FLAG_2MB) !== 0 ? SIZE_2MIB : PAGE_SIZE;
+  if ((r.u32(PD.gpa) & (align - 1)) !== 0) requireAligned(r.u64(PD.gpa), align, 'gpa', kind, PD.gpa, fail);
+  const dt = r.u16(PD.dataType);
+  if (PAGE_DATA_TYPES[dt] === undefined) fail('IGVM_BAD_FIELD', `${kind}: unknown data_type ${dt}`, PD.dataType, 'data_type');
+}
+
+/** The shared frozen flag object for raw PAGE_DATA flags (known bits only). */
+export const pageDataFlags = (flags: number): PageDataFlags => PAGE_FLAGS[flags & PAGE_FLAGS_KNOWN]!;
+
 function requireZero(r: PayloadReader, off: number, len: number, field: string, kind: string, fail: Fail): void {
   for (let i = 0; i < len; i++) {
     if (r.u8(off + i) !== 0) fail('IGVM_RESERVED_NONZERO', `${kind}: reserved field ${field} must be 0`, off + i, field);
@@ -227,23 +247,14 @@ export function decodeHeader(kind: HeaderKind, r: PayloadReader, pos: HeaderPosi
       return { kind, parameterAreaIndex: r.u32(PA.parameterAreaIndex), size: Number(size), initialData: fileOffset === 0 ? null : { fileOffset }, index, type, offset };
     }
     case 'PAGE_DATA': {
-      if (r.u16(PD.reserved) !== 0) requireZero(r, PD.reserved, 2, 'reserved', kind, fail);
-      const flags = r.u32(PD.flags);
-      if ((flags & ~PAGE_FLAGS_KNOWN) !== 0) fail('IGVM_RESERVED_NONZERO', `${kind}: reserved flag bits set in 0x${flags.toString(16)}`, PD.flags, 'flags');
-      const gpa = r.u64(PD.gpa);
-      // Alignment from the low 32 bits (no bigint arithmetic on the hottest header type).
-      const align = (flags & PAGE_FLAG_2MB) !== 0 ? SIZE_2MIB : PAGE_SIZE;
-      if ((r.u32(PD.gpa) & (align - 1)) !== 0) requireAligned(gpa, align, 'gpa', kind, PD.gpa, fail);
-      const dt = r.u16(PD.dataType);
-      const dataType = PAGE_DATA_TYPES[dt];
-      if (dataType === undefined) fail('IGVM_BAD_FIELD', `${kind}: unknown data_type ${dt}`, PD.dataType, 'data_type');
+      checkPageData(r, fail);
       const fileOffset = r.u32(PD.fileOffset);
       return {
         kind,
-        gpa,
+        gpa: r.u64(PD.gpa),
         compatibilityMask: r.u32(PD.compatibilityMask),
-        flags: PAGE_FLAGS[flags]!,
-        dataType,
+        flags: PAGE_FLAGS[r.u32(PD.flags)]!,
+        dataType: PAGE_DATA_TYPES[r.u16(PD.dataType)]!,
         fileOffset,
         dataLength: fileOffset === 0 ? 0 : PAGE_SIZE,
         index,

@@ -31,6 +31,7 @@ import {
 } from './defs.js';
 import type { IgvmDirective, IgvmFile, IgvmFixedHeader, IgvmHeader, IgvmInitHeader, IgvmSupportedPlatform, IgvmVpContext } from './types.js';
 import { IgvmValidator } from './validate.js';
+import { compactFile, PageDataTable, type Slot } from './page-table.js';
 
 /**
  * Upper bound on the variable-header section (64 MiB ≈ 2 million PAGE_DATA headers, i.e. 8 GiB of
@@ -38,6 +39,9 @@ import { IgvmValidator } from './validate.js';
  * allocating gigabytes. Real files are far smaller (an OpenHCL image has a few MiB of headers).
  */
 export const MAX_VARIABLE_HEADER_SIZE = 64 << 20;
+
+/** Size of a PAGE_DATA TLV: 8-byte header + 32-byte payload, already 8-aligned. */
+const PAGE_DATA_TLV = TLV_HEADER_SIZE + HEADER_TYPES.PAGE_DATA.size;
 
 /** Payload offset of the file_offset field, for headers that reference file data (§4). */
 const FILE_OFFSET_FIELD: Partial<Record<HeaderKind, number>> = {
@@ -61,10 +65,12 @@ export async function parseIgvm(src: ByteSource): Promise<IgvmFile> {
     throw inputError(code, reason, { file: src.name, index: h.index, offset: h.offset + TLV_HEADER_SIZE + rel, field });
   };
   const validator = new IgvmValidator(fixed, headerFail);
-  const headers: IgvmHeader[] = [];
+  // PAGE_DATA headers go to columns (page-table.ts); the lists hold their row numbers.
+  const pages = new PageDataTable(Math.floor(vhs / PAGE_DATA_TLV));
+  const headers: Slot<IgvmHeader>[] = [];
   const platforms: IgvmSupportedPlatform[] = [];
   const initialization: IgvmInitHeader[] = [];
-  const directives: IgvmDirective[] = [];
+  const directives: Slot<IgvmDirective>[] = [];
   const nonZeroPadding: number[] = [];
 
   const reader = new PayloadReader(vh);
@@ -105,6 +111,17 @@ export async function parseIgvm(src: ByteSource): Promise<IgvmFile> {
       }
     }
     reader.base = pos + TLV_HEADER_SIZE;
+    if (kind === 'PAGE_DATA') {
+      const row = pages.add(reader, index, type, offset, fieldFail);
+      const fo = pages.fileOffset[row]!;
+      if (fo !== 0 && (fo < fileDataOffset || fo + PAGE_SIZE > src.size)) {
+        headerFail(at, 'IGVM_OFFSET_PAST_END', `PAGE_DATA: file data [${fo}, ${fo + PAGE_SIZE}) is outside the file-data section [${fileDataOffset}, ${src.size})`, FILE_OFFSET_FIELD.PAGE_DATA!, 'file_offset');
+      }
+      headers.push(row);
+      directives.push(row);
+      pos = next;
+      continue;
+    }
     const h = decodeHeader(kind, reader, { index, type, offset }, fieldFail);
     const format = validator.check(h);
     if (h.kind === 'VP_CONTEXT') {
@@ -120,7 +137,7 @@ export async function parseIgvm(src: ByteSource): Promise<IgvmFile> {
     pos = next;
   }
   validator.finish({ index: headers.length, offset: vho + vhs });
-  return { name: src.name, fixed, headers, platforms, initialization, directives, fileDataOffset, nonZeroPadding };
+  return compactFile({ name: src.name, fixed, platforms, initialization, fileDataOffset, nonZeroPadding }, pages, headers, directives);
 }
 
 /** Type code → kind, rejecting unknown types (with or without the optional bit) and 0x306 (§3.1). */

@@ -11,6 +11,8 @@ import type { ByteSource } from '../../core/source.js';
 import { PAGE_SIZE, PageType } from '../../firmware/page-types.js';
 import { appliesTo, readVpContext, snpMask } from '../../images/igvm/access.js';
 import type { IgvmFile, IgvmPageData, IgvmSnpIdBlock, IgvmVpContext } from '../../images/igvm/types.js';
+import { PAGE_DATA_TYPES, PAGE_FLAG_2MB, PAGE_FLAG_SHARED, PAGE_FLAG_UNMEASURED } from '../../images/igvm/defs.js';
+import { compactDirectives } from '../../images/igvm/page-table.js';
 import type { IgvmPlatform } from '../../measure/types.js';
 import type { LaunchUpdateParams, PageData } from '../../uapi/types.js';
 
@@ -80,6 +82,15 @@ export function platformError(platform: IgvmPlatform, why: string, input?: IgvmL
 
 const hex = (v: number | bigint) => '0x' + v.toString(16);
 
+/** measuredType from the raw data-type code (PAGE_DATA_TYPES order) and flags. */
+function typeOfCode(dataType: number, flags: number): PageType {
+  const name = PAGE_DATA_TYPES[dataType];
+  if (name === 'SECRETS') return PageType.SECRETS;
+  if (name === 'CPUID_DATA' || name === 'CPUID_XF') return PageType.CPUID;
+  if ((flags & PAGE_FLAG_UNMEASURED) !== 0) return PageType.UNMEASURED;
+  return PageType.NORMAL;
+}
+
 /** Page type of a PAGE_DATA directive by the common rule (platforms.md §5.1). */
 export function measuredType(d: IgvmPageData): PageType {
   if (d.dataType === 'SECRETS') return PageType.SECRETS;
@@ -106,34 +117,45 @@ export function prepareIgvm(file: IgvmFile, src: ByteSource): IgvmLaunchInput {
   for (const h of file.initialization) {
     if (h.kind === 'GUEST_POLICY' && appliesTo(h, mask) && policy === undefined) policy = h.policy;
   }
-  for (const d of file.directives) {
+  /** One PAGE_DATA directive for the SNP mask: appended to the last run when it continues it. */
+  const page = (index: number, gpa: number, type: PageType, shared: boolean, is2MiB: boolean, fileOffset: number): void => {
+    if (is2MiB) throw inputError('IGVM_2MIB', '2 MiB pages are not supported', { file: file.name, index, field: 'PAGE_DATA.flags' });
+    const prev = items[items.length - 1];
+    if (
+      prev?.kind === 'pages' &&
+      prev.type === type &&
+      prev.shared === shared &&
+      prev.gpa + prev.count * PAGE_SIZE === gpa &&
+      (prev.fileOffset === 0 ? fileOffset === 0 : fileOffset === prev.fileOffset + prev.count * PAGE_SIZE)
+    ) {
+      prev.count++;
+      prev.last = index;
+    } else {
+      items.push({ kind: 'pages', gpa, count: 1, type, fileOffset, shared, first: index, last: index });
+    }
+  };
+  // A file from parseIgvm keeps PAGE_DATA as columns: walk them without building header objects.
+  const compact = compactDirectives(file);
+  const table = compact?.table;
+  for (const slot of compact ? compact.directives : file.directives) {
+    if (typeof slot === 'number') {
+      // Hot loop (one iteration per page of a large image): typed-array reads only.
+      if ((table!.mask[slot]! & mask) === 0) continue;
+      const f = table!.flags[slot]!;
+      page(table!.index[slot]!, table!.gpa(slot), typeOfCode(table!.dataType[slot]!, f), (f & PAGE_FLAG_SHARED) !== 0, (f & PAGE_FLAG_2MB) !== 0, table!.fileOffset[slot]!);
+      continue;
+    }
+    const d = slot;
     if (d.kind === 'PARAMETER_AREA') {
       areas.set(d.parameterAreaIndex, d.size);
       continue;
     }
-    // Hot loop (one iteration per page of a large image): plain field reads, no helper calls.
     const m = (d as { compatibilityMask?: number }).compatibilityMask;
     if (m === undefined || (m & mask) === 0) continue;
     switch (d.kind) {
-      case 'PAGE_DATA': {
-        if (d.flags.is2MiB) throw inputError('IGVM_2MIB', '2 MiB pages are not supported', { file: file.name, index: d.index, field: 'PAGE_DATA.flags' });
-        const gpa = toGpa(d.gpa, 'PAGE_DATA', file, d.index);
-        const type = measuredType(d);
-        const prev = items[items.length - 1];
-        if (
-          prev?.kind === 'pages' &&
-          prev.type === type &&
-          prev.shared === d.flags.shared &&
-          prev.gpa + prev.count * PAGE_SIZE === gpa &&
-          (prev.fileOffset === 0 ? d.fileOffset === 0 : d.fileOffset === prev.fileOffset + prev.count * PAGE_SIZE)
-        ) {
-          prev.count++;
-          prev.last = d.index;
-        } else {
-          items.push({ kind: 'pages', gpa, count: 1, type, fileOffset: d.fileOffset, shared: d.flags.shared, first: d.index, last: d.index });
-        }
+      case 'PAGE_DATA':
+        page(d.index, toGpa(d.gpa, 'PAGE_DATA', file, d.index), measuredType(d), d.flags.shared, d.flags.is2MiB, d.fileOffset);
         break;
-      }
       case 'PARAMETER_INSERT': {
         const size = areas.get(d.parameterAreaIndex);
         if (size === undefined) throw inputError('IGVM_PARAM', `PARAMETER_INSERT uses undeclared parameter area ${d.parameterAreaIndex}`, { file: file.name, index: d.index });
