@@ -51,29 +51,6 @@ const builtinsWithoutFacade = {
   },
 };
 
-/**
- * core/hash.ts's default provider is @noble/hashes (for browsers); the CLI installs node:crypto
- * before anything is hashed (main.ts), so in the bundles that import resolves to a stub that
- * throws. Loading and evaluating sha2 (its SHA-512 constants are BigInts) cost ~9 ms per run
- * (bench row 4c). @noble/curves' own import of the same module (report, id-block) is untouched.
- */
-const noNobleDefaultProvider = {
-  name: 'no-noble-default-provider',
-  setup(b) {
-    b.onResolve({ filter: /^@noble\/hashes\/sha2(\.js)?$/ }, (a) =>
-      a.importer.replaceAll('\\', '/').endsWith('src/core/hash.ts') ? { path: 'noble-sha2-stub', namespace: 'stub-noble' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'stub-noble' }, () => ({
-      contents: [
-        "const absent = () => { throw new Error('internal: @noble/hashes is not in the CLI bundle (the CLI hashes with node:crypto)'); };",
-        'export const sha256 = Object.assign(absent, { create: absent });',
-        'export const sha384 = Object.assign(absent, { create: absent });',
-      ].join('\n'),
-      loader: 'js',
-    }));
-  },
-};
-
 await Promise.all(
   [...commands, 'main'].map((cmd) =>
     esbuild.build({
@@ -85,7 +62,7 @@ await Promise.all(
       minify: true,
       legalComments: 'none',
       outfile: join(OUT, `${cmd}.js`),
-      plugins: [onlyCommand(cmd), builtinsWithoutFacade, noNobleDefaultProvider],
+      plugins: [onlyCommand(cmd), builtinsWithoutFacade],
       logLevel: 'warning',
     }),
   ),
