@@ -10,33 +10,40 @@ import type { IgvmDirective, IgvmFile, IgvmHeader, IgvmPageData } from './types.
 
 export class PageDataTable {
   n = 0;
-  readonly gpaLo: Uint32Array;
-  readonly gpaHi: Uint32Array;
-  readonly mask: Uint32Array;
-  readonly fileOffset: Uint32Array;
-  readonly flags: Uint8Array;
-  readonly dataType: Uint8Array;
-  readonly index: Uint32Array;
-  readonly type: Uint32Array;
-  readonly offset: Uint32Array;
+  gpaLo = new Uint32Array(0);
+  gpaHi = new Uint32Array(0);
+  mask = new Uint32Array(0);
+  fileOffset = new Uint32Array(0);
+  flags = new Uint8Array(0);
+  dataType = new Uint8Array(0);
+  index = new Uint32Array(0);
+  type = new Uint32Array(0);
+  offset = new Uint32Array(0);
   private objects: (IgvmPageData | undefined)[] = [];
 
-  /** `capacity`: an upper bound of the rows (the variable header size ÷ 40 bytes per PAGE_DATA TLV). */
-  constructor(capacity: number) {
-    this.gpaLo = new Uint32Array(capacity);
-    this.gpaHi = new Uint32Array(capacity);
-    this.mask = new Uint32Array(capacity);
-    this.fileOffset = new Uint32Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.dataType = new Uint8Array(capacity);
-    this.index = new Uint32Array(capacity);
-    this.type = new Uint32Array(capacity);
-    this.offset = new Uint32Array(capacity);
+  /** Columns grow by doubling: memory follows the PAGE_DATA headers a file has, not its header size. */
+  private grow(): void {
+    const size = Math.max(1024, this.gpaLo.length * 2);
+    const more = <T extends Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.gpaLo = more(this.gpaLo, (n) => new Uint32Array(n));
+    this.gpaHi = more(this.gpaHi, (n) => new Uint32Array(n));
+    this.mask = more(this.mask, (n) => new Uint32Array(n));
+    this.fileOffset = more(this.fileOffset, (n) => new Uint32Array(n));
+    this.flags = more(this.flags, (n) => new Uint8Array(n));
+    this.dataType = more(this.dataType, (n) => new Uint8Array(n));
+    this.index = more(this.index, (n) => new Uint32Array(n));
+    this.type = more(this.type, (n) => new Uint32Array(n));
+    this.offset = more(this.offset, (n) => new Uint32Array(n));
   }
 
   /** Validates the payload at `r.base` (decode.ts rules) and appends it; returns its row. */
   add(r: PayloadReader, index: number, type: number, offset: number, fail: Fail): number {
     checkPageData(r, fail);
+    if (this.n === this.gpaLo.length) this.grow();
     const i = this.n++;
     this.gpaLo[i] = r.u32(PD.gpa);
     this.gpaHi[i] = r.u32(PD.gpa + 4);

@@ -40,9 +40,6 @@ import { compactFile, PageDataTable, type Slot } from './page-table.js';
  */
 export const MAX_VARIABLE_HEADER_SIZE = 64 << 20;
 
-/** Size of a PAGE_DATA TLV: 8-byte header + 32-byte payload, already 8-aligned. */
-const PAGE_DATA_TLV = TLV_HEADER_SIZE + HEADER_TYPES.PAGE_DATA.size;
-
 /** Payload offset of the file_offset field, for headers that reference file data (§4). */
 const FILE_OFFSET_FIELD: Partial<Record<HeaderKind, number>> = {
   CORIM_DOCUMENT: 4,
@@ -66,7 +63,7 @@ export async function parseIgvm(src: ByteSource): Promise<IgvmFile> {
   };
   const validator = new IgvmValidator(fixed, headerFail);
   // PAGE_DATA headers go to columns (page-table.ts); the lists hold their row numbers.
-  const pages = new PageDataTable(Math.floor(vhs / PAGE_DATA_TLV));
+  const pages = new PageDataTable();
   const headers: Slot<IgvmHeader>[] = [];
   const platforms: IgvmSupportedPlatform[] = [];
   const initialization: IgvmInitHeader[] = [];
