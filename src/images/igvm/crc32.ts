@@ -11,7 +11,7 @@ const POLY = 0xedb88320;
 
 /**
  * Slicing-by-8 tables (8 × 256 entries): eight bytes per step instead of one. The variable header
- * of a large IGVM file is megabytes (40 bytes per PAGE_DATA header), checked on every parse.
+ * of a large IGVM file is megabytes (32 bytes per PAGE_DATA header), checked on every parse.
  */
 const TABLES = /* @__PURE__ */ (() => {
   const t = new Uint32Array(8 * 256);
