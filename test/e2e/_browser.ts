@@ -7,8 +7,10 @@
  *   const skip = needsChromium;            // test option: false, or why the test is skipped
  *   const web = await serveExplorer();     // builds web-dist/ if missing or stale
  *   const b = await launchBrowser();       // b.page, b.close()
+ *   const s = explorerSession();           // inside describe(): both, opened before and closed after its tests
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { REPO } from '../_shared.js';
@@ -100,6 +102,23 @@ export async function ensureWebBuild(): Promise<string> {
 /** Builds if needed and serves web-dist/ on 127.0.0.1 (any free port). */
 export async function serveExplorer(): Promise<StaticServer> {
   return startStaticServer(await ensureWebBuild(), 0);
+}
+
+/**
+ * For a describe() block: serves the explorer and launches Chromium before its tests, closes both
+ * after them. Read `s.web` and `s.b` inside the tests (they are set once the hook ran).
+ */
+export function explorerSession(): { web: StaticServer; b: Browser } {
+  const s = {} as { web: StaticServer; b: Browser };
+  before(async () => {
+    s.web = await serveExplorer();
+    s.b = await launchBrowser();
+  });
+  after(async () => {
+    await s.b?.close();
+    await s.web?.close();
+  });
+  return s;
 }
 
 /** Saves a full-page screenshot as test-artifacts/<name>.png and returns its path. */

@@ -11,27 +11,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from '../_shared.js';
-import { launchBrowser, needsChromium, screenshot, serveExplorer, type Browser } from './_browser.js';
-import type { StaticServer } from '../../src/cli/commands/explore.js';
+import { explorerSession, needsChromium, screenshot } from './_browser.js';
 import { buildIgvmExample } from '../../web/src/examples.js';
 
 const FOUR = 'openvmm,qemu-kvm,kvm-vmsa-page,kvm-direct-vmsa';
 
 describe('explorer: make portable', { skip: needsChromium }, () => {
-  let web: StaticServer;
-  let b: Browser;
-  before(async () => {
-    web = await serveExplorer();
-    b = await launchBrowser();
-  });
-  after(async () => {
-    await b?.close();
-    await web?.close();
-  });
+  const s = explorerSession();
 
   async function run(targets: string): Promise<string> {
-    const page = b.page;
-    await page.goto(web.url);
+    const page = s.b.page;
+    await page.goto(s.web.url);
     const n = await page.evaluate(() => Number(document.body.dataset.runs));
     await page.click('#example-igvm');
     await page.waitForFunction((x) => Number(document.body.dataset.runs) > x, n, { timeout: 120_000 });
@@ -44,7 +34,7 @@ describe('explorer: make portable', { skip: needsChromium }, () => {
 
   it('lists the edits and downloads the file portability --fix writes', async () => {
     assert.equal(await run(FOUR), 'ok');
-    const page = b.page;
+    const page = s.b.page;
     const edits = await page.$$eval('#portable-edits li', (li) => li.map((x) => x.textContent ?? ''));
     assert.equal(edits.length, 2, edits.join('\n'));
     assert.ok(edits.some((e) => /shared flag cleared/.test(e)));
@@ -66,9 +56,9 @@ describe('explorer: make portable', { skip: needsChromium }, () => {
 
   it('shows the conflict for all six platforms (the 8 KiB parameter area)', async () => {
     assert.equal(await run(''), 'conflict');
-    const text = await b.page.textContent('#portable-conflict');
+    const text = await s.b.page.textContent('#portable-conflict');
     assert.match(text ?? '', /parameter area 0/);
     assert.match(text ?? '', /subsets that agree/);
-    assert.equal(await b.page.$('#portable-download'), null);
+    assert.equal(await s.b.page.$('#portable-download'), null);
   });
 });

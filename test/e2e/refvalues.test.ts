@@ -15,27 +15,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'cborg';
 import { CLI, needsShared, shared } from '../_shared.js';
-import { launchBrowser, needsChromium, screenshot, serveExplorer, type Browser } from './_browser.js';
+import { explorerSession, needsChromium, screenshot } from './_browser.js';
 import { independentDigests } from '../launch-space/_independent.js';
-import type { StaticServer } from '../../src/cli/commands/explore.js';
 import { signCorim } from '../../src/refvalues/index.js';
 import { buildExample } from '../../web/src/examples.js';
 
 describe('explorer: reference values', { skip: needsChromium || needsShared }, () => {
-  let web: StaticServer;
-  let b: Browser;
+  const s = explorerSession();
   const dir = mkdtempSync(join(tmpdir(), 'snp-refv-e2e-'));
-  before(async () => {
-    web = await serveExplorer();
-    b = await launchBrowser();
-  });
-  after(async () => {
-    await b?.close();
-    await web?.close();
-  });
 
   async function exportFile(button: string): Promise<Uint8Array> {
-    const page = b.page;
+    const page = s.b.page;
     await page.evaluate(() => delete document.body.dataset.refv);
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.click(button)]);
     await page.waitForFunction(() => document.body.dataset.refv !== undefined, undefined, { timeout: 120_000 });
@@ -44,7 +34,7 @@ describe('explorer: reference values', { skip: needsChromium || needsShared }, (
   }
 
   async function check(report: string, refvalues: string, key?: string): Promise<string> {
-    const page = b.page;
+    const page = s.b.page;
     await page.setInputFiles('#report-file', report);
     await page.setInputFiles('#refv-file', refvalues);
     await page.setInputFiles('#refv-key', key ? [key] : []);
@@ -58,8 +48,8 @@ describe('explorer: reference values', { skip: needsChromium || needsShared }, (
   let cells: { platform: string; vcpus: number; measurement: string }[] = [];
 
   it('exports the matrix as JSON and CoRIM, equal to the CLI and to an independent chain', async () => {
-    const page = b.page;
-    await page.goto(web.url);
+    const page = s.b.page;
+    await page.goto(s.web.url);
     const n = await page.evaluate(() => Number(document.body.dataset.runs));
     await page.click('#example-ovmf');
     await page.waitForFunction((x) => Number(document.body.dataset.runs) > x, n, { timeout: 120_000 });
@@ -98,13 +88,13 @@ describe('explorer: reference values', { skip: needsChromium || needsShared }, (
     const good = join(dir, 'good.bin');
     writeFileSync(good, report);
     assert.equal(await check(good, corimPath), 'pass');
-    assert.match((await b.page.textContent('#refv-verdict')) ?? '', /^PASS: matches qemu-kvm, 3 vCPUs, vCPU type EPYC-v4, SEV_FEATURES 0x1, KVM init2; pinned fields hold \(8 cells\)/);
+    assert.match((await s.b.page.textContent('#refv-verdict')) ?? '', /^PASS: matches qemu-kvm, 3 vCPUs, vCPU type EPYC-v4, SEV_FEATURES 0x1, KVM init2; pinned fields hold \(8 cells\)/);
     report[0x90 + 47]! ^= 0x01;
     const bad = join(dir, 'bad.bin');
     writeFileSync(bad, report);
     assert.equal(await check(bad, corimPath), 'fail');
-    assert.deepEqual(await b.page.$$eval('#refv-failures li', (li) => li.map((x) => x.getAttribute('data-field'))), ['MEASUREMENT']);
-    await screenshot(b.page, 'explorer-refvalues-check');
+    assert.deepEqual(await s.b.page.$$eval('#refv-failures li', (li) => li.map((x) => x.getAttribute('data-field'))), ['MEASUREMENT']);
+    await screenshot(s.b.page, 'explorer-refvalues-check');
   });
 
   it('a signed CoRIM: passes with the signer key (PEM), one-line errors without it, with another key or curve', async () => {
@@ -122,8 +112,8 @@ describe('explorer: reference values', { skip: needsChromium || needsShared }, (
     const good = join(dir, 'signed-good.bin');
     writeFileSync(good, report);
     assert.equal(await check(good, signed, pem('signer.pem', publicKey)), 'pass');
-    assert.match((await b.page.textContent('#refv-verdict')) ?? '', /^PASS: matches .*\(8 cells, signature verified\)$/);
-    const verdict = async () => ((await b.page.textContent('#refv-verdict')) ?? '').trim();
+    assert.match((await s.b.page.textContent('#refv-verdict')) ?? '', /^PASS: matches .*\(8 cells, signature verified\)$/);
+    const verdict = async () => ((await s.b.page.textContent('#refv-verdict')) ?? '').trim();
     assert.equal(await check(good, signed), 'error');
     assert.equal(await verdict(), 'signed.cbor: is a signed CoRIM (COSE_Sign1): give the signer public key (--refvalues-key PEM)');
     assert.equal(await check(good, signed, pem('other.pem', generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey)), 'error');
@@ -138,7 +128,7 @@ describe('explorer: reference values', { skip: needsChromium || needsShared }, (
     const report = join(dir, 'any.bin');
     writeFileSync(report, readFileSync(shared('vectors', 'attestation', 'virtee_milan_report.bin')));
     assert.equal(await check(report, junk), 'error');
-    const text = ((await b.page.textContent('#refv-verdict')) ?? '').trim();
+    const text = ((await s.b.page.textContent('#refv-verdict')) ?? '').trim();
     assert.match(text, /junk\.cbor/);
     assert.equal(text.split('\n').length, 1);
   });

@@ -10,24 +10,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from '../_shared.js';
-import { launchBrowser, needsChromium, screenshot, serveExplorer, type Browser } from './_browser.js';
-import type { StaticServer } from '../../src/cli/commands/explore.js';
+import { explorerSession, needsChromium, screenshot } from './_browser.js';
 import { buildExample } from '../../web/src/examples.js';
 
 describe('explorer: vCPU table', { skip: needsChromium }, () => {
-  let web: StaticServer;
-  let b: Browser;
-  before(async () => {
-    web = await serveExplorer();
-    b = await launchBrowser();
-  });
-  after(async () => {
-    await b?.close();
-    await web?.close();
-  });
+  const s = explorerSession();
 
   async function table(range: string): Promise<string> {
-    const page = b.page;
+    const page = s.b.page;
     await page.fill('#vcpu-range', range);
     await page.evaluate(() => delete document.body.dataset.range);
     await page.click('#range-run');
@@ -36,8 +26,8 @@ describe('explorer: vCPU table', { skip: needsChromium }, () => {
   }
 
   it('shows the digests measure --vcpus 1-4,8 prints, per platform', async () => {
-    const page = b.page;
-    await page.goto(web.url);
+    const page = s.b.page;
+    await page.goto(s.web.url);
     const n = await page.evaluate(() => Number(document.body.dataset.runs));
     await page.click('#example-ovmf');
     await page.waitForFunction((x) => Number(document.body.dataset.runs) > x, n, { timeout: 120_000 });
@@ -61,6 +51,6 @@ describe('explorer: vCPU table', { skip: needsChromium }, () => {
 
   it('says what is wrong with a bad range', async () => {
     assert.equal(await table('5-2'), 'error');
-    assert.match(await b.page.textContent('#range-out') ?? '', /5-2.*ends before it starts/);
+    assert.match(await s.b.page.textContent('#range-out') ?? '', /5-2.*ends before it starts/);
   });
 });
