@@ -4,7 +4,6 @@
  */
 import * as crypto from 'node:crypto';
 import type { HashProvider } from '../core/hash.js';
-import { crc32From as jsCrc32 } from '../images/igvm/crc32.js';
 
 type OneShot = (alg: string, data: Uint8Array, enc: 'buffer') => Buffer;
 const oneShot: OneShot | undefined = (crypto as unknown as { hash?: OneShot }).hash;
@@ -15,22 +14,17 @@ function digestFn(alg: string): (d: Uint8Array) => Uint8Array {
 }
 
 type Crc32Fn = (data: Uint8Array, value: number) => number;
-/** zlib.crc32 (Node ≥ 20.15), loaded on first use so runs without IGVM never load zlib. */
-let zlibCrc: Crc32Fn | null | undefined;
-function nativeCrc32(): Crc32Fn | null {
-  if (zlibCrc === undefined) {
-    const get = (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
-    zlibCrc = ((get?.('node:zlib') as { crc32?: Crc32Fn } | undefined)?.crc32) ?? null;
-  }
-  return zlibCrc;
-}
+/**
+ * zlib.crc32 (Node ≥ 20.15; engines requires ≥ 20.19), loaded on first use so runs without IGVM
+ * never load zlib.
+ */
+let zlibCrc: Crc32Fn | undefined;
+const nativeCrc32 = (): Crc32Fn =>
+  (zlibCrc ??= ((process as unknown as { getBuiltinModule(id: string): unknown }).getBuiltinModule('node:zlib') as { crc32: Crc32Fn }).crc32);
 
 export const nodeHashProvider: HashProvider = {
   name: 'node:crypto',
-  crc32: (d, v) => {
-    const f = nativeCrc32();
-    return f ? f(d, v) : jsCrc32(d, v);
-  },
+  crc32: (d, v) => nativeCrc32()(d, v),
   sha384: digestFn('sha384'),
   sha256: digestFn('sha256'),
   createSha256: () => {

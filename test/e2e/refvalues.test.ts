@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,7 @@ describe('explorer: reference values', { skip: needsChromium || needsShared }, (
     assert.equal(cells.length, 8);
     const ex = await buildExample('ovmf');
     writeFileSync(join(dir, 'ovmf.fd'), ex.bytes);
+    assert.deepEqual(json.inputs, { [ex.name]: createHash('sha256').update(ex.bytes).digest('hex') }, 'inputs: file name → SHA-256');
     // qemu-kvm, EPYC-v4 (the page's default CPU type): CPUID(1).EAX 0x800f12, chain computed in the test.
     const qemu = await independentDigests(join(dir, 'ovmf.fd'), { sig: 0x800f12 }, 4);
     assert.deepEqual(cells.filter((c) => c.platform === 'qemu-kvm').map((c) => c.measurement), qemu);

@@ -39,8 +39,8 @@ export async function copyText(text: string, button: HTMLElement): Promise<void>
   setTimeout(() => (button.textContent = old), 1200);
 }
 
-export function download(name: string, text: string, type = 'application/json'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+export function download(name: string, data: string | Uint8Array, type = 'application/json'): void {
+  const url = URL.createObjectURL(new Blob([data as string | Uint8Array<ArrayBuffer>], { type }));
   const a = h('a', { href: url, download: name });
   document.body.append(a);
   a.click();

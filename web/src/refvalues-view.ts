@@ -5,17 +5,8 @@
  * ("exported" | "pass" | "fail" | "error") lets the end-to-end tests wait for results.
  */
 import type { WorkerClient } from './client.js';
-import { byId, h } from './dom.js';
+import { byId, download, h } from './dom.js';
 import type { FormValues, RefCheckData, RefFormat, Request } from './protocol.js';
-
-function downloadBytes(name: string, bytes: Uint8Array, type: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
-  const a = h('a', { href: url, download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 export function renderRefCheck(out: HTMLElement, r: RefCheckData): void {
   const signed = r.signed ? ', signature verified' : '';
@@ -42,7 +33,7 @@ export function wireRefValues(client: WorkerClient, form: () => FormValues | und
       const range = byId<HTMLInputElement>('refv-vcpus').value;
       const platforms = byId<HTMLInputElement>('refv-platforms').value;
       const r = await client.call<'refv-export'>({ type: 'refv-export', form: f, range, platforms, format });
-      downloadBytes(r.result.fileName, r.result.bytes, r.result.mime);
+      download(r.result.fileName, r.result.bytes, r.result.mime);
       out.replaceChildren(h('p', { class: 'ok', id: 'refv-verdict' }, `${r.result.fileName}: ${r.result.cells} cells (${r.result.bytes.length.toLocaleString()} bytes)`));
       document.body.dataset.refv = 'exported';
     } catch (e) {

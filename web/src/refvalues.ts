@@ -5,7 +5,8 @@
  */
 import { fromBase64, toHex } from '../../src/core/bytes.js';
 import { inputError, SnpLaunchError } from '../../src/core/errors.js';
-import { blobSource } from '../../src/core/source.js';
+import { blobSource, hashSource } from '../../src/core/source.js';
+import { hashProvider } from '../../src/core/hash.js';
 import { decodeReportInput, loadCertificates, parsePem, parseReport } from '../../src/attestation/index.js';
 import { parseVcpuList, type SpaceImage } from '../../src/launch-space/index.js';
 import { IGVM_PLATFORMS } from '../../src/measure/types.js';
@@ -23,17 +24,14 @@ import { vcpuTypeSignature } from '../../src/vmsa/vcpu-types.js';
 import { detectKind, parseGuestFeatures } from './engine.js';
 import type { FormValues, RefCheckData, RefExportData, RefFormat } from './protocol.js';
 import { VERSION } from './version.js';
+import { readSmall } from './report-check.js';
 
 const MAX_REFVALUES_FILE = 64 << 20;
 const MAX_SMALL_FILE = 1 << 20;
 
-async function readFile(f: File, max: number, what: string): Promise<Uint8Array> {
-  if (f.size > max) throw new Error(`${f.name}: ${f.size} bytes is too large for ${what}`);
-  return new Uint8Array(await f.arrayBuffer());
-}
-
+/** SHA-256 of an input, streamed (a large initrd is never held whole). */
 async function sha256Hex(f: File): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', await f.arrayBuffer())));
+  return toHex(await hashSource(blobSource(f.name, f), hashProvider().createSha256()));
 }
 
 /** The matrix of the measured image: the form's CPU type and features, the given counts and platforms. */
@@ -86,7 +84,7 @@ const b64url = (s: string): Uint8Array => fromBase64(s.replace(/-/g, '+').replac
  */
 async function p384FromPem(f: File): Promise<Uint8Array> {
   const file = f.name;
-  const text = new TextDecoder().decode(await readFile(f, MAX_SMALL_FILE, 'a key'));
+  const text = new TextDecoder().decode(await readSmall(f, MAX_SMALL_FILE, 'a key'));
   const block = parsePem(text, file).find((b) => ['PUBLIC KEY', 'CERTIFICATE', 'PRIVATE KEY'].includes(b.label));
   if (!block) throw inputError('BAD_KEY', 'is not a PEM public key, certificate or unencrypted PKCS#8 private key', { file });
   const alg = { name: 'ECDSA', namedCurve: 'P-384' };
@@ -105,9 +103,9 @@ async function p384FromPem(f: File): Promise<Uint8Array> {
 }
 
 export async function checkRefValues(reportFile: File, refFile: File, keyFile?: File): Promise<RefCheckData> {
-  const report = parseReport(decodeReportInput(await readFile(reportFile, MAX_SMALL_FILE, 'an attestation report')).bytes, { name: reportFile.name });
+  const report = parseReport(decodeReportInput(await readSmall(reportFile, MAX_SMALL_FILE, 'an attestation report')).bytes, { name: reportFile.name });
   const key = keyFile ? await p384FromPem(keyFile) : undefined;
-  const rv = decodeReferenceValues(await readFile(refFile, MAX_REFVALUES_FILE, 'reference values'), refFile.name, key);
+  const rv = decodeReferenceValues(await readSmall(refFile, MAX_REFVALUES_FILE, 'reference values'), refFile.name, key);
   const r = checkReportAgainstRefValues(report, rv);
   const out: RefCheckData = { pass: r.pass, cells: rv.cells.length, matchingCells: r.matchingCells, failures: r.failures, signed: key !== undefined };
   if (r.cell) out.cell = describeRefCell(r.cell);

@@ -11,7 +11,8 @@ import type { ReportCheckData } from './protocol.js';
 const MAX_REPORT_FILE = 1 << 20;
 const MAX_CERT_FILE = 1 << 20;
 
-async function readSmall(f: File, max: number, what: string): Promise<Uint8Array> {
+/** A dropped file's bytes, refusing one larger than `max` (named, for the panel's error line). */
+export async function readSmall(f: File, max: number, what: string): Promise<Uint8Array> {
   if (f.size > max) throw new Error(`${f.name}: ${f.size} bytes is too large for ${what}`);
   return new Uint8Array(await f.arrayBuffer());
 }

@@ -21,7 +21,7 @@ import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '.
 import { writeGsg, writeOutput } from '../refvalues-output.js';
 import { encodeGsg } from '../../refvalues/gsg.js';
 import { encodeRvps } from '../../refvalues/rvps.js';
-import type { CorimFlavor } from '../../refvalues/corim.js';
+import { CORIM_FLAVORS, type CorimFlavor } from '../../refvalues/corim.js';
 import type { TcbLayout } from '../../attestation/product.js';
 import { SNP_LAUNCH_VERSION } from '../version.js';
 
@@ -51,7 +51,7 @@ export const REFVALUES_SPEC: CommandSpec = {
     { name: 'min-tcb', type: 'string', metavar: 'HEX', help: 'minimum REPORTED_TCB as the report\'s u64 (e.g. 0xdb18000000000004); each component must be at or above' },
     { name: 'guest-svn', type: 'string', metavar: 'N', help: 'pin GUEST_SVN' },
     { name: 'format', type: 'choice', choices: ['json', 'corim', 'rvps', 'gsg'], metavar: 'FORMAT', help: 'json (default), corim (CBOR, AMD SEV-SNP CoRIM profile), rvps (Trustee RVPS registration message) or gsg (go-sev-guest check configurations, .textproto)' },
-    { name: 'corim-flavor', type: 'choice', choices: ['draft', 'veraison'], metavar: 'FLAVOR', help: "with --format corim: draft (default; the AMD profile draft's examples) or veraison (what Veraison's SEV-SNP scheme loads; docs/refvalues.md)" },
+    { name: 'corim-flavor', type: 'choice', choices: [...CORIM_FLAVORS], metavar: 'FLAVOR', help: "with --format corim: draft (default; the AMD profile draft's examples) or veraison (what Veraison's SEV-SNP scheme loads; docs/refvalues.md)" },
     { name: 'tcb-layout', type: 'choice', choices: ['milan', 'turin'], metavar: 'LAYOUT', help: 'with --format rvps: read --min-tcb in the Milan/Genoa (default) or the Turin TCB layout' },
     { name: 'sign', type: 'string', metavar: 'KEY.pem', help: 'with --format corim: sign it (COSE_Sign1, ES384) with this EC P-384 private key' },
     { name: 'output', short: 'o', type: 'string', metavar: 'FILE', help: 'write to FILE instead of stdout (CBOR is never written to a terminal); for gsg with more than one cell, a directory (one .textproto per cell)' },

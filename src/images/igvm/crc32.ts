@@ -24,18 +24,9 @@ const TABLES = /* @__PURE__ */ (() => {
   return t;
 })();
 
-/** CRC-32 of `data` continuing from the finished CRC `value` (zlib.crc32's signature), in JS. */
-export function crc32From(data: Uint8Array, value: number): number {
-  const h = new JsCrc32();
-  h.resume(value);
-  return h.update(data).digest();
-}
-
+/** The table-driven CRC-32, for providers without a native one (browsers). */
 class JsCrc32 {
   private c = 0xffffffff;
-  resume(value: number): void {
-    this.c = (value ^ 0xffffffff) >>> 0;
-  }
   update(data: Uint8Array): this {
     const t = TABLES;
     let c = this.c;
