@@ -4,8 +4,6 @@
  * reference values or a go-sev-guest check policy (docs/refvalues.md). Exit 0 ok, 1 input error,
  * 2 usage error.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { fromBase64, fromHex } from '../../core/bytes.js';
 import { usageError } from '../../core/errors.js';
@@ -24,6 +22,7 @@ import { encodeRvps } from '../../refvalues/rvps.js';
 import { CORIM_FLAVORS, type CorimFlavor } from '../../refvalues/corim.js';
 import type { TcbLayout } from '../../attestation/product.js';
 import { SNP_LAUNCH_VERSION } from '../version.js';
+import { describeInput } from '../../measure/json.js';
 
 export const REFVALUES_SPEC: CommandSpec = {
   usage: 'snp-launch refvalues (--ovmf PATH [--kernel ...] | --igvm FILE | --measurement HEX) [matrix] [pinned fields] [--format json|corim|rvps|gsg] [-o FILE|DIR]',
@@ -204,12 +203,6 @@ function matrixArgs(args: ParsedArgs, kind: 'ovmf' | 'igvm') {
   };
 }
 
-async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
 async function openImage(args: ParsedArgs, opened: ByteSource[]): Promise<{ image?: SpaceImage; inputs: Record<string, string> }> {
   const ovmf = get.str(args, 'ovmf');
   const igvm = get.str(args, 'igvm');
@@ -225,7 +218,7 @@ async function openImage(args: ParsedArgs, opened: ByteSource[]): Promise<{ imag
   const open = async (path: string) => {
     const s = await openFileSource(path);
     opened.push(s);
-    inputs[basename(path)] = await sha256File(path);
+    inputs[basename(path)] = (await describeInput(s)).sha256;
     return s;
   };
   if (igvm !== undefined) return { image: { kind: 'igvm', igvm: await open(igvm) }, inputs };
