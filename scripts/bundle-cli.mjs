@@ -1,13 +1,18 @@
 #!/usr/bin/env node
-// Bundles the CLI for start-up time (docs/benchmarks.md, row 4): one self-contained ESM file per
-// command, dist/cli/bundle/<command>.js = src/cli/main.ts + that command, with the other commands'
+// Bundles the CLI for start-up time (docs/benchmarks.md, row 4): one self-contained script per
+// command, dist/cli/bundle/<command>.cjs = src/cli/main.ts + that command, with the other commands'
 // modules replaced by stubs (a process runs exactly one command, chosen by bin/snp-launch.js from
-// argv), and dist/cli/bundle/main.js with every command stubbed (help, --version, unknown
+// argv), and dist/cli/bundle/main.cjs with every command stubbed (help, --version, unknown
 // commands). One file instead of ~50 modules saves their resolution, reads and compilation; one
 // command per file keeps the compiled source small (the report/id-block crypto is not parsed by
 // `measure`). Each bundle holds a single copy of the core, so module state (the hash provider) and
 // error classes are shared as in the unbundled dist/. Run by `npm run build` after tsc.
-import { readdirSync } from 'node:fs';
+//
+// The bundles are CommonJS-shaped function bodies, not ES modules: bin/snp-launch.js compiles them
+// with node:vm and V8's code cache (Node 20 has no module compile cache), which needs a classic
+// script. They see four parameters: module, exports, require (built-ins only) and __snpBundleUrl
+// (what import.meta.url was). Nothing in them may stay external: the build fails if it does.
+import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -35,15 +40,15 @@ function onlyCommand(keep) {
 }
 
 /**
- * Static `node:*` imports become `process.getBuiltinModule()` (Node ≥ 20.16): an ESM import of a
+ * `node:*` imports become `process.getBuiltinModule()` (Node >= 20.16): an ESM import of a
  * built-in builds its ESM facade, which reads every export, and lazy getters such as
  * fs.ReadStream or crypto.webcrypto then load modules a run never uses (~3 ms per `measure`).
- * Dynamic imports (node:worker_threads, node:v8: loaded only for large inputs) stay as they are.
+ * Dynamic imports (node:worker_threads, node:v8) become lazy getBuiltinModule calls.
  */
 const builtinsWithoutFacade = {
   name: 'builtins-without-esm-facade',
   setup(b) {
-    b.onResolve({ filter: /^node:/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : { path: a.path, namespace: 'builtin' }));
+    b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'builtin' }));
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({
       contents: `module.exports = process.getBuiltinModule(${JSON.stringify(a.path)});`,
       loader: 'js',
@@ -51,19 +56,31 @@ const builtinsWithoutFacade = {
   },
 };
 
-await Promise.all(
+// Stale bundles and their code caches (bin/snp-launch.js keys caches by file identity, but a
+// rebuild is the moment to drop them).
+rmSync(OUT, { recursive: true, force: true });
+
+const results = await Promise.all(
   [...commands, 'main'].map((cmd) =>
     esbuild.build({
       entryPoints: [join(REPO, 'src', 'cli', 'main.ts')],
       bundle: true,
       platform: 'node',
-      format: 'esm',
+      format: 'cjs',
       target: 'node20',
       minify: true,
       legalComments: 'none',
-      outfile: join(OUT, `${cmd}.js`),
+      define: { 'import.meta.url': '__snpBundleUrl' },
+      outfile: join(OUT, `${cmd}.cjs`),
       plugins: [onlyCommand(cmd), builtinsWithoutFacade],
+      metafile: true,
       logLevel: 'warning',
     }),
   ),
 );
+for (const r of results) {
+  for (const [file, out] of Object.entries(r.metafile.outputs)) {
+    const external = out.imports.filter((i) => i.external).map((i) => i.path);
+    if (external.length) throw new Error(`${file}: external imports ${external.join(', ')} cannot load inside node:vm`);
+  }
+}

@@ -8,7 +8,7 @@ import { setHashProvider } from '../core/hash.js';
 // node:crypto plus a worker pool for page hashing that starts only after 8 MiB of pages, so small
 // runs never pay for it (docs/benchmarks.md).
 import { nodeParallelHashProvider } from '../node/parallel-hash.js';
-import { limitHeapGrowthForLargeFiles } from '../node/file-source.js';
+import { limitHeapGrowthForLargeFiles, readSmallFilesSynchronously } from '../node/file-source.js';
 import { SNP_LAUNCH_VERSION } from './version.js';
 
 export interface Command {
@@ -69,6 +69,7 @@ export function reportError(cmd: string, e: unknown): number {
 export async function main(argv: string[]): Promise<number> {
   setHashProvider(nodeParallelHashProvider);
   limitHeapGrowthForLargeFiles();
+  readSmallFilesSynchronously();
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
     process.stdout.write(mainHelp());

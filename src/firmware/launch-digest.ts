@@ -17,6 +17,14 @@ const ZERO48 = new Uint8Array(DIGEST_SIZE);
 const BATCH_MIN = 1 << 20;
 /** Chunks read/hashed ahead of the chain in measureSource (and buffers it reuses). */
 const AHEAD = 3;
+/**
+ * Chunk size for sources of at most SMALL_SOURCE bytes. Fresh memory costs a page fault per 4 KiB
+ * on first touch (~11 µs each on the 2-vCPU VM of docs/benchmarks.md: 3 MiB of new read buffers
+ * were ~8 ms of a 4 MiB OVMF `measure`); small images gain nothing from 1 MiB batches, which only
+ * feed worker pools that they never start.
+ */
+const SMALL_CHUNK = 64 << 10;
+const SMALL_SOURCE = 8 << 20;
 
 export interface FirmwareOptions {
   /** Initial digest (48 bytes); default 48 zero bytes. */
@@ -148,15 +156,16 @@ export class SnpFirmware {
     // chunks before it are chained here, with up to AHEAD chunks in flight. With `readInto` they
     // live in AHEAD reused buffers (bounded RSS): chunk k's buffer is reused by chunk k + AHEAD
     // only after k's page hashes resolved (sha384Pages has copied or hashed the data by then).
-    const count = Math.ceil(length / STREAM_CHUNK);
+    const chunk = length <= SMALL_SOURCE ? SMALL_CHUNK : STREAM_CHUNK;
+    const count = Math.ceil(length / chunk);
     const bufs: Uint8Array[] = [];
     const start = (k: number): Promise<Uint8Array> => {
-      const o = k * STREAM_CHUNK;
-      const n = Math.min(STREAM_CHUNK, length - o);
+      const o = k * chunk;
+      const n = Math.min(chunk, length - o);
       let data: Promise<Uint8Array>;
       if (src.readInto) {
-        const buf = (bufs[k % AHEAD] ??= new Uint8Array(STREAM_CHUNK));
-        data = src.readInto(offset + o, n === STREAM_CHUNK ? buf : buf.subarray(0, n));
+        const buf = (bufs[k % AHEAD] ??= new Uint8Array(chunk));
+        data = src.readInto(offset + o, n === chunk ? buf : buf.subarray(0, n));
       } else {
         data = src.read(offset + o, n);
       }
@@ -169,7 +178,7 @@ export class SnpFirmware {
     for (let k = 0; k < count; k++) {
       const digests = await pending.shift()!;
       if (k + AHEAD < count) pending.push(start(k + AHEAD));
-      this.chainDigests(type, gpa + k * STREAM_CHUNK, digests, origin);
+      this.chainDigests(type, gpa + k * chunk, digests, origin);
     }
   }
 

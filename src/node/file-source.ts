@@ -2,12 +2,20 @@
  * A file as a ByteSource: positional reads through one file descriptor, so inputs of any size are
  * streamed with bounded memory. Errors name the path and say what went wrong in one line.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { inputError, SnpLaunchError } from '../core/errors.js';
 import { checkRange, type ByteSource } from '../core/source.js';
 
 export async function openFileSource(path: string, label?: string): Promise<ByteSource> {
   const name = label ?? path;
+  if (syncReadMax !== undefined) {
+    const s = openSyncSource(path, name, syncReadMax);
+    if (s) return s;
+  }
+  // Loaded here, not at the top: a CLI run that reads only small files never needs node:fs/promises
+  // (~3 ms to load: docs/benchmarks.md, row 4).
+  const { open, stat } = await import('node:fs/promises');
   let fh: FileHandle;
   let size: number;
   try {
@@ -42,6 +50,68 @@ export async function openFileSource(path: string, label?: string): Promise<Byte
       return fill(target, offset);
     },
     close: () => fh.close(),
+  };
+}
+
+let syncReadMax: number | undefined;
+
+/**
+ * Opt-in for whole-process tools (the CLI, which does nothing else while it reads): files up to
+ * `maxBytes` are read with synchronous positional reads. Each async read is a round trip through
+ * the I/O thread pool; parsing an OVMF takes a dozen small reads before its 1,024 page reads, and
+ * those waits were ~5 ms of a 4 MiB `measure` (docs/benchmarks.md, row 4). Larger files stay
+ * asynchronous, so their reads overlap the hashing.
+ */
+export function readSmallFilesSynchronously(maxBytes = 64 << 20): void {
+  syncReadMax = maxBytes;
+}
+
+/** A synchronous source when `path` is a regular file of at most `max` bytes; undefined otherwise. */
+function openSyncSource(path: string, name: string, max: number): ByteSource | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw fileError(e, name);
+  }
+  let size: number;
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw inputError('IS_DIRECTORY', 'is a directory, not a file', { file: name });
+    if (!st.isFile() || st.size > max) {
+      closeSync(fd);
+      return undefined;
+    }
+    size = st.size;
+  } catch (e) {
+    closeSync(fd);
+    throw fileError(e, name);
+  }
+  const fill = (buf: Uint8Array, offset: number): Uint8Array => {
+    let done = 0;
+    while (done < buf.length) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, done, buf.length - done, offset + done);
+      } catch (e) {
+        throw fileError(e, name);
+      }
+      if (n === 0) throw inputError('SHORT_READ', `file ended early at offset ${offset + done} (changed while reading?)`, { file: name, offset: offset + done });
+      done += n;
+    }
+    return buf;
+  };
+  let closed = false;
+  return {
+    name,
+    size,
+    path,
+    read: async (offset, length) => (checkRange(name, size, offset, length), fill(new Uint8Array(length), offset)),
+    readInto: async (offset, target) => (checkRange(name, size, offset, target.length), fill(target, offset)),
+    close: async () => {
+      if (!closed) closeSync(fd);
+      closed = true;
+    },
   };
 }
 

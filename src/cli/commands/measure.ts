@@ -8,7 +8,6 @@
  * command is a drop-in replacement and scripts check that line; `snp-launch --version` gives
  * snp-launch's own version.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { hashProvider } from '../../core/hash.js';
 import { join } from 'node:path';
 import { toBase64, toHex } from '../../core/bytes.js';
@@ -21,6 +20,7 @@ import { inputError, usageError } from '../../core/errors.js';
 import type { MeasureResult } from '../../measure/types.js';
 import { SNP_LAUNCH_VERSION } from '../version.js';
 import { takeVcpuList } from '../measure-range.js';
+import { writeStdout } from '../stdout.js';
 
 /** The reference tool and version whose interface this command reproduces (§1). */
 export const REFERENCE_VERSION_LINE = 'sev-snp-measure 0.0.13';
@@ -95,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const o of ['log', 'log-full', 'verbose']) if (get.flag(args, o)) throw usageError('OPTION_CONFLICT', `--${o} measures one launch; not allowed with a list of --vcpus`, `--${o}`);
     if (dump) throw usageError('OPTION_CONFLICT', '--dump-vmsa measures one launch; not allowed with a list of --vcpus', '--dump-vmsa');
     const { measureRange } = await import('../measure-range.js');
-    process.stdout.write(await measureRange(req, taken.counts, { json, base64: get.str(args, 'output-format') === 'base64' }));
+    writeStdout(await measureRange(req, taken.counts, { json, base64: get.str(args, 'output-format') === 'base64' }));
     return 0;
   }
   void warmUpForLargeIgvm(req);
@@ -111,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
 
   if (json) {
     const doc = buildMeasureJson({ version: SNP_LAUNCH_VERSION, image: req.kind, result, inputs: inputs ?? {}, options: requestJsonOptions(req), includeLog: wantLog });
-    process.stdout.write(formatMeasureJson(doc));
+    writeStdout(formatMeasureJson(doc));
     return 0;
   }
   let out = digestLine(req, result.digest, get.str(args, 'output-format') === 'base64', get.flag(args, 'verbose')) + '\n';
@@ -119,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
     if (result.log) out += formatLogTable(result.log, { full: get.flag(args, 'log-full') }).join('\n') + '\n';
     else process.stderr.write(`snp-launch measure: note: mode ${result.mode} has no per-page log (SEV and SEV-ES hash the concatenated inputs with SHA-256)\n`);
   }
-  process.stdout.write(out);
+  writeStdout(out);
   return 0;
 }
 
@@ -132,6 +132,7 @@ async function warmUpForLargeIgvm(req: MeasureRequest): Promise<void> {
   const provider = hashProvider() as { warmUp?: () => Promise<void> };
   if (!provider.warmUp) return;
   // A missing file is reported by the open, with its own one-line error.
+  const { stat } = await import('node:fs/promises');
   const size = (await stat(req.paths.igvm).catch(() => undefined))?.size ?? 0;
   if (size >= WARM_UP_BYTES) await provider.warmUp().catch(() => undefined);
 }
@@ -162,6 +163,7 @@ export function digestLine(req: MeasureRequest, digest: Uint8Array, base64: bool
 }
 
 async function dumpVmsas(vmsas: readonly Uint8Array[], dir: string): Promise<void> {
+  const { mkdir, writeFile } = await import('node:fs/promises');
   try {
     await mkdir(dir, { recursive: true });
   } catch (e) {
