@@ -10,6 +10,7 @@ import { setHashProvider } from '../core/hash.js';
 import { nodeParallelHashProvider } from '../node/parallel-hash.js';
 import { limitHeapGrowthForLargeFiles, readSmallFilesSynchronously } from '../node/file-source.js';
 import { SNP_LAUNCH_VERSION } from './version.js';
+import { writeStdout } from './stdout.js';
 
 export interface Command {
   /** Runs with the arguments after the command name; resolves to the exit status. */
@@ -72,11 +73,11 @@ export async function main(argv: string[]): Promise<number> {
   readSmallFilesSynchronously();
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
-    process.stdout.write(mainHelp());
+    writeStdout(mainHelp());
     return cmd === undefined ? 2 : 0;
   }
   if (cmd === '--version' || cmd === '-V') {
-    process.stdout.write(`snp-launch ${VERSION}\n`);
+    writeStdout(`snp-launch ${VERSION}\n`);
     return 0;
   }
   const entry = COMMANDS[cmd];

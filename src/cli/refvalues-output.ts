@@ -3,12 +3,13 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inputError, usageError } from '../core/errors.js';
 import { get, type ParsedArgs } from './args.js';
+import { writeStdout } from './stdout.js';
 
 export async function writeOutput(args: ParsedArgs, bytes: Uint8Array, binary: boolean): Promise<void> {
   const out = get.str(args, 'output');
   if (out === undefined) {
     if (binary && process.stdout.isTTY) throw usageError('BINARY_TO_TERMINAL', 'argument --format: CBOR output is binary; give -o FILE or redirect stdout', '--output');
-    await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
+    writeStdout(bytes);
     return;
   }
   try {

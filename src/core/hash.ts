@@ -16,6 +16,11 @@ export interface HashProvider {
   readonly name: string;
   sha384(data: Uint8Array): Uint8Array;
   sha256(data: Uint8Array): Uint8Array;
+  /**
+   * Optional: writes the SHA-384 of `data` into `out` at `offset` (48 bytes), for loops that fill
+   * one array with page digests without a result array per page. Callers fall back to `sha384`.
+   */
+  sha384Into?(data: Uint8Array, out: Uint8Array, offset: number): void;
   createSha256(): IncrementalHash;
   createSha384(): IncrementalHash;
   /**

@@ -185,8 +185,11 @@ export class SnpFirmware {
   private async pageDigests(data: Uint8Array): Promise<Uint8Array> {
     if (this.hash.sha384Pages && data.length >= BATCH_MIN) return this.hash.sha384Pages(data);
     const out = new Uint8Array((data.length / PAGE_SIZE) * DIGEST_SIZE);
+    const h = this.hash;
     for (let o = 0, d = 0; o < data.length; o += PAGE_SIZE, d += DIGEST_SIZE) {
-      out.set(this.hash.sha384(data.subarray(o, o + PAGE_SIZE)), d);
+      const page = data.subarray(o, o + PAGE_SIZE);
+      if (h.sha384Into) h.sha384Into(page, out, d);
+      else out.set(h.sha384(page), d);
     }
     return out;
   }

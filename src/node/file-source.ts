@@ -62,8 +62,8 @@ let syncReadMax: number | undefined;
  * those waits were ~5 ms of a 4 MiB `measure` (docs/benchmarks.md, row 4). Larger files stay
  * asynchronous, so their reads overlap the hashing.
  */
-export function readSmallFilesSynchronously(maxBytes = 64 << 20): void {
-  syncReadMax = maxBytes;
+export function readSmallFilesSynchronously(maxBytes: number | false = 64 << 20): void {
+  syncReadMax = maxBytes === false ? undefined : maxBytes;
 }
 
 /** A synchronous source when `path` is a regular file of at most `max` bytes; undefined otherwise. */

@@ -4,8 +4,8 @@
  * Protocol: workerData = { slots: [{ input, output }] } (SharedArrayBuffers); the worker posts
  * { ready: true } once loaded; then for each { slot, pages } it posts { slot } or { slot, error }.
  */
-import * as crypto from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
+import { sha384Into } from './hash.js';
 
 const PAGE = 4096;
 const DIGEST = 48;
@@ -14,12 +14,6 @@ interface SlotData {
   input: SharedArrayBuffer;
   output: SharedArrayBuffer;
 }
-
-type OneShot = (alg: string, data: Uint8Array, enc: 'buffer') => Buffer;
-const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
-const sha384: (d: Uint8Array) => Uint8Array = oneShot
-  ? (d) => oneShot('sha384', d, 'buffer')
-  : (d) => crypto.createHash('sha384').update(d).digest();
 
 const slots = (workerData as { slots: SlotData[] }).slots.map((s) => ({ input: new Uint8Array(s.input), output: new Uint8Array(s.output) }));
 const port = parentPort!;
@@ -30,7 +24,7 @@ port.on('message', (msg: { slot: number; pages: number }) => {
     if (!s || !Number.isInteger(msg.pages) || msg.pages < 0 || msg.pages * PAGE > s.input.length) {
       throw new Error(`bad job: slot ${msg.slot}, ${msg.pages} pages`);
     }
-    for (let p = 0; p < msg.pages; p++) s.output.set(sha384(s.input.subarray(p * PAGE, (p + 1) * PAGE)), p * DIGEST);
+    for (let p = 0; p < msg.pages; p++) sha384Into(s.input.subarray(p * PAGE, (p + 1) * PAGE), s.output, p * DIGEST);
     port.postMessage({ slot: msg.slot });
   } catch (e) {
     port.postMessage({ slot: msg.slot, error: e instanceof Error ? e.message : String(e) });

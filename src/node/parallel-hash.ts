@@ -19,7 +19,7 @@ import { sha256FileOffThread } from './file-hash.js';
 import { workerEntry } from './worker-entry.js';
 import { inputError } from '../core/errors.js';
 import type { HashProvider } from '../core/hash.js';
-import { nodeHashProvider } from './hash.js';
+import { nodeHashProvider, sha384Into } from './hash.js';
 
 const PAGE = 4096;
 const DIGEST = 48;
@@ -240,7 +240,6 @@ export function createParallelHashProvider(opts: ParallelHashOptions = {}): Para
   // Bumped by close(), so a pool whose start was under way when closed is retired at once.
   let generation = 0;
   let seen = 0;
-  const sha384 = nodeHashProvider.sha384;
   const start = (): Promise<Pool> => {
     if (!starting) {
       const g = ++generation;
@@ -288,7 +287,7 @@ export function createParallelHashProvider(opts: ParallelHashOptions = {}): Para
           const mine = small ? Math.floor((rest.length / PAGE) * mainShare) * PAGE : 0;
           // Messages go out synchronously, so the worker starts before this thread hashes its part.
           const done = pool.run(rest.subarray(mine), out.subarray(((o + mine) / PAGE) * DIGEST), !small);
-          for (let d = (o / PAGE) * DIGEST, e = o + mine; o < e; o += PAGE, d += DIGEST) out.set(sha384(pages.subarray(o, o + PAGE)), d);
+          for (let d = (o / PAGE) * DIGEST, e = o + mine; o < e; o += PAGE, d += DIGEST) sha384Into(pages.subarray(o, o + PAGE), out, d);
           await done;
           stats.inlineBytes += mine;
           stats.parallelBytes += rest.length - mine;
@@ -296,7 +295,7 @@ export function createParallelHashProvider(opts: ParallelHashOptions = {}): Para
         }
         const end = Math.min(pages.length, o + INLINE_STEP);
         stats.inlineBytes += end - o;
-        for (let d = (o / PAGE) * DIGEST; o < end; o += PAGE, d += DIGEST) out.set(sha384(pages.subarray(o, o + PAGE)), d);
+        for (let d = (o / PAGE) * DIGEST; o < end; o += PAGE, d += DIGEST) sha384Into(pages.subarray(o, o + PAGE), out, d);
         if (starting && !pool?.ready) await new Promise<void>((r) => setImmediate(r));
       }
       return out;

@@ -20,6 +20,7 @@ import { igvmDemoSection } from '../demo-igvm.js';
 import { VMM_TO_PLATFORM } from '../measure-options.js';
 import { renderTable, styleFor, type Cell, type Style } from '../output.js';
 import { SNP_LAUNCH_VERSION } from '../version.js';
+import { writeStdout } from '../stdout.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch demo [--full] [--json] [--no-color]',
@@ -38,7 +39,7 @@ export const EXTRA_SECTIONS: Array<() => Promise<DemoSectionRows | undefined>> =
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(SPEC, argv);
   if (get.flag(args, 'help')) {
-    process.stdout.write(formatHelp(SPEC));
+    writeStdout(formatHelp(SPEC));
     return 0;
   }
   const images = buildDemoImages();
@@ -60,11 +61,11 @@ export async function run(argv: string[]): Promise<number> {
       sections: sections.map((s) => ({ id: s.id, title: s.title })),
       rows: sections.flatMap((s) => s.rows),
     };
-    process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    writeStdout(JSON.stringify(doc, null, 2) + '\n');
     return 0;
   }
   const style = styleFor(process.stdout, get.flag(args, 'no-color'));
-  process.stdout.write(render(images, sections, style, get.flag(args, 'full')));
+  writeStdout(render(images, sections, style, get.flag(args, 'full')));
   return 0;
 }
 

@@ -8,6 +8,7 @@ import { describeStep } from '../../explain/entries.js';
 import { diffMeasuredDocs, readMeasuredDoc, type MeasuredDoc } from '../../explain/measure-json.js';
 import { readSmallFile } from '../../node/file-source.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
+import { writeStdout } from '../stdout.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch diff A.json B.json [--json]',
@@ -24,7 +25,7 @@ const MAX_JSON = 512 << 20;
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(SPEC, argv);
   if (get.flag(args, 'help')) {
-    process.stdout.write(formatHelp(SPEC));
+    writeStdout(formatHelp(SPEC));
     return 0;
   }
   const [pa, pb] = args.positionals;
@@ -36,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   const lb = label(b, 'B');
   const d = diffMeasuredDocs(a, b, la, lb);
   if (get.flag(args, 'json')) {
-    process.stdout.write(JSON.stringify({ format: 'snp-launch.diff/1', a: { file: a.file, digest: a.digest, label: la }, b: { file: b.file, digest: b.digest, label: lb }, ...d }, null, 2) + '\n');
+    writeStdout(JSON.stringify({ format: 'snp-launch.diff/1', a: { file: a.file, digest: a.digest, label: la }, b: { file: b.file, digest: b.digest, label: lb }, ...d }, null, 2) + '\n');
     return d.same ? 0 : 1;
   }
   const out = [`A = ${la}: ${a.file}`, `    ${a.digest}`, `B = ${lb}: ${b.file}`, `    ${b.digest}`, ''];
@@ -49,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     out.push(`  why: ${v.reason}`);
   }
   if (d.note) out.push(d.note);
-  process.stdout.write(out.join('\n') + '\n');
+  writeStdout(out.join('\n') + '\n');
   return d.same ? 0 : 1;
 }
 

@@ -10,6 +10,7 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
 import { inputError, usageError } from '../../core/errors.js';
+import { writeStdout } from '../stdout.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch explore [--port N] [--dir DIR]',
@@ -134,7 +135,7 @@ export async function startStaticServer(dir: string, port = 0): Promise<StaticSe
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(SPEC, argv);
   if (get.flag(args, 'help')) {
-    process.stdout.write(formatHelp(SPEC));
+    writeStdout(formatHelp(SPEC));
     return 0;
   }
   if (args.positionals.length > 0) throw usageError('EXTRA_ARGUMENT', `unrecognized argument: ${args.positionals[0]}`);
@@ -154,7 +155,7 @@ export async function run(argv: string[]): Promise<number> {
     const why = code === 'EADDRINUSE' ? `port ${port} is in use (try --port 0)` : code === 'EACCES' ? `port ${port} needs privileges` : String(e);
     throw inputError('LISTEN_FAILED', `cannot listen on 127.0.0.1: ${why}`);
   }
-  process.stdout.write(`snp-launch explorer: ${srv.url}\n(local only: files you open in the page never leave the browser; Ctrl-C to stop)\n`);
+  writeStdout(`snp-launch explorer: ${srv.url}\n(local only: files you open in the page never leave the browser; Ctrl-C to stop)\n`);
   await new Promise<void>((ok) => {
     const stop = () => {
       process.off('SIGINT', stop);

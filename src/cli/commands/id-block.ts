@@ -13,6 +13,7 @@ import { createIdBlock, p384Signer, type IdSigner } from '../../idblock/sign.js'
 import { ID_SIZE, LD_SIZE } from '../../idblock/build.js';
 import { DEFAULT_ID_POLICY, ID_BLOCK_VERSION, POLICY_RESERVED_MBO, POLICY_RESERVED_MBZ } from '../../idblock/layout.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
+import { writeStdout } from '../stdout.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch id-block --measurement B64 --idkey PEM --authorkey PEM [options]',
@@ -132,7 +133,7 @@ async function writeOut(path: string, bytes: Uint8Array): Promise<void> {
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(SPEC, argv);
   if (get.flag(args, 'help')) {
-    process.stdout.write(formatHelp(SPEC));
+    writeStdout(formatHelp(SPEC));
     return 0;
   }
   const m = get.str(args, 'measurement');
@@ -177,9 +178,9 @@ export async function run(argv: string[]): Promise<number> {
       },
       signatures: deterministic ? 'rfc6979' : 'random',
     };
-    process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    writeStdout(JSON.stringify(doc, null, 2) + '\n');
   } else {
-    process.stdout.write(
+    writeStdout(
       `id-block=${toBase64(res.idBlock)},id-auth=${toBase64(res.idAuth)}\n` +
         `id_key_hash: ${toBase64(res.idKeyDigest)}\n` +
         `author_key: ${toBase64(res.authorKeyDigest!)}\n`,

@@ -22,6 +22,7 @@ import { VCPU_TYPES } from '../../vmsa/vcpu-types.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 import { renderProof, signature } from './portable-output.js';
 import { loadP384PrivateKey } from './id-block.js';
+import { writeStdout } from '../stdout.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch igvm build --ovmf FILE -o FILE [--for P1,P2,...] [--kernel K [--initrd I] [--append A]] [--svsm S --vars-size N] [--vcpu-type T] [--id-key PEM [--author-key PEM]] [options]',
@@ -77,7 +78,7 @@ function u64(args: ParsedArgs, name: string, bits = 64): bigint | undefined {
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(SPEC, argv);
   if (get.flag(args, 'help')) {
-    process.stdout.write(formatHelp(SPEC));
+    writeStdout(formatHelp(SPEC));
     return 0;
   }
   if (args.positionals.length > 0) throw usageError('UNEXPECTED_ARGUMENT', `unrecognized arguments: ${args.positionals.join(' ')}`);
@@ -164,11 +165,11 @@ export async function run(argv: string[]): Promise<number> {
     const proof = await proveIgvm(written, targets, launch, r.measurement);
     const ok = proof.measurement.agree && (proof.idBlock === undefined || (proof.idBlock.matchesOn.length === targets.length && proof.idBlock.signatureValid && proof.idBlock.authorSignatureValid !== false));
     if (get.flag(args, 'json')) {
-      process.stdout.write(JSON.stringify({ format: 'snp-launch.igvm-build/1', file: out, size: r.layout.totalSize, digest: r.digest, rules: r.rules, ...proof }, null, 2) + '\n');
+      writeStdout(JSON.stringify({ format: 'snp-launch.igvm-build/1', file: out, size: r.layout.totalSize, digest: r.digest, rules: r.rules, ...proof }, null, 2) + '\n');
     } else {
       const L = [`wrote ${out} (${r.layout.totalSize} bytes) for ${targets.map((t) => t.label).join(', ')}`];
       if (r.rules.length > 0) L.push('', 'construction rules applied:', ...r.rules.map((x) => `  - ${x}`));
-      process.stdout.write(L.join('\n') + '\n\n' + renderProof(proof, targets.length));
+      writeStdout(L.join('\n') + '\n\n' + renderProof(proof, targets.length));
     }
     return ok ? 0 : 1;
   } finally {

@@ -8,6 +8,7 @@ import { usageError } from '../../core/errors.js';
 import { inspectIgvm, type IgvmInspectReport } from '../../images/igvm/inspect.js';
 import { openFileSource } from '../../node/file-source.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
+import { writeStdout } from '../stdout.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch igvm inspect FILE [--json]',
@@ -24,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'build') return (await import('./igvm-build.js')).run(argv.slice(1));
   const args = parseArgs(SPEC, argv);
   if (get.flag(args, 'help')) {
-    process.stdout.write(formatHelp(SPEC));
+    writeStdout(formatHelp(SPEC));
     return 0;
   }
   const [sub, path] = args.positionals;
@@ -34,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   const src = await openFileSource(path);
   try {
     const report = await inspectIgvm(src);
-    process.stdout.write(get.flag(args, 'json') ? JSON.stringify(report, null, 2) + '\n' : renderText(report));
+    writeStdout(get.flag(args, 'json') ? JSON.stringify(report, null, 2) + '\n' : renderText(report));
   } finally {
     await src.close?.();
   }

@@ -24,6 +24,7 @@ import {
 import { openSpaceImage } from '../space-image.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 import { loadReport } from '../report-input.js';
+import { writeStdout } from '../stdout.js';
 
 export const MATCH_SPEC: CommandSpec = {
   usage: 'snp-launch match (--measurement HEX | --report FILE) (--ovmf PATH [--kernel ...] | --igvm FILE) [narrowing options]',
@@ -71,7 +72,7 @@ export function parseMeasurement(text: string): Uint8Array {
 export async function run(argv: string[]): Promise<number> {
   const args = argv.some((a) => a === '-h' || a === '--help') ? undefined : parseArgs(MATCH_SPEC, argv);
   if (args === undefined || get.flag(args, 'help')) {
-    process.stdout.write(formatHelp(MATCH_SPEC));
+    writeStdout(formatHelp(MATCH_SPEC));
     return 0;
   }
   const { paths, space, measurementText, reportPath } = checkArgs(args);
@@ -104,9 +105,9 @@ export async function run(argv: string[]): Promise<number> {
     });
     if (tty && result.ms > 1000) process.stderr.write('\n');
     if (get.flag(args, 'json')) {
-      process.stdout.write(JSON.stringify(matchJson(result, paths), null, 2) + '\n');
+      writeStdout(JSON.stringify(matchJson(result, paths), null, 2) + '\n');
     } else {
-      process.stdout.write(matchText(result, paths, space, image, notes).join('\n') + '\n');
+      writeStdout(matchText(result, paths, space, image, notes).join('\n') + '\n');
     }
     return result.matches.length > 0 ? 0 : 1;
   } finally {

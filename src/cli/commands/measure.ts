@@ -77,11 +77,11 @@ export async function run(argv: string[]): Promise<number> {
   const taken = wantsHelp ? { argv: [...argv] } : takeVcpuList(argv);
   const args = wantsHelp ? undefined : parseArgs(MEASURE_SPEC, taken.argv);
   if (args === undefined || get.flag(args, 'help')) {
-    process.stdout.write(formatHelp(MEASURE_SPEC));
+    writeStdout(formatHelp(MEASURE_SPEC));
     return 0;
   }
   if (get.flag(args, 'version')) {
-    process.stdout.write(REFERENCE_VERSION_LINE + '\n');
+    writeStdout(REFERENCE_VERSION_LINE + '\n');
     return 0;
   }
   const dumpDir = get.str(args, 'dump-vmsa-dir');

@@ -15,6 +15,7 @@ import { proveIgvm } from '../../portable/proof.js';
 import { parseTargets } from '../../portable/targets.js';
 import { get, type ParsedArgs } from '../args.js';
 import { renderProof, signature } from './portable-output.js';
+import { writeStdout } from '../stdout.js';
 
 export async function runFix(args: ParsedArgs, path: string): Promise<number> {
   const out = get.str(args, 'output');
@@ -42,10 +43,10 @@ export async function runFix(args: ParsedArgs, path: string): Promise<number> {
     opened.push(written);
     const proof = await proveIgvm(written, targets, launch);
     if (get.flag(args, 'json')) {
-      process.stdout.write(JSON.stringify({ format: 'snp-launch.portability-fix/1', file: path, output: out, changed: r.changed, edits: r.edits, rules: r.rules, ...proof }, null, 2) + '\n');
+      writeStdout(JSON.stringify({ format: 'snp-launch.portability-fix/1', file: path, output: out, changed: r.changed, edits: r.edits, rules: r.rules, ...proof }, null, 2) + '\n');
     } else {
       const head = r.changed ? [`${path}: ${r.edits.length} edit${r.edits.length === 1 ? '' : 's'} for ${targets.map((t) => t.label).join(', ')}:`, ...edits] : [`${path}: already portable for ${targets.map((t) => t.label).join(', ')}; written unchanged`];
-      process.stdout.write([...head, `wrote ${out} (${r.layout.totalSize} bytes)`, ''].join('\n') + '\n' + renderProof(proof, targets.length));
+      writeStdout([...head, `wrote ${out} (${r.layout.totalSize} bytes)`, ''].join('\n') + '\n' + renderProof(proof, targets.length));
     }
     return proof.measurement.agree ? 0 : 1;
   } finally {

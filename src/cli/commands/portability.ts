@@ -13,6 +13,7 @@ import { openFileSource } from '../../node/file-source.js';
 import { VCPU_TYPES } from '../../vmsa/vcpu-types.js';
 import { signature } from './portable-output.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
+import { writeStdout } from '../stdout.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch portability --igvm FILE [--vcpus N] [--vcpu-type T | --vcpu-sig S] [--guest-features F] [--native-zero] [--json] [--fix --for P1,P2 -o OUT]',
@@ -40,7 +41,7 @@ const SPEC: CommandSpec = {
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(SPEC, argv);
   if (get.flag(args, 'help')) {
-    process.stdout.write(formatHelp(SPEC));
+    writeStdout(formatHelp(SPEC));
     return 0;
   }
   const path = get.str(args, 'igvm') ?? args.positionals[0];
@@ -67,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(platforms.length > 0 ? { platforms: platforms as IgvmPlatform[] } : {}),
     });
     if (rep.groups.length === 0) throw inputError('IGVM_NO_PLATFORM', `no platform can launch it: ${rep.rows.map((r) => r.error).join('; ')}`, { file: path });
-    process.stdout.write(get.flag(args, 'json') ? JSON.stringify({ format: 'snp-launch.portability/1', ...rep }, null, 2) + '\n' : text(rep));
+    writeStdout(get.flag(args, 'json') ? JSON.stringify({ format: 'snp-launch.portability/1', ...rep }, null, 2) + '\n' : text(rep));
     return rep.groups.length === 1 && rep.rows.every((r) => r.digest) ? 0 : 1;
   } finally {
     await src.close?.();

@@ -23,6 +23,7 @@ import { CORIM_FLAVORS, type CorimFlavor } from '../../refvalues/corim.js';
 import type { TcbLayout } from '../../attestation/product.js';
 import { SNP_LAUNCH_VERSION } from '../version.js';
 import { describeInput } from '../../measure/json.js';
+import { writeStdout } from '../stdout.js';
 
 export const REFVALUES_SPEC: CommandSpec = {
   usage: 'snp-launch refvalues (--ovmf PATH [--kernel ...] | --igvm FILE | --measurement HEX) [matrix] [pinned fields] [--format json|corim|rvps|gsg] [-o FILE|DIR]',
@@ -70,7 +71,7 @@ export const REFVALUES_SPEC: CommandSpec = {
 export async function run(argv: string[]): Promise<number> {
   const args = argv.some((a) => a === '-h' || a === '--help') ? undefined : parseArgs(REFVALUES_SPEC, argv);
   if (args === undefined || get.flag(args, 'help')) {
-    process.stdout.write(formatHelp(REFVALUES_SPEC));
+    writeStdout(formatHelp(REFVALUES_SPEC));
     return 0;
   }
   const format = get.str(args, 'format') ?? 'json';

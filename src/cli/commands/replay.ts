@@ -14,6 +14,7 @@ import { parseTrace } from '../../uapi/trace.js';
 import { replayTrace, type ReplayResult } from '../../uapi/replay.js';
 import { KVM_UAPIS, type KvmUapi } from '../../uapi/types.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
+import { writeStdout } from '../stdout.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch replay --uapi {upstream,vmsa-page,direct-vmsa} TRACE.json [--log] [--json]',
@@ -35,7 +36,7 @@ const MAX_TRACE = 256 << 20;
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(SPEC, argv);
   if (get.flag(args, 'help')) {
-    process.stdout.write(formatHelp(SPEC));
+    writeStdout(formatHelp(SPEC));
     return 0;
   }
   const path = args.positionals[0];
@@ -52,8 +53,8 @@ export async function run(argv: string[]): Promise<number> {
   const log = get.flag(args, 'log') || get.flag(args, 'log-full');
   const r = await replayTrace(trace, uapi, { log, openFile: (f) => openFileSource(isAbsolute(f) ? f : resolve(base, f), f) });
   if (trace.uapi !== undefined && trace.uapi !== uapi) r.warnings.unshift(`the trace was recorded for the ${trace.uapi} UAPI; replayed on ${uapi}`);
-  if (get.flag(args, 'json')) process.stdout.write(JSON.stringify(replayJson(path, r), null, 2) + '\n');
-  else process.stdout.write(replayText(path, r, get.flag(args, 'log-full')));
+  if (get.flag(args, 'json')) writeStdout(JSON.stringify(replayJson(path, r), null, 2) + '\n');
+  else writeStdout(replayText(path, r, get.flag(args, 'log-full')));
   if (r.rejected) {
     process.stderr.write(`Error: ${path}: call ${r.rejected.index} (${r.rejected.cmd}) rejected by the ${uapi} UAPI with ${r.rejected.errno}: ${r.rejected.reason}\n`);
     return 1;

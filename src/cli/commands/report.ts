@@ -36,6 +36,7 @@ import { loadReport } from '../report-input.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type OptionSpec, type ParsedArgs } from '../args.js';
 import { MEASURE_OPTIONS, predictFromArgs, resolveMeasureRequest } from '../measure-options.js';
 import { vcpuSignature } from '../../vmsa/vcpu-types.js';
+import { writeStdout } from '../stdout.js';
 
 /**
  * Upper bounds for inputs read whole. A report is 1184 bytes; with a GHCB certificate table
@@ -118,13 +119,13 @@ function help(): string {
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '-h' || sub === '--help') {
-    process.stdout.write(help());
+    writeStdout(help());
     return sub === undefined ? 2 : 0;
   }
   if (sub !== 'show' && sub !== 'verify') throw usageError('UNKNOWN_SUBCOMMAND', `unknown report subcommand '${sub}' (use show or verify)`);
   const spec = sub === 'show' ? SHOW : VERIFY;
   if (rest.includes('-h') || rest.includes('--help')) {
-    process.stdout.write(formatHelp(spec));
+    writeStdout(formatHelp(spec));
     return 0;
   }
   const args = parseArgs(spec, sub === 'verify' ? expandDigestLists(rest) : rest);
@@ -176,13 +177,13 @@ async function show(args: ParsedArgs): Promise<number> {
   // A VLEK-signed report (AWS) names no chip; its VLEK comes from the host, KDS only with CSP credentials (§3).
   const vlek = r.product && r.signerInfo.signingKey === 'VLEK' ? vlekUrl(r.product.line, r.reportedTcb) : undefined;
   if (get.flag(args, 'json')) {
-    process.stdout.write(JSON.stringify({ format: 'snp-launch.report/1', file: path, ...reportToJson(r), kds_vcek_url: url ?? null, kds_vlek_url: vlek ?? null }, null, 2) + '\n');
+    writeStdout(JSON.stringify({ format: 'snp-launch.report/1', file: path, ...reportToJson(r), kds_vcek_url: url ?? null, kds_vlek_url: vlek ?? null }, null, 2) + '\n');
     return 0;
   }
   const lines = [`report: ${path}`, ...formatReportText(r)];
   if (url) lines.push(`KDS VCEK URL       ${url}`);
   if (vlek) lines.push(`KDS VLEK URL       ${vlek} (needs cloud-provider credentials)`);
-  process.stdout.write(lines.join('\n') + '\n');
+  writeStdout(lines.join('\n') + '\n');
   return 0;
 }
 
@@ -314,7 +315,7 @@ async function verify(args: ParsedArgs): Promise<number> {
       kds_url: kdsUrl ?? null,
       warnings: r.warnings,
     };
-    process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    writeStdout(JSON.stringify(doc, null, 2) + '\n');
     return ok ? 0 : 1;
   }
   const w = Math.max(...checks.map((c) => c.name.length));
@@ -326,6 +327,6 @@ async function verify(args: ParsedArgs): Promise<number> {
   if (kdsUrl) lines.push(`KDS URL: ${kdsUrl}`);
   const failed = checks.filter((c) => !c.pass).length;
   lines.push(ok ? `OK: all ${checks.length} checks passed${noCert ? ' (signature not verified)' : ''}` : `FAILED: ${failed} of ${checks.length} checks failed`);
-  process.stdout.write(lines.join('\n') + '\n');
+  writeStdout(lines.join('\n') + '\n');
   return ok ? 0 : 1;
 }
