@@ -20,6 +20,11 @@ export interface ByteSource {
   close?(): Promise<void>;
   /** Optional: the file on disk behind the source, which a Node edge may read on a worker thread. */
   readonly path?: string;
+  /**
+   * Optional: true when reads finish before they return (the CLI's file sources). Streaming then
+   * keeps no reads in flight: read-ahead buffers would only be fresh memory to fault in.
+   */
+  readonly sync?: boolean;
 }
 
 /** Chunk size for streaming reads: big enough to amortise calls, small enough to bound memory. */
@@ -79,6 +84,7 @@ export async function streamChunks(
   ahead = 2,
 ): Promise<void> {
   if (length <= 0) return;
+  if (src.sync) ahead = 0;
   const { readInto } = src;
   const bufs: Uint8Array[] = [];
   const issue = (k: number): Promise<Uint8Array> => {

@@ -16,7 +16,7 @@ export function sha256FileOffThread(src: ByteSource): Promise<Uint8Array> | unde
   const path = src.path;
   // node:worker_threads is loaded only when a file is large enough (start-up of small runs).
   return import('node:worker_threads').then(({ Worker }) => new Promise<Uint8Array>((resolve, reject) => {
-    const entry = workerEntry('file-hash-worker', import.meta.url);
+    const entry = workerEntry('file-hash-worker', import.meta.url, '.cjs');
     const w = entry instanceof URL ? new Worker(entry, { workerData: { path, size: src.size } }) : new Worker(entry.script, { eval: true, workerData: { path, size: src.size } });
     w.once('message', (m: { digest?: Uint8Array; error?: string; offset?: number }) => {
       void w.terminate();

@@ -7,10 +7,20 @@ import type { FileHandle } from 'node:fs/promises';
 import { inputError, SnpLaunchError } from '../core/errors.js';
 import { checkRange, type ByteSource } from '../core/source.js';
 
-export async function openFileSource(path: string, label?: string): Promise<ByteSource> {
+export interface OpenOptions {
+  /**
+   * true: synchronous reads whatever the size (a stream the caller reads start to end with nothing
+   * else to do meanwhile); false: asynchronous; default: synchronous only for files up to the
+   * limit set by readSmallFilesSynchronously (none unless set).
+   */
+  sync?: boolean;
+}
+
+export async function openFileSource(path: string, label?: string, opts: OpenOptions = {}): Promise<ByteSource> {
   const name = label ?? path;
-  if (syncReadMax !== undefined) {
-    const s = openSyncSource(path, name, syncReadMax);
+  const syncMax = opts.sync === true ? Infinity : opts.sync === false ? undefined : syncReadMax;
+  if (syncMax !== undefined) {
+    const s = openSyncSource(path, name, syncMax);
     if (s) return s;
   }
   // Loaded here, not at the top: a CLI run that reads only small files never needs node:fs/promises
@@ -106,6 +116,7 @@ function openSyncSource(path: string, name: string, max: number): ByteSource | u
     name,
     size,
     path,
+    sync: true,
     read: async (offset, length) => (checkRange(name, size, offset, length), fill(new Uint8Array(length), offset)),
     readInto: async (offset, target) => (checkRange(name, size, offset, target.length), fill(target, offset)),
     close: async () => {

@@ -5,11 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SnpLaunchError } from '../../src/core/errors.js';
+import { hashSource } from '../../src/core/source.js';
 import { SnpFirmware } from '../../src/firmware/launch-digest.js';
 import { PageType } from '../../src/firmware/page-types.js';
 import { RefChain, T } from '../platforms/_ref.js';
@@ -106,5 +107,24 @@ test('measureSource of a small file (64 KiB chunks, synchronous reads) equals th
         await src.close?.();
       }
     }
+  });
+});
+
+test('hashSource over a source opened with { sync: true } (one reused buffer, no read-ahead) equals SHA-256 of the bytes', async () => {
+  const data = randomBytes(5 * (1 << 20) + 123);
+  await withDir(async (dir) => {
+    const path = join(dir, 'kernel.bin');
+    writeFileSync(path, data);
+    const src = await openFileSource(path, undefined, { sync: true });
+    try {
+      assert.equal(src.sync, true);
+      const got = await hashSource(src, nodeHashProvider.createSha256());
+      assert.equal(Buffer.from(got).toString('hex'), createHash('sha256').update(data).digest('hex'));
+    } finally {
+      await src.close?.();
+    }
+    const a = await openFileSource(path, undefined, { sync: false });
+    assert.equal(a.sync, undefined, '{ sync: false } is asynchronous');
+    await a.close?.();
   });
 });
