@@ -18,10 +18,11 @@ const BATCH_MIN = 1 << 20;
 /** Chunks read/hashed ahead of the chain in measureSource (and buffers it reuses). */
 const AHEAD = 3;
 /**
- * Chunk size for sources of at most SMALL_SOURCE bytes. Fresh memory costs a page fault per 4 KiB
- * on first touch (~11 µs each on the 2-vCPU VM of docs/benchmarks.md: 3 MiB of new read buffers
- * were ~8 ms of a 4 MiB OVMF `measure`); small images gain nothing from 1 MiB batches, which only
- * feed worker pools that they never start.
+ * Chunk size for synchronous sources (the CLI's files) of at most SMALL_SOURCE bytes. Fresh memory
+ * costs a page fault per 4 KiB on first touch (~11 µs each on the 2-vCPU VM of
+ * docs/benchmarks.md: 3 MiB of new read buffers were ~8 ms of a 4 MiB OVMF `measure`), and a
+ * synchronous read has no latency for big chunks to hide. Other sources keep 1 MiB chunks: a
+ * browser Blob read costs per call, and batches of 1 MiB feed providers' sha384Pages.
  */
 const SMALL_CHUNK = 64 << 10;
 const SMALL_SOURCE = 8 << 20;
@@ -156,7 +157,7 @@ export class SnpFirmware {
     // chunks before it are chained here, with up to AHEAD chunks in flight. With `readInto` they
     // live in AHEAD reused buffers (bounded RSS): chunk k's buffer is reused by chunk k + AHEAD
     // only after k's page hashes resolved (sha384Pages has copied or hashed the data by then).
-    const chunk = length <= SMALL_SOURCE ? SMALL_CHUNK : STREAM_CHUNK;
+    const chunk = src.sync && length <= SMALL_SOURCE ? SMALL_CHUNK : STREAM_CHUNK;
     const count = Math.ceil(length / chunk);
     const bufs: Uint8Array[] = [];
     const start = (k: number): Promise<Uint8Array> => {
