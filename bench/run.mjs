@@ -257,8 +257,10 @@ async function row5(buf) {
   try {
     const tr = [];
     const runs = [];
+    const tn = [];
     for (let r = 0; r < 3; r++) {
       tr.push(await timed(() => rawPages(buf)));
+      tn.push(wallOf(process.execPath, ['-e', '0']));
       const x = await runMeasured(process.execPath, [CLI, 'measure', '--igvm', file, '--platform', 'openvmm']);
       if (x.code !== 0) return table.skip(name, `measure --igvm failed: ${x.stderr.split('\n')[0]}`);
       runs.push(x);
@@ -297,6 +299,9 @@ async function row5(buf) {
       await par.close();
       const m = best(tl);
       table.add('5c IGVM 256 MiB, library + parallel provider', fmtRate(bytes, m), `${fmtRate(bytes, rawMs)} raw sha384 pages`, (rawMs / m).toFixed(2), '>= 0.80', rawMs / m >= 0.8);
+      // What a process could reach: its own start-up plus the library's time in a warm process.
+      const floor = median(tn) + m;
+      table.add('5d bound: node -e 0 + the library run (5c)', fmtRate(bytes, floor), `${fmtRate(bytes, rawMs)} raw sha384 pages`, (rawMs / floor).toFixed(2), '', undefined);
     } catch (e) {
       table.skip('5c IGVM 256 MiB, library + parallel provider', String(e.message).split('\n')[0]);
     }
