@@ -128,9 +128,12 @@ async function sevLegacy(opts: OvmfMeasureOptions, ovmf: OvmfImage, rules: OvmfV
 async function snp(opts: OvmfMeasureOptions, ovmf: OvmfImage, rules: OvmfVmmRules, platform: string, warnings: string[]): Promise<MeasureResult> {
   const features = opts.guestFeatures ?? 0x1n;
   if (reservedSevFeatures(features) !== 0n) warnings.push(`guest features 0x${features.toString(16)} set reserved SEV_FEATURES bits 0x${reservedSevFeatures(features).toString(16)}`);
-  const kernelHashTable = await kernelTable(opts);
+  // Not awaited: the firmware pages in front of the kernel-hashes page are measured while the
+  // kernel and initrd streams are hashed (the plan reads the page when it gets there).
+  const kernelHashTable = opts.kernel ? computeKernelHashes(opts.kernel, opts.initrd, opts.append).then(buildKernelHashTable) : undefined;
+  kernelHashTable?.catch(() => undefined); // a plan error first must not leave it unhandled
   const plan = planOvmfSnpLaunch(
-    { ovmf, vcpus: opts.vcpus!, guestFeatures: features, vcpuSig: opts.vcpuSig, kernelHashTable, skipFirmware: opts.snpOvmfHash !== undefined, ...(opts.kvm ? { kvm: opts.kvm } : {}), ...(opts.rdx !== undefined ? { rdx: opts.rdx } : {}) },
+    { ovmf, vcpus: opts.vcpus!, guestFeatures: features, vcpuSig: opts.vcpuSig, ...(kernelHashTable ? { kernelHashTable } : {}), skipFirmware: opts.snpOvmfHash !== undefined, ...(opts.kvm ? { kvm: opts.kvm } : {}), ...(opts.rdx !== undefined ? { rdx: opts.rdx } : {}) },
     rules,
   );
   return runSnp(plan, opts, 'snp', platform, warnings);

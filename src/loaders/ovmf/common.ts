@@ -14,10 +14,10 @@ import { inputError } from '../../core/errors.js';
 import { PAGE_SIZE, PageType } from '../../firmware/page-types.js';
 import { firmwareGpa, hasSection, requireHashTableGpa, requireResetEip, type OvmfImage } from '../../images/ovmf/parse.js';
 import { requireSectionType, SectionType, sectionTypeName, type MetadataSection } from '../../images/ovmf/metadata.js';
-import { kernelHashesPage } from '../../images/ovmf/kernel-hashes.js';
+import { deferredKernelHashesPage, kernelHashesPage } from '../../images/ovmf/kernel-hashes.js';
 import { buildOvmfVmsa } from '../../vmsa/profiles/build.js';
 import { RESET_EIP, type KvmGeneration, type OvmfVmsaProfile } from '../../vmsa/profiles/_profile.js';
-import type { LaunchResult, LaunchSession, LaunchStartParams, LaunchUpdateParams } from '../../uapi/types.js';
+import type { LaunchResult, LaunchSession, LaunchStartParams, LaunchUpdateParams, PageData } from '../../uapi/types.js';
 
 /** Guest policy the reference's launches assume: SMT allowed (bit 16) + RSVD_MBO (bit 17), ABI 0.0. */
 export const OVMF_LAUNCH_POLICY = 0x30000n;
@@ -40,8 +40,11 @@ export interface OvmfSnpLaunch {
   guestFeatures: bigint;
   /** CPUID(1).EAX for QEMU's RDX. */
   vcpuSig?: number;
-  /** The 176-byte kernel hashes table when a kernel was given. */
-  kernelHashTable?: Uint8Array;
+  /**
+   * The 176-byte kernel hashes table when a kernel was given, or a promise of it: the pages in
+   * front of its page are then measured while the kernel and initrd are still being hashed.
+   */
+  kernelHashTable?: Uint8Array | Promise<Uint8Array>;
   /** --snp-ovmf-hash: the firmware pages are already in the session's seed; do not measure them. */
   skipFirmware?: boolean;
   /** Host KVM generation (MXCSR/FCW of KVM-built VMSAs); default 'init2'. */
@@ -89,7 +92,7 @@ function sectionRange(img: OvmfImage, s: MetadataSection, type: PageType, length
  * The metadata section updates (ovmf.md §8.1 steps 2–3) of `img`; `label` prefixes the origins
  * ("OVMF", or "SVSM" for the SVSM binary's own metadata).
  */
-export function metadataUpdates(img: OvmfImage, rules: OvmfVmmRules, kernelHashTable: Uint8Array | undefined, label: string): LaunchUpdateParams[] {
+export function metadataUpdates(img: OvmfImage, rules: OvmfVmmRules, kernelHashTable: Uint8Array | Promise<Uint8Array> | undefined, label: string): LaunchUpdateParams[] {
   const out: LaunchUpdateParams[] = [];
   const cpuid: LaunchUpdateParams[] = [];
   for (const s of img.metadata?.sections ?? []) {
@@ -119,8 +122,11 @@ export function metadataUpdates(img: OvmfImage, rules: OvmfVmmRules, kernelHashT
               offset: s.offset,
             });
           }
-          const page = kernelHashesPage(kernelHashTable, offsetInPage, img.name);
-          out.push(...sectionRange(img, s, PageType.NORMAL, PAGE_SIZE, 'kernel hashes table (kernel, initrd, cmdline)').map((u) => ({ ...u, data: page })));
+          const data: PageData =
+            kernelHashTable instanceof Uint8Array
+              ? kernelHashesPage(kernelHashTable, offsetInPage, img.name)
+              : { source: deferredKernelHashesPage(kernelHashTable, offsetInPage, img.name), offset: 0, length: PAGE_SIZE };
+          out.push(...sectionRange(img, s, PageType.NORMAL, PAGE_SIZE, 'kernel hashes table (kernel, initrd, cmdline)').map((u) => ({ ...u, data })));
         } else {
           out.push(...sectionRange(img, s, PageType.ZERO, s.size, `${label} SNP_KERNEL_HASHES section (no kernel: zero)`));
         }
