@@ -103,3 +103,37 @@ test('stdout closed by its reader: measure --log-full stops quietly with exit 0'
   assert.equal(stderr, '');
   assert.equal(code, 0);
 });
+
+/**
+ * EAGAIN on a non-blocking stdout: writeStdout queues the rest on process.stdout, and every later
+ * write goes behind it. A Python parent makes the non-blocking pipe (Node's spawn gives children a
+ * blocking one), lets the first 1 MiB fill it, frees some room while the child waits, then reads.
+ */
+const havePython = spawnSync('python3', ['-c', 'pass']).status === 0;
+test('stdout that would block (EAGAIN): later writes stay in order behind the queued bytes', { skip: (!built && 'run `npm run build` first') || (!havePython && 'python3 not found') }, () => {
+  const child = `
+    const { writeStdout } = await import(${JSON.stringify(join(REPO, 'dist', 'cli', 'stdout.js'))});
+    const { readSync, writeSync } = await import('node:fs');
+    writeStdout('a'.repeat(1 << 20));
+    writeSync(2, 'A\\n');
+    readSync(0, Buffer.alloc(1));
+    writeStdout('b'.repeat(16) + '\\n');`;
+  const parent = `
+import os, subprocess, sys
+r, w = os.pipe()
+os.set_blocking(w, False)
+p = subprocess.Popen([sys.argv[1], '--input-type=module', '-e', sys.argv[2]], stdout=w, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+os.close(w)
+assert p.stderr.readline() == b'A\\n'
+data = os.read(r, 65536)
+p.stdin.write(b'g'); p.stdin.flush()
+while True:
+    c = os.read(r, 1 << 20)
+    if not c: break
+    data += c
+p.wait()
+sys.stdout.write('%d %d %s' % (p.returncode, len(data), 'ordered' if data == b'a' * (1 << 20) + b'b' * 16 + b'\\n' else 'OUT OF ORDER'))`;
+  const r = spawnSync('python3', ['-c', parent, process.execPath, child], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.stderr, '');
+  assert.equal(r.stdout, `0 ${(1 << 20) + 17} ordered`);
+});
