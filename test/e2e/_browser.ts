@@ -121,6 +121,14 @@ export function explorerSession(): { web: StaticServer; b: Browser } {
   return s;
 }
 
+/** Opens the explorer and measures its built-in example OVMF; resolves once that run has finished. */
+export async function openExampleOvmf(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  const n = await page.evaluate(() => Number(document.body.dataset.runs));
+  await page.click('#example-ovmf');
+  await page.waitForFunction((x) => Number(document.body.dataset.runs) > x, n, { timeout: 120_000 });
+}
+
 /** Saves a full-page screenshot as test-artifacts/<name>.png and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });

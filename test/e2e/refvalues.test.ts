@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'cborg';
 import { CLI, needsShared, shared } from '../_shared.js';
-import { explorerSession, needsChromium, screenshot } from './_browser.js';
+import { explorerSession, needsChromium, openExampleOvmf, screenshot } from './_browser.js';
 import { independentDigests } from '../launch-space/_independent.js';
 import { signCorim } from '../../src/refvalues/index.js';
 import { buildExample } from '../../web/src/examples.js';
@@ -49,10 +49,7 @@ describe('explorer: reference values', { skip: needsChromium || needsShared }, (
 
   it('exports the matrix as JSON and CoRIM, equal to the CLI and to an independent chain', async () => {
     const page = s.b.page;
-    await page.goto(s.web.url);
-    const n = await page.evaluate(() => Number(document.body.dataset.runs));
-    await page.click('#example-ovmf');
-    await page.waitForFunction((x) => Number(document.body.dataset.runs) > x, n, { timeout: 120_000 });
+    await openExampleOvmf(page, s.web.url);
     await page.fill('#refv-vcpus', '1-4');
     await page.fill('#refv-platforms', 'qemu-kvm,ec2');
     const json = JSON.parse(new TextDecoder().decode(await exportFile('#refv-json')));

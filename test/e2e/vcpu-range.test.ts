@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from '../_shared.js';
-import { explorerSession, needsChromium, screenshot } from './_browser.js';
+import { explorerSession, needsChromium, openExampleOvmf, screenshot } from './_browser.js';
 import { buildExample } from '../../web/src/examples.js';
 
 describe('explorer: vCPU table', { skip: needsChromium }, () => {
@@ -27,10 +27,7 @@ describe('explorer: vCPU table', { skip: needsChromium }, () => {
 
   it('shows the digests measure --vcpus 1-4,8 prints, per platform', async () => {
     const page = s.b.page;
-    await page.goto(s.web.url);
-    const n = await page.evaluate(() => Number(document.body.dataset.runs));
-    await page.click('#example-ovmf');
-    await page.waitForFunction((x) => Number(document.body.dataset.runs) > x, n, { timeout: 120_000 });
+    await openExampleOvmf(page, s.web.url);
     assert.equal(await table('1-4,8'), 'ok');
     const cells = await page.$$eval('#range-table tr', (trs) => trs.slice(1).map((tr) => Array.from(tr.querySelectorAll('td'), (td, i) => (i === 0 ? td.textContent : td.getAttribute('title')) ?? '')));
     await screenshot(page, 'explorer-vcpu-range');
