@@ -59,6 +59,8 @@ export function uvmEndorsementBytes(bytes: Uint8Array): Uint8Array {
 export function parseUvmEndorsement(input: Uint8Array, file: string): UvmEndorsement {
   const cose = decodeCoseSign1(uvmEndorsementBytes(input), file);
   const bad = (field: string, why: string) => new SnpLaunchError('BAD_UVM_ENDORSEMENT', why, { file, field });
+  // The unprotected header is not signed: only the RFC 3161 countersignature Microsoft adds may be there.
+  for (const k of cose.unprotectedHeader.keys()) if (k !== 'timestamp') throw bad('unprotected', `has header ${JSON.stringify(k)}; only "timestamp" is expected`);
   const cty = cose.protectedHeader.get(COSE_LABEL.CONTENT_TYPE);
   if (cty !== 'application/json') throw bad('protected.content_type', `is ${JSON.stringify(cty)}, expected "application/json"`);
   const chain = coseX5Chain(cose, file).map((d, i) => parseCertificate(d, `${file} x5chain[${i}]`));
@@ -133,7 +135,13 @@ export async function verifyUvmEndorsement(input: Uint8Array, file: string, opts
   else if (e.issuer !== want) checks.push(fail('uvm.issuer', `issuer is ${e.issuer}, expected ${want}`));
   else if (!parsed.did) checks.push(fail('uvm.issuer', parsed.error!));
   else {
-    const m = chainMatchesDid(e.chain, parsed.did);
+    let m: { ok: boolean; reason: string };
+    try {
+      m = chainMatchesDid(e.chain, parsed.did);
+    } catch (err) {
+      if (!(err instanceof SnpLaunchError)) throw err;
+      m = { ok: false, reason: err.message };
+    }
     checks.push(m.ok ? pass('uvm.issuer', `${e.issuer}: ${m.reason}`) : fail('uvm.issuer', `${e.issuer}: ${m.reason}`));
   }
   const feed = opts.feed ?? ACI_UVM_FEED;

@@ -174,8 +174,8 @@ export function formatHclText(h: HclReport): string[] {
     ['HCL_REQUEST_TYPE', String(h.requestType)],
     ['HCL_STATUS', String(h.status)],
     ['REQUEST_VERSION', String(h.request.version)],
-    ['REQUEST_REPORT_TYPE', h.request.reportTypeName],
-    ['REQUEST_HASH_TYPE', h.request.hashName],
+    ['REPORT_TYPE', h.request.reportTypeName],
+    ['REPORT_DATA_HASH', h.request.hashName],
     ['RUNTIME_DATA', `${h.runtimeData.length} bytes${h.runtime ? ' (JSON)' : ' (not JSON)'}`],
   ];
   for (const k of h.keys) rows.push([`KEY ${k.kid ?? '?'}`, `${k.kty ?? '?'}${k.n ? `-${k.n.length * 8}` : ''} key_ops ${JSON.stringify(k.keyOps ?? [])} n ${k.n ? toHex(k.n.subarray(0, 8)) + '…' : '?'}`]);

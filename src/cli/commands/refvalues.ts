@@ -24,6 +24,8 @@ import type { TcbLayout } from '../../attestation/product.js';
 import { SNP_LAUNCH_VERSION } from '../version.js';
 import { describeInput } from '../../measure/json.js';
 import { writeStdout } from '../stdout.js';
+// issue 19 hook: --host-data-of, --initdata, --from-gce-endorsement (docs/endorsements.md)
+import { REFVALUES_ENDORSEMENT_OPTIONS, refvaluesEndorsementInputs } from '../report-endorsements.js';
 
 export const REFVALUES_SPEC: CommandSpec = {
   usage: 'snp-launch refvalues (--ovmf PATH [--kernel ...] | --igvm FILE | --measurement HEX) [matrix] [pinned fields] [--format json|corim|rvps|gsg] [-o FILE|DIR]',
@@ -55,6 +57,7 @@ export const REFVALUES_SPEC: CommandSpec = {
     { name: 'tcb-layout', type: 'choice', choices: ['milan', 'turin'], metavar: 'LAYOUT', help: 'with --format rvps: read --min-tcb in the Milan/Genoa (default) or the Turin TCB layout' },
     { name: 'sign', type: 'string', metavar: 'KEY.pem', help: 'with --format corim: sign it (COSE_Sign1, ES384) with this EC P-384 private key' },
     { name: 'output', short: 'o', type: 'string', metavar: 'FILE', help: 'write to FILE instead of stdout (CBOR is never written to a terminal); for gsg with more than one cell, a directory (one .textproto per cell)' },
+    ...REFVALUES_ENDORSEMENT_OPTIONS, // issue 19 hook
   ],
   epilog: [
     'examples:',
@@ -83,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
   if (tcbLayout !== undefined && format !== 'rvps') throw usageError('OPTION_CONFLICT', 'argument --tcb-layout: only with --format rvps', '--tcb-layout');
   const pinned = pinnedFields(args);
   const external: RefCell[] = get.list(args, 'measurement').map((t) => ({ platform: 'external', measurement: measurementArg(t) }));
+  external.push(...(await refvaluesEndorsementInputs(args, pinned))); // issue 19 hook
   const opened: ByteSource[] = [];
   try {
     const { image, inputs } = await openImage(args, opened);
@@ -96,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
       for (const o of ['platform', 'vcpus', 'vcpu-type', 'vcpu-sig', 'guest-features', 'kvm']) {
         if (args.values.has(o)) throw usageError('OPTION_CONFLICT', `argument --${o}: needs an image (--ovmf or --igvm)`, `--${o}`);
       }
-      if (external.length === 0) throw usageError('MISSING_OPTION', 'the following arguments are required: --ovmf, --igvm or --measurement', '--ovmf');
+      if (external.length === 0) throw usageError('MISSING_OPTION', 'the following arguments are required: --ovmf, --igvm, --measurement or --from-gce-endorsement', '--ovmf');
     }
     const rv: ReferenceValues = { tool: `snp-launch ${SNP_LAUNCH_VERSION}`, inputs, pinned, cells: [...cells, ...external] };
     if (format === 'json') {

@@ -33,6 +33,8 @@ import {
 } from '../../attestation/index.js';
 import { readSmallFile } from '../../node/file-source.js';
 import { loadReport } from '../report-input.js';
+// issue 19 hook: cloud endorsements, HCL, HOST_DATA rules (docs/endorsements.md)
+import { certFileBytes, endorsementChecks, endorsementRequested, hclShowSection, VERIFY_ENDORSEMENT_OPTIONS } from '../report-endorsements.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type OptionSpec, type ParsedArgs } from '../args.js';
 import { MEASURE_OPTIONS, predictFromArgs, resolveMeasureRequest } from '../measure-options.js';
 import { vcpuSignature } from '../../vmsa/vcpu-types.js';
@@ -96,6 +98,7 @@ const VERIFY_OWN: OptionSpec[] = [
   ext({ name: 'min-guest-svn', type: 'decimal', metavar: 'N', help: 'minimum GUEST_SVN' }),
   ext({ name: 'family-id', type: 'string', metavar: 'HEX', help: 'expected FAMILY_ID (16 bytes)' }),
   ext({ name: 'image-id', type: 'string', metavar: 'HEX', help: 'expected IMAGE_ID (16 bytes)' }),
+  ...VERIFY_ENDORSEMENT_OPTIONS, // issue 19 hook
   JSON_OPT,
 ];
 
@@ -176,11 +179,12 @@ async function show(args: ParsedArgs): Promise<number> {
   const url = r.product && r.signerInfo.signingKey === 'VCEK' ? vcekUrl(r.product.line, r.chipId, r.reportedTcb) : undefined;
   // A VLEK-signed report (AWS) names no chip; its VLEK comes from the host, KDS only with CSP credentials (§3).
   const vlek = r.product && r.signerInfo.signingKey === 'VLEK' ? vlekUrl(r.product.line, r.reportedTcb) : undefined;
+  const hcl = await hclShowSection(path); // issue 19 hook: the HCL header, request and runtime data
   if (get.flag(args, 'json')) {
-    writeStdout(JSON.stringify({ format: 'snp-launch.report/1', file: path, ...reportToJson(r), kds_vcek_url: url ?? null, kds_vlek_url: vlek ?? null }, null, 2) + '\n');
+    writeStdout(JSON.stringify({ format: 'snp-launch.report/1', file: path, ...reportToJson(r), kds_vcek_url: url ?? null, kds_vlek_url: vlek ?? null, ...(hcl ? { hcl: hcl.json } : {}) }, null, 2) + '\n');
     return 0;
   }
-  const lines = [`report: ${path}`, ...formatReportText(r)];
+  const lines = [`report: ${path}`, ...formatReportText(r), ...(hcl?.lines ?? [])];
   if (url) lines.push(`KDS VCEK URL       ${url}`);
   if (vlek) lines.push(`KDS VLEK URL       ${vlek} (needs cloud-provider credentials)`);
   writeStdout(lines.join('\n') + '\n');
@@ -188,7 +192,7 @@ async function show(args: ParsedArgs): Promise<number> {
 }
 
 async function loadCerts(path: string): Promise<Certificate[]> {
-  return loadCertificates(await readSmallFile(path, MAX_CERT_FILE), path);
+  return loadCertificates(certFileBytes(await readSmallFile(path, MAX_CERT_FILE), path), path); // issue 19 hook: THIM JSON
 }
 
 /** Policy options from the command line (usage errors for malformed values). */
@@ -250,7 +254,7 @@ async function verify(args: ParsedArgs): Promise<number> {
   if (measureGiven && vo.measurements) throw usageError('OPTION_CONFLICT', 'argument --measurement: not allowed with image options (the measurement is predicted from the image)', '--measurement');
   const refValues = get.str(args, 'refvalues');
   if (refValues === undefined && args.values.has('refvalues-key')) throw usageError('MISSING_OPTION', 'argument --refvalues-key: needs --refvalues', '--refvalues-key');
-  const hasPolicy = Object.keys(vo).length > 0 || measureGiven || refValues !== undefined;
+  const hasPolicy = Object.keys(vo).length > 0 || measureGiven || refValues !== undefined || endorsementRequested(args); // issue 19 hook
   if (noCert && !hasPolicy) throw usageError('NOTHING_TO_CHECK', '--no-cert needs at least one policy check (e.g. --measurement, --ovmf ..., --report-data)', '--no-cert');
 
   // Read inputs before predicting (cheap one-line errors first).
@@ -290,7 +294,9 @@ async function verify(args: ParsedArgs): Promise<number> {
     kdsUrl = v.kdsUrl;
   }
   checks.push(...validateReport(r, vo));
-  if (refValues !== undefined) checks.push(...(await (await import('../refvalues-verify.js')).refValuesChecks(r, refValues, get.str(args, 'refvalues-key'))));
+  // issue 19 hook: --refvalues (reference values or an ACI UVM endorsement), HOST_DATA files, HCL, THIM, GCE
+  const { refValuesChecks } = await import('../refvalues-verify.js');
+  checks.push(...(await endorsementChecks(args, r, { reportPath: path, now, refValuesChecks, ...(certPath !== undefined ? { certPath } : {}) })));
   // A predicted MEASUREMENT (or reference values) that differs: say which launch of the same image gives the report's.
   const mChecks = checks.filter((c) => !c.pass && ((predicted && c.name === 'measurement') || c.name === 'refvalues.MEASUREMENT'));
   if (mChecks.length > 0 && measureGiven) {
