@@ -5,16 +5,15 @@
  */
 import { inputError, usageError } from '../core/errors.js';
 import { loadCertificates, type Certificate } from '../attestation/cert.js';
-import { looksLikeCertTable } from '../attestation/cert-table.js';
 import { fail, pass, type Check } from '../attestation/check.js';
 import { decodeReportInput } from '../attestation/input.js';
-import { REPORT_SIZE, type AttestationReport } from '../attestation/report.js';
+import type { AttestationReport } from '../attestation/report.js';
 import { toHex, bytesEqual } from '../core/bytes.js';
 import { readSmallFile } from '../node/file-source.js';
 import { checkReportWithUvmEndorsement, looksLikeUvmEndorsement } from '../endorsements/aci.js';
 import { formatHclText, hclAkCheck, hclBindingCheck, hclToJson, isHclReport, parseHclReport, rsaPublicFromPem } from '../endorsements/hcl.js';
 import { gceReportChecks, parseGceEndorsement, verifyGceEndorsement } from '../endorsements/gce.js';
-import { gceEndorsementFromCertTable, gceRefValues } from '../endorsements/gce-use.js';
+import { gceEndorsementInFile, gceRefValues } from '../endorsements/gce-use.js';
 import { hostDataOfPolicy, initdataHostData } from '../endorsements/kata.js';
 import { parseThimCerts, thimTcbCheck } from '../endorsements/thim.js';
 import type { PinnedFields, RefCell } from '../refvalues/types.js';
@@ -77,10 +76,7 @@ async function hostDataFromArgs(args: ParsedArgs): Promise<{ value: Uint8Array; 
 async function gceEndorsementBytes(args: ParsedArgs, reportRaw: Uint8Array, reportPath: string, certPath?: string): Promise<{ bytes: Uint8Array; from: string } | undefined> {
   const file = get.str(args, 'gce-endorsement');
   if (file !== undefined) return { bytes: await readSmallFile(file, MAX_FILE), from: file };
-  const fromTable = (b: Uint8Array, name: string) => {
-    for (const at of [0, REPORT_SIZE]) if (b.length > at && looksLikeCertTable(b, at)) return gceEndorsementFromCertTable(b, name, at);
-    return undefined;
-  };
+  const fromTable = (b: Uint8Array, name: string) => gceEndorsementInFile(b, name).endorsement;
   const inReport = fromTable(reportRaw, reportPath);
   if (inReport) return { bytes: inReport, from: `${reportPath} certificate table` };
   if (certPath !== undefined) {

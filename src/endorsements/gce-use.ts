@@ -4,19 +4,38 @@
  * SHA-384 and every endorsed MEASUREMENT reproduced by measureOvmf with the gce VMM), and turning
  * it into reference values (every refvalues format). Browser-safe.
  */
-import { toHex } from '../core/bytes.js';
+import { bytesEqual, fromHex, toHex } from '../core/bytes.js';
 import { hashProvider } from '../core/hash.js';
 import type { ByteSource } from '../core/source.js';
-import { parseCertTable } from '../attestation/cert-table.js';
+import { looksLikeCertTable, parseCertTable } from '../attestation/cert-table.js';
+import { REPORT_SIZE } from '../attestation/report.js';
 import { fail, pass, type Check } from '../attestation/check.js';
 import { measureOvmf } from '../measure/ovmf.js';
 import type { PinnedFields, RefCell } from '../refvalues/types.js';
 import { GCE_ENDORSEMENT_GUID, type GceEndorsement } from './gce.js';
 
+const GCE_GUID_BYTES = /* @__PURE__ */ fromHex(GCE_ENDORSEMENT_GUID.replace(/-/g, ''))!;
+
+/** True when a certificate table starts at `at`: a known certificate GUID or the endorsement's first. */
+export function looksLikeEndorsementTable(b: Uint8Array, at: number): boolean {
+  return b.length >= at + 24 && (looksLikeCertTable(b, at) || bytesEqual(b.subarray(at, at + 16), GCE_GUID_BYTES));
+}
+
 /** The endorsement bytes in a GHCB certificate table (at `start` of `b`), or undefined. */
 export function gceEndorsementFromCertTable(b: Uint8Array, name: string, start = 0): Uint8Array | undefined {
   const e = parseCertTable(b, name, start).find((x) => x.guid === GCE_ENDORSEMENT_GUID);
   return e && e.data.length > 0 ? e.data : undefined;
+}
+
+/** The endorsement in a table alone (at 0) or after a 1184-byte report (an extended report). */
+export function gceEndorsementInFile(b: Uint8Array, name: string): { table: boolean; endorsement?: Uint8Array } {
+  for (const at of [0, REPORT_SIZE]) {
+    if (looksLikeEndorsementTable(b, at)) {
+      const e = gceEndorsementFromCertTable(b, name, at);
+      return e ? { table: true, endorsement: e } : { table: true };
+    }
+  }
+  return { table: false };
 }
 
 /** SHA-384 of a whole source, streamed in 1 MiB chunks. */

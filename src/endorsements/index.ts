@@ -11,6 +11,6 @@ export { verifyLeafFirstChain, verifySignedBy, verifyWithSpki, extendedKeyUsages
 export { parseThimCerts, thimTcbCheck, type ThimCerts } from './thim.js';
 export { isHclReport, parseHclReport, hclBindingCheck, hclAkCheck, hclAkPub, rsaPublicFromPem, formatHclText, hclToJson, type HclReport, type HclJwk } from './hcl.js';
 export { GCE_ENDORSEMENT_GUID, parseGceEndorsement, verifyGceEndorsement, gceReportChecks, type GceEndorsement, type GceSevSnp, type GceVerifyOptions } from './gce.js';
-export { gceEndorsementFromCertTable, gceOvmfChecks, gceRefValues, formatGceEndorsement, gceEndorsementToJson } from './gce-use.js';
+export { gceEndorsementFromCertTable, gceEndorsementInFile, looksLikeEndorsementTable, gceOvmfChecks, gceRefValues, formatGceEndorsement, gceEndorsementToJson } from './gce-use.js';
 export { hostDataOfPolicy, initdataHostData, initdataAlgorithm, type InitdataDigest } from './kata.js';
 export { readMessage as readProtobufMessage, type PbField } from './protobuf.js';

@@ -53,7 +53,7 @@ test('a one-byte change anywhere in the signed parts of the endorsement fails, n
   let silent = 0;
   for (const i of positions) {
     const m = raw.slice();
-    m[i] ^= 0x01;
+    m[i] = m[i]! ^ 0x01;
     const v = await verifyUvmEndorsement(m, 'mutated');
     const failed = v.checks.filter((c) => !c.pass);
     const inToken = i >= tsAt && i < tsAt + ts.length;
@@ -83,7 +83,7 @@ test('report verify --refvalues ENDORSEMENT --host-data-of POLICY (CLI, --no-cer
   assert.match(other.stdout, /FAIL {2}host-data-of/);
 
   const bad = refRaw();
-  bad[bad.length - 10] ^= 0x40; // inside the signature
+  bad[bad.length - 10] = bad[bad.length - 10]! ^ 0x40; // inside the signature
   const r2 = await cli('report', 'verify', ACI('snp-report-base64'), '--no-cert', '--refvalues', tmp('bad.cose', bad));
   assert.equal(r2.code, 1);
   assert.match(r2.stdout, /FAIL {2}uvm\.signature/);

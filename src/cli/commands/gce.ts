@@ -7,13 +7,11 @@
  * report against it. Exit 0 all checks pass, 1 a check failed or an input is bad, 2 usage.
  */
 import { inputError, usageError } from '../../core/errors.js';
-import { looksLikeCertTable } from '../../attestation/cert-table.js';
 import { loadCertificates } from '../../attestation/cert.js';
 import type { Check } from '../../attestation/check.js';
 import { parseTimeText } from '../../attestation/text.js';
-import { REPORT_SIZE } from '../../attestation/report.js';
 import { gceReportChecks, parseGceEndorsement, verifyGceEndorsement, type GceEndorsement } from '../../endorsements/gce.js';
-import { formatGceEndorsement, gceEndorsementFromCertTable, gceEndorsementToJson, gceOvmfChecks } from '../../endorsements/gce-use.js';
+import { formatGceEndorsement, gceEndorsementInFile, gceEndorsementToJson, gceOvmfChecks } from '../../endorsements/gce-use.js';
 import { openFileSource, readSmallFile } from '../../node/file-source.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 import { loadReport } from '../report-input.js';
@@ -75,14 +73,10 @@ export async function run(argv: string[]): Promise<number> {
 /** The endorsement in FILE: raw protobuf, or inside a certificate table (alone or after a report). */
 async function loadEndorsement(path: string): Promise<GceEndorsement> {
   const b = await readSmallFile(path, MAX_FILE);
-  for (const at of [0, REPORT_SIZE]) {
-    if (b.length > at && looksLikeCertTable(b, at)) {
-      const inner = gceEndorsementFromCertTable(b, path, at);
-      if (!inner) throw inputError('NO_GCE_ENDORSEMENT', 'is a certificate table without a GCE launch endorsement (GUID 9f4116cd-c503-4f5a-8f6f-fb68882f4ce2)', { file: path });
-      return parseGceEndorsement(inner, `${path} certificate table`);
-    }
-  }
-  return parseGceEndorsement(b, path);
+  const t = gceEndorsementInFile(b, path);
+  if (!t.table) return parseGceEndorsement(b, path);
+  if (!t.endorsement) throw inputError('NO_GCE_ENDORSEMENT', 'is a certificate table without a GCE launch endorsement (GUID 9f4116cd-c503-4f5a-8f6f-fb68882f4ce2)', { file: path });
+  return parseGceEndorsement(t.endorsement, `${path} certificate table`);
 }
 
 function show(args: ParsedArgs, path: string, e: GceEndorsement): number {
