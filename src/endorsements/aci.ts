@@ -14,6 +14,7 @@ import { sha256 } from '../core/hash.js';
 import { COSE_LABEL, coseAlgName, coseX5Chain, decodeCoseSign1, verifyCoseSign1, type CoseSign1 } from './cose.js';
 import { chainMatchesDid, parseDidX509 } from './did-x509.js';
 import { verifyLeafFirstChain } from './x509.js';
+import { timestampCheck } from './rfc3161.js';
 
 /**
  * The issuer and feed Microsoft signs ACI UVMs with: microsoft/CCF's tests and
@@ -144,6 +145,9 @@ export async function verifyUvmEndorsement(input: Uint8Array, file: string, opts
     }
     checks.push(m.ok ? pass('uvm.issuer', `${e.issuer}: ${m.reason}`) : fail('uvm.issuer', `${e.issuer}: ${m.reason}`));
   }
+  // The unsigned RFC 3161 countersignature, verified on its own so that no byte goes unchecked.
+  const ts = await timestampCheck(e.cose.unprotectedHeader.get('timestamp'), e.cose.signature, file);
+  if (ts) checks.push(ts);
   const feed = opts.feed ?? ACI_UVM_FEED;
   checks.push(e.feed === feed ? pass('uvm.feed', `feed ${feed}`) : fail('uvm.feed', `feed is ${e.feed === undefined ? 'absent' : JSON.stringify(e.feed)}, expected ${feed}`));
   return { checks, endorsement: e };

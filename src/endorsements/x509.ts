@@ -9,6 +9,7 @@
 import type { Certificate, SignatureAlgorithm } from '../attestation/cert.js';
 import { children, readOid, readRoot, TAG, value, expectTag } from '../attestation/der.js';
 import { buf, subtle } from '../attestation/webcrypto.js';
+import { SnpLaunchError } from '../core/errors.js';
 
 /** Signature algorithm OIDs understood here (RFC 4055 §5, RFC 5758 §3.2). */
 const RSA_PKCS1: Record<string, string> = {
@@ -113,6 +114,16 @@ export interface ChainVerdict {
  * certificates, issuer/subject names linked, the last self-signed, all valid at `at`.
  */
 export async function verifyLeafFirstChain(chain: Certificate[], at: Date): Promise<ChainVerdict> {
+  try {
+    return await leafFirstChain(chain, at);
+  } catch (e) {
+    // A malformed extension (keyUsage) is a failed check, not a crash.
+    if (e instanceof SnpLaunchError) return { ok: false, reason: e.message };
+    throw e;
+  }
+}
+
+async function leafFirstChain(chain: Certificate[], at: Date): Promise<ChainVerdict> {
   if (chain.length === 0) return { ok: false, reason: 'the chain is empty' };
   for (let i = 0; i < chain.length; i++) {
     const c = chain[i]!;
