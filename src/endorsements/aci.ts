@@ -42,11 +42,18 @@ export interface UvmEndorsement {
   measurement: Uint8Array;
 }
 
-/** True when the bytes look like a COSE_Sign1 (tag 18) or base64 text of one. */
+/**
+ * True when the bytes are a COSE_Sign1 (binary, or base64 text of one) with a JSON payload, i.e. a
+ * UVM endorsement rather than another COSE document such as a signed CoRIM (application/rim+cbor).
+ */
 export function looksLikeUvmEndorsement(bytes: Uint8Array): boolean {
-  if (bytes[0] === 0xd2 && bytes[1] === 0x84) return true;
   const head = new TextDecoder().decode(bytes.subarray(0, 8)).trim();
-  return head.startsWith('0oRZ') || head.startsWith('0oRY') || head.startsWith('0oQ');
+  if (!(bytes[0] === 0xd2 && bytes[1] === 0x84) && !head.startsWith('0oR')) return false;
+  try {
+    return decodeCoseSign1(uvmEndorsementBytes(bytes), 'endorsement').protectedHeader.get(COSE_LABEL.CONTENT_TYPE) === 'application/json';
+  } catch {
+    return false;
+  }
 }
 
 /** Raw bytes of an endorsement given as binary or as (standard or url-safe) base64 text. */

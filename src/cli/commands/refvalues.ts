@@ -100,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
       for (const o of ['platform', 'vcpus', 'vcpu-type', 'vcpu-sig', 'guest-features', 'kvm']) {
         if (args.values.has(o)) throw usageError('OPTION_CONFLICT', `argument --${o}: needs an image (--ovmf or --igvm)`, `--${o}`);
       }
-      if (external.length === 0) throw usageError('MISSING_OPTION', 'the following arguments are required: --ovmf, --igvm, --measurement or --from-gce-endorsement', '--ovmf');
+      if (external.length === 0) throw usageError('MISSING_OPTION', 'the following arguments are required: --ovmf, --igvm or --measurement', '--ovmf');
     }
     const rv: ReferenceValues = { tool: `snp-launch ${SNP_LAUNCH_VERSION}`, inputs, pinned, cells: [...cells, ...external] };
     if (format === 'json') {
