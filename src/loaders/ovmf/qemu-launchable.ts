@@ -17,6 +17,7 @@
  * src/images/ovmf/footer.ts: an entry a launch needs past that point is an input error, not a
  * refusal.
  */
+import { inputError } from '../../core/errors.js';
 import { OvmfGuid } from '../../images/ovmf/guids.js';
 import { sectionTypeName } from '../../images/ovmf/metadata.js';
 import { resetEip, type OvmfImage } from '../../images/ovmf/parse.js';
@@ -75,4 +76,15 @@ export function qemuLaunchability(img: OvmfImage, launch: QemuLaunch): QemuLaunc
 /** One line for a refused launch: "QEMU refuses this launch: A; B". */
 export function refusalSentence(l: QemuLaunchability): string {
   return `QEMU refuses this launch: ${l.reasons.join('; ')}`;
+}
+
+/**
+ * For producers of artefacts for real launches (reference values, IGVM files): an input error
+ * naming every reason when QEMU refuses an SNP launch of `img` with `vcpus` vCPUs. `what` says
+ * what would be wrong, e.g. "reference values for it would never match a report".
+ */
+export function requireQemuLaunchable(img: OvmfImage, vcpus: number, what: string): void {
+  const reasons = qemuRefusals(img, { mode: 'snp', vcpus }).map((r) => r.reason);
+  if (reasons.length === 0) return;
+  throw inputError('NOT_LAUNCHABLE', `QEMU refuses SNP launches of this firmware: ${reasons.join('; ')}; ${what} (--allow-nonlaunchable to go on anyway)`, { file: img.name });
 }
