@@ -4,7 +4,7 @@
  * (seconds or an HTTP date, RFC 9110 §10.2.3), a size bound on responses, and progress lines on
  * stderr when it is a terminal. KDS throttles (go-sev-guest retries its downloads likewise).
  */
-import { inputError } from '../core/errors.js';
+import { SnpLaunchError, inputError } from '../core/errors.js';
 import type { KdsFetcher } from '../attestation/endorsements.js';
 
 /** KDS bodies are certificates and CRLs (≤ 8 KiB today); anything far larger is not one. */
@@ -80,7 +80,7 @@ export function httpFetcher(o: HttpFetcherOptions): KdsFetcher {
         last = `HTTP ${res.status}`;
         wait = retryAfterMs(res.headers.get('retry-after'));
       } catch (e) {
-        if ((e as { code?: string }).code?.startsWith('KDS_')) throw e;
+        if (e instanceof SnpLaunchError) throw e;
         const name = (e as Error).name;
         if (name === 'TimeoutError' || name === 'AbortError') {
           last = 'no answer';
