@@ -50,13 +50,14 @@ function warn(msg: string): void {
  * The launch digest as hex (96 digits, what `measure` prints; 0x and whitespace allowed) or base64
  * (the reference's form). Exactly 48 bytes: the reference silently uses the first 48 bytes of a
  * longer value, so hex passed to it becomes a garbage digest (issue 17); nothing is guessed here.
- * A value of only hex digits is hex: a 64-character base64 digest made only of hex digits has
- * odds of about 1e-30.
+ * A value of only hex digits is hex, unless it is not 96 digits long and reads as base64 of 48
+ * bytes: the all-zero digest in base64 ("AAAA…", 64 characters) is made only of hex digits.
  */
 export function parseMeasurement(text: string): Uint8Array {
   const t = text.replace(/\s+/g, '');
   const hexText = t.replace(/^0x/i, '');
   const isHex = /^[0-9a-f]*$/i.test(hexText) && hexText.length % 2 === 0 && hexText.length > 0;
+  if (isHex && hexText.length !== 2 * LD_SIZE && fromBase64(t)?.length === LD_SIZE) return fromBase64(t)!;
   const bytes = isHex ? fromHex(hexText) : fromBase64(t);
   if (!bytes) throw inputError('BAD_MEASUREMENT', `'${text.slice(0, 24)}${text.length > 24 ? '...' : ''}' is neither hex nor base64`, { field: '--measurement' });
   if (bytes.length !== LD_SIZE) {
