@@ -29,6 +29,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   diff: { summary: 'compare two `measure --log --json` outputs and explain the first divergence', load: () => import('./commands/diff.js') },
   report: { summary: 'attestation reports: `report show FILE`, `report verify FILE --cert ...`', load: () => import('./commands/report.js') },
   gce: { summary: 'GCE launch endorsements: `gce endorsement show|verify FILE [--root PEM]`', load: () => import('./commands/gce.js') },
+  kds: { summary: "AMD KDS: `kds fetch REPORT [-o DIR]` writes the report's vcek.der, cert_chain.pem and crl.der", load: () => import('./commands/kds.js') },
   explore: { summary: 'serve the local-only explorer web page on 127.0.0.1', load: () => import('./commands/explore.js') },
 };
 

@@ -6,11 +6,11 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { mutateBytes } from '../../fuzz/mutate.js';
-import { parseGceEndorsement } from '../../endorsements/gce.js';
-import { parseHclReport, hclBindingCheck } from '../../endorsements/hcl.js';
-import { parseUvmEndorsement } from '../../endorsements/aci.js';
-import { initdataHostData } from '../../endorsements/kata.js';
+import { mutateBytes } from './mutate.js';
+import { parseGceEndorsement } from '../../src/endorsements/gce.js';
+import { parseHclReport, hclBindingCheck } from '../../src/endorsements/hcl.js';
+import { parseUvmEndorsement } from '../../src/endorsements/aci.js';
+import { initdataHostData } from '../../src/endorsements/kata.js';
 import { InvariantError, type FuzzTarget } from './targets.js';
 
 function check(ok: boolean, what: string): void {
