@@ -5,16 +5,15 @@
  */
 import { inputError, usageError } from '../core/errors.js';
 import { loadCertificates, type Certificate } from '../attestation/cert.js';
-import { fail, pass, type Check } from '../attestation/check.js';
+import { fail, type Check } from '../attestation/check.js';
 import { decodeReportInput } from '../attestation/input.js';
 import type { AttestationReport } from '../attestation/report.js';
-import { toHex, bytesEqual } from '../core/bytes.js';
 import { readSmallFile } from '../node/file-source.js';
 import { checkReportWithUvmEndorsement, looksLikeUvmEndorsement } from '../endorsements/aci.js';
 import { formatHclText, hclAkCheck, hclBindingCheck, hclToJson, isHclReport, parseHclReport, rsaPublicFromPem } from '../endorsements/hcl.js';
 import { gceReportChecks, parseGceEndorsement, verifyGceEndorsement } from '../endorsements/gce.js';
 import { gceEndorsementInFile, gceRefValues } from '../endorsements/gce-use.js';
-import { hostDataOfPolicy, initdataHostData } from '../endorsements/kata.js';
+import { hostDataCheck, hostDataOfPolicy, initdataHostData } from '../endorsements/kata.js';
 import { parseThimCerts, thimTcbCheck } from '../endorsements/thim.js';
 import type { PinnedFields, RefCell } from '../refvalues/types.js';
 import { get, type OptionSpec, type ParsedArgs } from './args.js';
@@ -125,7 +124,7 @@ export async function endorsementChecks(args: ParsedArgs, r: AttestationReport, 
 
   const hd = await hostDataFromArgs(args);
   if (hd) {
-    checks.push(bytesEqual(r.hostData, hd.value) ? pass(hd.name, `HOST_DATA = ${hd.label} (${toHex(hd.value)})`) : fail(hd.name, `HOST_DATA is ${toHex(r.hostData)}, ${hd.label} is ${toHex(hd.value)}`));
+    checks.push(hostDataCheck(hd.name, r, hd.value, hd.label));
   }
 
   const raw = decodeReportInput(await readSmallFile(ctx.reportPath, MAX_REPORT_FILE)).bytes;

@@ -12,5 +12,6 @@ export { parseThimCerts, thimTcbCheck, type ThimCerts } from './thim.js';
 export { isHclReport, parseHclReport, hclBindingCheck, hclAkCheck, hclAkPub, rsaPublicFromPem, formatHclText, hclToJson, type HclReport, type HclJwk } from './hcl.js';
 export { GCE_ENDORSEMENT_GUID, parseGceEndorsement, verifyGceEndorsement, gceReportChecks, type GceEndorsement, type GceSevSnp, type GceVerifyOptions } from './gce.js';
 export { gceEndorsementFromCertTable, gceEndorsementInFile, looksLikeEndorsementTable, gceOvmfChecks, gceRefValues, formatGceEndorsement, gceEndorsementToJson } from './gce-use.js';
-export { hostDataOfPolicy, initdataHostData, initdataAlgorithm, type InitdataDigest } from './kata.js';
+export { hostDataOfPolicy, hostDataCheck, initdataHostData, initdataAlgorithm, type InitdataDigest } from './kata.js';
 export { readMessage as readProtobufMessage, type PbField } from './protobuf.js';
+export { detectEndorsement, checkDroppedEndorsement, hclChecksOf, type EndorsementKind, type DropOptions, type DropResult } from './detect.js';

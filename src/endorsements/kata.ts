@@ -7,7 +7,9 @@
  * gzip of the TOML). Browser-safe (DecompressionStream exists in Node ≥ 18 and browsers).
  */
 import { sha384 as nobleSha384, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
-import { fromBase64 } from '../core/bytes.js';
+import { bytesEqual, fromBase64, toHex } from '../core/bytes.js';
+import { fail, pass, type Check } from '../attestation/check.js';
+import type { AttestationReport } from '../attestation/report.js';
 import { inputError } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
 
@@ -99,4 +101,9 @@ export async function initdataHostData(bytes: Uint8Array, file: string): Promise
   const hostData = new Uint8Array(HOST_DATA_SIZE);
   hostData.set(digest.subarray(0, HOST_DATA_SIZE));
   return { algorithm, digest, hostData, toml };
+}
+
+/** A HOST_DATA check named `name` ("host-data-of", "initdata"): the report's HOST_DATA is `want`. */
+export function hostDataCheck(name: string, r: Pick<AttestationReport, 'hostData'>, want: Uint8Array, label: string): Check {
+  return bytesEqual(r.hostData, want) ? pass(name, `HOST_DATA = ${label} (${toHex(want)})`) : fail(name, `HOST_DATA is ${toHex(r.hostData)}, ${label} is ${toHex(want)}`);
 }

@@ -50,3 +50,22 @@ test('report verify --initdata and refvalues --initdata (CLI)', { skip: needsSha
   assert.equal(rv.code, 0, rv.stderr);
   assert.ok(rv.stdout.includes(KATA_DIGEST));
 });
+
+test('checkDroppedEndorsement: each dropped vector file is recognised by content and checked (the explorer entry point)', { skip: needsShared }, async () => {
+  const { checkDroppedEndorsement, hclChecksOf, parseReport } = await import('../../src/index.js');
+  const { ACI, HCL } = await import('./_endorsements.js');
+  const aci = parseReport(new Uint8Array(Buffer.from(Buffer.from(read(ACI('snp-report-base64'))).toString('utf8').trim(), 'base64')));
+  const drop = async (p: string) => checkDroppedEndorsement(aci, { name: p, bytes: read(p) });
+  const uvm = await drop(ACI('reference-info-base64'));
+  assert.equal(uvm.kind, 'uvm-endorsement');
+  assert.ok(uvm.checks.length >= 6 && uvm.checks.every((c) => c.pass), JSON.stringify(uvm.checks));
+  const pol = await drop(ACI('policy_aci.rego'));
+  assert.deepEqual([pol.kind, pol.checks.map((c) => c.pass)], ['policy', [true]]);
+  const thim = await drop(ACI('host-amd-certs-base64'));
+  assert.equal(thim.kind, 'thim-certs');
+  assert.ok(Buffer.from(thim.certificates!).toString().includes('BEGIN CERTIFICATE'));
+  const init = await drop(TOML());
+  assert.deepEqual([init.kind, init.checks.map((c) => c.pass)], ['initdata', [false]]); // the ACI report's HOST_DATA is the policy's
+  assert.equal((await drop(KATA('SOURCES.md'))).kind, 'unknown');
+  assert.deepEqual(hclChecksOf(read(HCL('trustee/hcl-report.bin'))).map((c) => [c.name, c.pass]), [['hcl.runtime-data', true]]);
+});
