@@ -5,10 +5,8 @@
  * VCEK/VLEK, its intermediate (ASK/ASVK) and the ARK look like what KDS issues; signatures are
  * chain.ts's business.
  */
-import { inputError } from '../core/errors.js';
 import { OID, type Certificate } from './cert.js';
 import { fail, pass, type Check } from './check.js';
-import { children, ctx, expectTag, readRoot, readString, TAG, type DerContext } from './der.js';
 import { crlUrl } from './kds.js';
 import type { ProductLine } from './product.js';
 import type { VekKind } from './vek.js';
@@ -48,38 +46,6 @@ function locationProblems(name: [string, string][], role: string): string[] {
   return out;
 }
 
-/**
- * The URIs of a CRLDistributionPoints extension (RFC 5280 §4.2.1.13): fullName
- * uniformResourceIdentifier [6] of every distribution point, as Go's x509 collects them.
- */
-export function crlDistributionUris(cert: Certificate): string[] {
-  const e = cert.extensions.get(OID.crlDistributionPoints);
-  if (!e) return [];
-  const c: DerContext = { name: cert.name };
-  const out: string[] = [];
-  for (const dp of children(c, expectTag(c, readRoot(c, e.value), TAG.SEQUENCE, 'CRLDistributionPoints'))) {
-    const parts = children(c, expectTag(c, dp, TAG.SEQUENCE, 'DistributionPoint'));
-    const name = parts.find((p) => p.tag === ctx(0));
-    if (!name) continue;
-    for (const full of children(c, name)) {
-      if (full.tag !== ctx(0)) continue; // nameRelativeToCRLIssuer: no URI
-      for (const gn of children(c, full)) if (gn.tag === 0x86) out.push(readString(c, { ...gn, tag: TAG.IA5_STRING }, 'CRL distribution point URI'));
-    }
-  }
-  return out;
-}
-
-/** KeyUsage bit 5 keyCertSign (RFC 5280 §4.2.1.3); undefined when the extension is absent. */
-export function keyCertSign(cert: Certificate): boolean | undefined {
-  const e = cert.extensions.get(OID.keyUsage);
-  if (!e) return undefined;
-  const c: DerContext = { name: cert.name };
-  const n = readRoot(c, e.value);
-  // A BIT STRING may have unused bits here; only the first byte matters for bit 5.
-  if (n.tag !== TAG.BIT_STRING || n.end - n.valueStart < 2) throw inputError('BAD_CERTIFICATE', 'keyUsage is not a BIT STRING', { file: cert.name, field: 'keyUsage' });
-  return ((n.buf[n.valueStart + 1]! >> 2) & 1) === 1;
-}
-
 export interface ProfileInput {
   vek: Certificate;
   kind: VekKind;
@@ -105,10 +71,10 @@ export function profileProblems(p: ProfileInput): string[] {
   // go-sev-guest validateCRLlink: ARK and ASK point at /vcek/v1/<P>/crl, the ASVK at /vlek/v1/<P>/crl.
   for (const [cert, role, kind] of [[p.intermediate, interRole, p.kind], [p.ark, 'ARK', 'VCEK']] as const) {
     const want = crlUrl(p.line, kind);
-    const uris = crlDistributionUris(cert);
+    const uris = cert.crlUris;
     if (uris.length !== 1) out.push(`${role} has ${uris.length} CRL distribution point(s), expected 1 (${want})`);
     else if (uris[0] !== want) out.push(`${role} CRL distribution point is '${uris[0]}', expected '${want}'`);
-    if (keyCertSign(cert) === false) out.push(`${role} keyUsage does not allow certificate signing`);
+    if (cert.keyCertSign === false) out.push(`${role} keyUsage does not allow certificate signing`);
   }
   return out;
 }
@@ -117,5 +83,5 @@ export function profileProblems(p: ProfileInput): string[] {
 export function profileCheck(p: ProfileInput): Check {
   const problems = profileProblems(p);
   if (problems.length > 0) return fail('certificate-profile', problems.join('; '));
-  return pass('certificate-profile', `KDS profile holds: CN ${p.vek.subjectCN}, AMD location fields, v3, no unknown critical extension, KDS CRL points`);
+  return pass('certificate-profile', `CN ${p.vek.subjectCN}, AMD location, no unknown critical extension, KDS CRL URLs`);
 }

@@ -77,6 +77,10 @@ export interface Certificate {
   extensions: Map<string, Extension>;
   /** BasicConstraints CA flag (false when absent). */
   isCa: boolean;
+  /** KeyUsage keyCertSign (RFC 5280 §4.2.1.3); undefined when there is no KeyUsage. */
+  keyCertSign?: boolean;
+  /** fullName URIs of the CRLDistributionPoints extension, as Go's x509 collects them (§4.2.1.13). */
+  crlUris: string[];
   signature: Uint8Array;
 }
 
@@ -229,8 +233,11 @@ export function parseCertificate(der: Uint8Array, name = 'certificate'): Certifi
     publicKey,
     extensions,
     isCa: basicConstraintsCa(c, extensions.get(OID.basicConstraints)),
+    crlUris: crlDistributionUris(c, extensions.get(OID.crlDistributionPoints)),
     signature,
   };
+  const ku = keyUsageCertSign(c, extensions.get(OID.keyUsage));
+  if (ku !== undefined) cert.keyCertSign = ku;
   const icn = cn(issuer);
   const scn = cn(subject);
   if (icn !== undefined) cert.issuerCN = icn;
@@ -244,6 +251,34 @@ function basicConstraintsCa(c: DerContext, e: Extension | undefined): boolean {
   const seq = readRoot(c, e.value);
   const first = childrenN(c, expectTag(c, seq, TAG.SEQUENCE, 'basicConstraints'), 0, 2, 'basicConstraints')[0];
   return first?.tag === TAG.BOOLEAN && readBoolean(c, first, 'basicConstraints cA');
+}
+
+/** KeyUsage ::= BIT STRING; bit 5 is keyCertSign (bit 0 is the first byte's top bit). */
+function keyUsageCertSign(c: DerContext, e: Extension | undefined): boolean | undefined {
+  if (!e) return undefined;
+  const n = expectTag(c, readRoot(c, e.value), TAG.BIT_STRING, 'keyUsage');
+  const v = value(n);
+  if (v.length < 2 || v[0]! > 7) fail(c, n, 'keyUsage: malformed BIT STRING', 'keyUsage');
+  return ((v[1]! >> 2) & 1) === 1;
+}
+
+/**
+ * CRLDistributionPoints ::= SEQUENCE OF DistributionPoint { distributionPoint [0] { fullName [0]
+ * GeneralNames } ... }: the uniformResourceIdentifier [6] names (RFC 5280 §4.2.1.13).
+ */
+function crlDistributionUris(c: DerContext, e: Extension | undefined): string[] {
+  if (!e) return [];
+  const out: string[] = [];
+  for (const dp of childrenN(c, expectTag(c, readRoot(c, e.value), TAG.SEQUENCE, 'CRLDistributionPoints'), 1, Infinity, 'CRLDistributionPoints')) {
+    const parts = childrenN(c, expectTag(c, dp, TAG.SEQUENCE, 'DistributionPoint'), 0, 3, 'DistributionPoint');
+    const name = parts.find((p) => p.tag === ctx(0));
+    if (!name) continue;
+    for (const full of childrenN(c, name, 1, 1, 'distributionPoint')) {
+      if (full.tag !== ctx(0)) continue; // nameRelativeToCRLIssuer: no URI
+      for (const gn of children(c, full)) if (gn.tag === 0x86) out.push(readString(c, { ...gn, tag: TAG.IA5_STRING }, 'CRL distribution point URI'));
+    }
+  }
+  return out;
 }
 
 export interface PemBlock {

@@ -76,7 +76,7 @@ export function formatProblems(b: Uint8Array): FormatProblem[] {
 export function reportFormatCheck(problems: readonly FormatProblem[], lenient = false): Check {
   const NAME = 'report-format';
   if (problems.length === 0) {
-    return pass(NAME, 'canonical: VERSION, SIGNATURE_ALGO, POLICY and SIGNER_INFO bits, zero reserved bytes, TCB order');
+    return pass(NAME, 'canonical: version, algo, policy/signer bits, MBZ bytes, TCB order');
   }
   const list = problems.map((p) => p.reason).join('; ');
   return lenient ? pass(NAME, `NOT canonical (accepted: lenient): ${list}`) : fail(NAME, list);

@@ -154,7 +154,7 @@ function provisionalCheck(r: AttestationReport, allow: boolean): Check {
   const com = `COMMITTED_TCB ${tcbText(r.committedTcb)}`;
   const fw = `committed firmware ${formatFirmwareVersion(r.committedVersion)}, current ${formatFirmwareVersion(r.currentVersion)}`;
   const sameFw = compareFirmwareVersion(r.committedVersion, r.currentVersion) === 0;
-  if (r.committedTcb.raw === r.currentTcb.raw && sameFw) return pass(NAME, `committed = current: TCB ${tcbText(r.currentTcb)}, firmware ${formatFirmwareVersion(r.currentVersion)}`);
+  if (r.committedTcb.raw === r.currentTcb.raw && sameFw) return pass(NAME, `committed = current (TCB 0x${r.currentTcb.raw.toString(16).padStart(16, '0')}, firmware ${formatFirmwareVersion(r.currentVersion)})`);
   const above = tcbBytesAbove(r.committedTcb.raw, r.currentTcb.raw);
   const fwAbove = compareFirmwareVersion(r.committedVersion, r.currentVersion) > 0;
   if (above.length > 0 || fwAbove) return fail(NAME, `${com} / ${fw} is above ${cur}: inconsistent report`);

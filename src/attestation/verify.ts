@@ -126,13 +126,12 @@ export async function verifyReport(input: AttestationReport, opts: VerifyOptions
       ? pass('report-signature', `ECDSA P-384 SHA-384 over 0x000..0x29F verifies with the ${vek.kind}${algo}`)
       : fail('report-signature', signatureToP1363(report) ? `the signature does not verify with this ${vek.kind} (${opts.vek.name})` : 'R or S has non-zero bytes above 48 (not a P-384 signature)'),
   );
-  checks.push(reportedTcbCheck(report.reportedTcb, vek));
-  checks.push(chipIdCheck(report, vek));
-
   // A product learned from the certificate is only as good as the certificate: unproven when the
   // chain or the signature fails, so no TCB decoding, product name or KDS URL rests on it.
   const proven = sigOk && (chain?.checks.find((c) => c.name === 'certificate-chain')?.pass ?? false);
   const fromCertOnly = pc.line !== undefined && input.product?.source !== 'cpuid' && report.product?.source === 'certificate';
+  checks.push(reportedTcbCheck(report.reportedTcb, vek, !fromCertOnly || proven));
+  checks.push(chipIdCheck(report, vek));
   const result: VerifyResult = { ok: checks.every((c) => c.pass), checks, report, vek };
   if (chain?.intermediate) result.intermediate = chain.intermediate;
   if (chain?.ark) result.ark = chain.ark;
@@ -155,12 +154,14 @@ export async function verifyReport(input: AttestationReport, opts: VerifyOptions
  * compared as the whole 64-bit value with the certificate's, reserved SPLs included (go-sev-guest
  * tcbNeError on kds.ComposeTCBParts).
  */
-function reportedTcbCheck(t: AttestationReport['reportedTcb'], vek: VekInfo): Check {
+function reportedTcbCheck(t: AttestationReport['reportedTcb'], vek: VekInfo, layoutKnown: boolean): Check {
   const NAME = 'reported-tcb';
   const hx = (v: bigint) => '0x' + v.toString(16).padStart(16, '0');
   if (t.raw === vek.tcbRaw) return pass(NAME, `REPORTED_TCB ${hx(t.raw)} = certificate TCB (${formatTcb(vek.tcb)})`);
   const bytes: number[] = [];
   for (let i = 0; i < 8; i++) if (((t.raw ^ vek.tcbRaw) >> BigInt(8 * i)) & 0xffn) bytes.push(i);
+  // The layout came from an unproven certificate: compare bytes only, decode nothing.
+  if (!layoutKnown) return fail(NAME, `REPORTED_TCB ${hx(t.raw)} ≠ certificate TCB ${hx(vek.tcbRaw)}: they differ in byte(s) ${bytes.join(', ')}`);
   const named = tcbDiff(t, vek.tcb);
   const where = named.length > 0 ? `differ in ${named.join(', ')}` : `differ only in reserved byte(s) ${bytes.join(', ')}`;
   return fail(NAME, `REPORTED_TCB ${hx(t.raw)} (${formatTcb(t)}) ≠ certificate TCB ${hx(vek.tcbRaw)} (${formatTcb(vek.tcb)}): ${where}`);
