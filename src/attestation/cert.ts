@@ -206,6 +206,7 @@ export function parseCertificate(der: Uint8Array, name = 'certificate'): Certifi
       const oid = readOid(c, expectTag(c, parts[0], TAG.OID, 'extension OID', e.end));
       let critical = false;
       let k = 1;
+      if (parts.length === 3 && parts[1]!.tag !== TAG.BOOLEAN) fail(c, parts[2]!, `extension ${oid} has 1 unexpected trailing element(s)`);
       if (parts.length === 3) critical = readBoolean(c, parts[k++]!, `extension ${oid} critical`);
       const val = expectTag(c, parts[k], TAG.OCTET_STRING, `extension ${oid} value`, e.end);
       if (extensions.has(oid)) fail(c, e, `duplicate extension ${oid}`);
