@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { needsShared, SHARED } from '../_shared.js';
+import { needsShared, shared, SHARED } from '../_shared.js';
 import { assertOneLineError, cliBuilt, runCli } from '../cli/_cli.js';
 import { guidBytesRfc } from '../../src/attestation/cert-table.js';
 import { AMD, VEC, expectedReports, read } from './_vectors.js';
@@ -187,4 +187,23 @@ test('issue 17 wordings: no doubled product name; a v2 report with a Turin VCEK 
   const text = await verify(VEC('virtee_milan_report.bin'), '--cert', VEC('virtee_turin_vcek.der'), '--at', '2026-06-01');
   assert.match(text.stdout, /^report: .* \(version 2, product unknown: the certificate claims Turin, not proven, signed by VCEK\)$/m);
   assert.doesNotMatch(text.stdout, /KDS URL|fmc=/);
+});
+
+test('--refvalues mismatch: the advice works as written (image file alone, no usage error) and no second measurement check appears', { skip: needsShared }, async () => {
+  const rv = join(dir, 'rv.json');
+  const made = await runCli(['refvalues', '--measurement', 'ab'.repeat(48), '-o', rv], SHARED);
+  assert.equal(made.code, 0, made.stderr);
+  const genoa = VEC('mstav_genoa_report.bin');
+  const bare = await verify(genoa, '--no-cert', '--refvalues', rv);
+  assert.equal(bare.code, 1);
+  assert.match(bare.stdout, /FAIL {2}refvalues\.MEASUREMENT .*; give the image \(--ovmf \.\.\. or --igvm \.\.\.\) to search which launch of it gives this MEASUREMENT; with --refvalues the image file alone is enough/);
+  // Doing what it says: --ovmf alone.
+  const ovmf = shared('fixtures', 'sev-snp-measure', 'svsm_ovmf.fd');
+  for (const extra of [[], ['--vcpus', '4', '--vcpu-type', 'EPYC-Milan']]) {
+    const r = await verify(genoa, '--no-cert', '--refvalues', rv, '--ovmf', ovmf, ...extra);
+    assert.equal(r.code, 1, r.stderr);
+    const fails = r.stdout.split('\n').filter((l) => l.startsWith('FAIL  '));
+    assert.equal(fails.length, 1, r.stdout);
+    assert.match(fails[0]!, /^FAIL {2}refvalues\.MEASUREMENT .*no launch of this image in the default space \([\d,]+ configurations\) gives the report's MEASUREMENT/);
+  }
 });
