@@ -9,6 +9,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCertificates, parseCertificate, parseReport, verifyReport, type AmdChainCerts, type Certificate } from '../../src/attestation/index.js';
 import { SnpLaunchError } from '../../src/core/errors.js';
+import { concatBytes } from '../../src/core/bytes.js';
 import { needsShared } from '../_shared.js';
 import { makeTestPki, resign, skipNoOpenssl, type TestPki } from './_testpki.js';
 import { AMD, VEC, read } from './_vectors.js';
@@ -48,15 +49,7 @@ function encodeTlv(t: Tlv): Uint8Array {
   const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
   return concat([Uint8Array.of(t.tag, ...len), body]);
 }
-const concat = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+const concat = (parts: Uint8Array[]): Uint8Array => concatBytes(...parts);
 /** The certificate with a NULL appended to the SEQUENCE at `path` (child indices from the root). */
 function appendNull(der: Uint8Array, path: number[]): Uint8Array {
   const root = parseTlv(der).node;
