@@ -7,6 +7,7 @@
  */
 import type { AttestationReport, Certificate, Check, ProductLine, VerifyResult } from '../attestation/index.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
+import { KDS_HOOK } from './report-kds-hook.js';
 
 export interface VerifyContext {
   args: ParsedArgs;
@@ -46,4 +47,4 @@ export interface VerifyHook {
 }
 
 /** The registered hooks, run in this order. Add a hook by importing it here. */
-export const VERIFY_HOOKS: VerifyHook[] = [];
+export const VERIFY_HOOKS: VerifyHook[] = [KDS_HOOK];
