@@ -60,7 +60,7 @@ test('Debian OVMF_CODE_4M.fd (no SEV metadata): measure prints the reference dig
   assert.equal(fw.subarray(n - 66, n - 50).toString('hex'), 'de71f7007e1acb4f890e68c77e2fb44e');
   const apEip = fw.readUInt32LE(n - 72);
   // The reference: firmware pages, no metadata pages (no OVMF_SEV_META_DATA entry: an empty list), VMSAs.
-  let ld = Buffer.alloc(48);
+  let ld: Buffer = Buffer.alloc(48);
   for (let o = 0; o < n; o += 4096) ld = step(ld, 1, 0x1_0000_0000 - n + o, fw.subarray(o, o + 4096));
   ld = step(ld, 2, 0xfffffffff000, vmsa(0xfffffff0, 0x800f12));
   ld = step(ld, 2, 0xfffffffff000, vmsa(apEip, 0x800f12));

@@ -72,7 +72,7 @@ function qemuVmsa(eip: number, features: bigint, sig: number): Buffer {
  * without a kernel).
  */
 function referenceSnp(fw: Uint8Array, sections: readonly [number, number, number][], apEip: number, vcpus: number, features: bigint, sig: number): string {
-  let ld = Buffer.alloc(48);
+  let ld: Buffer = Buffer.alloc(48);
   const base = 0x1_0000_0000 - fw.length;
   for (let o = 0; o < fw.length; o += 4096) ld = chainStep(ld, 1, base + o, fw.subarray(o, o + 4096));
   for (const [gpa, size, type] of sections) {
