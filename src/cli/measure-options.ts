@@ -8,7 +8,8 @@
  * Validation (resolveMeasureRequest) does no I/O, so every usage error is reported before a file
  * is opened, as in the reference.
  */
-import { IGVM_PLATFORMS, type MeasureResult } from '../measure/types.js';
+import { IGVM_PLATFORMS } from '../core/platforms.js';
+import type { MeasureResult } from '../measure/types.js';
 import {
   MEASURE_INPUT_OPTIONS,
   OVMF_MODES,

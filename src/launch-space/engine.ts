@@ -22,7 +22,7 @@ import { EC2_RULES } from '../loaders/ovmf/ec2.js';
 import { GCE_RULES } from '../loaders/ovmf/gce.js';
 import { QEMU_RULES } from '../loaders/ovmf/qemu.js';
 import { measureIgvm } from '../measure/igvm.js';
-import type { IgvmPlatform } from '../measure/types.js';
+import type { IgvmPlatform } from '../core/platforms.js';
 import { UpstreamKvmSession } from '../uapi/kvm-upstream.js';
 import { buildQemuResetVmsa } from '../vmsa/profiles/build.js';
 import { VMSA } from '../vmsa/layout.js';

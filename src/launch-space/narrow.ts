@@ -5,12 +5,11 @@
  * values; an axis given explicitly is multiplied in full (not filtered by the historical rules).
  */
 import { usageError } from '../core/errors.js';
-import { IGVM_PLATFORMS } from '../measure/types.js';
+import { IGVM_PLATFORMS, type IgvmPlatform } from '../core/platforms.js';
 import { KVM_GENERATIONS, type KvmGeneration } from '../vmsa/profiles/_profile.js';
 import { vcpuTypeSignature } from '../vmsa/vcpu-types.js';
 import { defaultSpace, parseList, parseVcpuList } from './space.js';
 import { OVMF_SPACE_PLATFORMS, type LaunchSpace, type OvmfPlatform } from './types.js';
-import type { IgvmPlatform } from '../measure/types.js';
 
 export interface NarrowText {
   platform?: string;

@@ -9,7 +9,7 @@ import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 import { vcpuSignature } from '../vmsa/vcpu-types.js';
 import { defaultSignatures, KVM_DEFAULT_RDX } from './signatures.js';
 import { OVMF_SPACE_PLATFORMS, type LaunchSpace, type OvmfPlatform } from './types.js';
-import type { IgvmPlatform } from '../measure/types.js';
+import { IGVM_PLATFORMS, type IgvmPlatform } from '../core/platforms.js';
 
 /** KVM's largest vCPU count on x86 (KVM_MAX_VCPUS); also the bound of `measure --vcpus`. */
 export const MAX_SPACE_VCPUS = 4096;
@@ -37,7 +37,7 @@ const PRE_V9_SIGS: readonly number[] = [
 /** The default space for an image: launch-space.md §5 (OVMF) or every IGVM platform. */
 export function defaultSpace(kind: 'ovmf' | 'igvm', hasKernel = false, platforms?: readonly (OvmfPlatform | IgvmPlatform)[]): LaunchSpace {
   return {
-    platforms: platforms ?? (kind === 'ovmf' ? OVMF_SPACE_PLATFORMS : ['openvmm', 'igvmmeasure', 'qemu-kvm', 'kvm-vmsa-page', 'kvm-direct-vmsa', 'cloud-hypervisor-mshv']),
+    platforms: platforms ?? (kind === 'ovmf' ? OVMF_SPACE_PLATFORMS : IGVM_PLATFORMS),
     vcpus: range(1, DEFAULT_MAX_VCPUS),
     vcpuSigs: defaultSignatures().map((c) => c.sig),
     guestFeatures: INIT2_FEATURES,

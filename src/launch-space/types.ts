@@ -5,12 +5,12 @@
  * loaders, the KVM UAPI model and the firmware model (docs/launch-space.md).
  */
 import type { ByteSource } from '../core/source.js';
-import type { IgvmPlatform } from '../measure/types.js';
+import { OVMF_PLATFORMS, type IgvmPlatform, type OvmfPlatform } from '../core/platforms.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 
-/** OVMF launch platforms (VMM profiles) of sev-snp-measure: QEMU/KVM, AWS EC2, Google GCE. */
-export type OvmfPlatform = 'qemu-kvm' | 'ec2' | 'gce';
-export const OVMF_SPACE_PLATFORMS: readonly OvmfPlatform[] = ['qemu-kvm', 'ec2', 'gce'];
+/** OVMF launch platforms (VMM profiles) of sev-snp-measure: QEMU/KVM, AWS EC2, Google GCE (src/core/platforms.ts). */
+export type { OvmfPlatform };
+export const OVMF_SPACE_PLATFORMS: readonly OvmfPlatform[] = OVMF_PLATFORMS;
 
 /** The image whose launches are enumerated. Files are ByteSources (Node files, Blobs, bytes). */
 export type SpaceImage =

@@ -17,12 +17,13 @@ import { SEV_SNP_MEASURE_VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '..
 import { hexBig, hexU32, type MeasureJsonOptions } from './json.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 import { launchAxes } from './launch-axes.js';
-import { IGVM_PLATFORMS, type IgvmMeasureOptions, type IgvmPlatform, type MeasureResult, type OvmfMeasureOptions, type OvmfMode, type VmmType } from './types.js';
+import { IGVM_PLATFORMS, OVMF_PLATFORMS, type IgvmPlatform } from '../core/platforms.js';
+import type { IgvmMeasureOptions, MeasureResult, OvmfMeasureOptions, OvmfMode, VmmType } from './types.js';
 
 export const OVMF_MODES: readonly OvmfMode[] = ['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm'];
 /** sev-snp-measure --vmm-type names (exact case, §2) and the matching --platform names. */
 const VMM_TYPES: readonly VmmType[] = ['QEMU', 'ec2', 'gce'];
-export const OVMF_PLATFORMS = ['qemu-kvm', 'ec2', 'gce'] as const;
+export { OVMF_PLATFORMS } from '../core/platforms.js';
 const PLATFORM_TO_VMM: Record<string, VmmType> = { 'qemu-kvm': 'QEMU', ec2: 'ec2', gce: 'gce' };
 export const VMM_TO_PLATFORM: Record<VmmType, string> = { QEMU: 'qemu-kvm', ec2: 'ec2', gce: 'gce' };
 /** The --vcpu-type names sev-snp-measure knows (§2). */
@@ -128,7 +129,9 @@ export interface OvmfRequest {
 export interface IgvmRequest {
   kind: 'igvm';
   platform: IgvmPlatform;
-  paths: { igvm: string };
+  /** kernel/initrd: cloud-hypervisor-kvm measured boot (its kernel-hashes block). */
+  paths: { igvm: string; kernel?: string; initrd?: string };
+  append?: string;
   vcpus?: number;
   vcpuType?: string;
   vcpuSig?: number;
@@ -231,7 +234,8 @@ function resolveOvmf(i: MeasureInputs, ovmf: string, opts: ResolveOptions): Ovmf
 
 function resolveIgvm(i: MeasureInputs, igvm: string): IgvmRequest {
   for (const key of OVMF_ONLY) {
-    if (given(i, key)) {
+    // Cloud Hypervisor on KVM measures a kernel-hashes block for IGVM launches too (docs/platforms.md).
+    if (given(i, key) && !(i.platform === 'cloud-hypervisor-kvm' && (key === 'kernel' || key === 'initrd' || key === 'append'))) {
       const name = optionName(key);
       const hint = key === 'vmmType' ? ' (use --platform with --igvm)' : '';
       throw usageError('OPTION_CONFLICT', `${name} applies to --ovmf images, not to --igvm${hint}`, name);
@@ -249,6 +253,9 @@ function resolveIgvm(i: MeasureInputs, igvm: string): IgvmRequest {
   const sig = resolveSignature(i, warnings);
   const v = checkValues(i);
   const req: IgvmRequest = { kind: 'igvm', platform: platform as IgvmPlatform, paths: { igvm }, nativeZero, warnings };
+  if (i.kernel !== undefined) req.paths.kernel = i.kernel;
+  if (i.initrd !== undefined) req.paths.initrd = i.initrd;
+  if (i.append !== undefined) req.append = i.append;
   if (i.vcpus !== undefined) req.vcpus = i.vcpus;
   if (sig !== undefined) req.vcpuSig = sig;
   if (i.vcpuType !== undefined) req.vcpuType = i.vcpuType;
@@ -342,6 +349,9 @@ export function measureCall(r: MeasureRequest, files: RequestFiles, run: CallOpt
     if (r.vcpuSig !== undefined) o.vcpuSig = r.vcpuSig;
     if (r.nativeZero) o.nativeZero = true;
     if (r.guestFeatures !== undefined) o.guestFeatures = r.guestFeatures;
+    if (files.kernel) o.kernel = files.kernel;
+    if (files.initrd) o.initrd = files.initrd;
+    if (r.append !== undefined) o.append = r.append;
     if (run.log) o.log = true;
     if (run.keepVmsas) o.keepVmsas = true;
     return { kind: 'igvm', options: o };
@@ -393,8 +403,9 @@ export function requestJsonOptions(r: MeasureRequest): MeasureJsonOptions {
     if (r.kvm !== undefined) o.kvm = r.kvm;
     if (r.vmsaGpa !== undefined) o.vmsaGpa = '0x' + r.vmsaGpa.toString(16);
     if (r.rdx !== undefined) o.rdx = hexU32(r.rdx);
-  } else if (r.nativeZero) {
-    o.nativeZero = true;
+  } else {
+    if (r.append !== undefined) o.append = r.append;
+    if (r.nativeZero) o.nativeZero = true;
   }
   return o;
 }

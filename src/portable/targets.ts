@@ -4,7 +4,7 @@
  * changes how zero pages measure (rule 2).
  */
 import { usageError } from '../core/errors.js';
-import { IGVM_PLATFORMS, type IgvmPlatform } from '../measure/types.js';
+import { IGVM_PLATFORMS, type IgvmPlatform } from '../core/platforms.js';
 
 export interface PortableTarget {
   platform: IgvmPlatform;

@@ -25,7 +25,8 @@ import {
   type MeasureRequest,
   type RequestFiles,
 } from '../../src/measure/request.js';
-import { IGVM_PLATFORMS, type MeasureResult, type OvmfMode } from '../../src/measure/types.js';
+import { IGVM_PLATFORMS } from '../../src/core/platforms.js';
+import type { MeasureResult, OvmfMode } from '../../src/measure/types.js';
 import type { ImageKind } from './protocol.js';
 
 /** "IGVM" at offset 0 (IGVM_FIXED_HEADER.magic 0x4D564749, little-endian; specs/igvm.md). */

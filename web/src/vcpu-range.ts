@@ -7,7 +7,7 @@
 import { blobSource } from '../../src/core/source.js';
 import { KVM_VMSA_GPA } from '../../src/firmware/page-types.js';
 import { forEachDigest, parseVcpuList, type LaunchSpace, type SpaceImage } from '../../src/launch-space/index.js';
-import { IGVM_PLATFORMS } from '../../src/measure/types.js';
+import { IGVM_PLATFORMS } from '../../src/core/platforms.js';
 import { vcpuTypeSignature } from '../../src/vmsa/vcpu-types.js';
 import { toHex } from '../../src/core/bytes.js';
 import { detectKind, parseGuestFeatures } from './engine.js';

@@ -9,7 +9,7 @@ import { fromBase64, fromHex } from '../../core/bytes.js';
 import { usageError } from '../../core/errors.js';
 import { parseList, parseVcpuList, type SpaceImage } from '../../launch-space/index.js';
 import { parseIntText } from '../../launch-space/narrow.js';
-import { IGVM_PLATFORMS } from '../../measure/types.js';
+import { IGVM_PLATFORMS } from '../../core/platforms.js';
 import { openFileSource } from '../../node/file-source.js';
 import type { ByteSource } from '../../core/source.js';
 import { encodeCorim, matrixCells, matrixSize, referenceValuesToJson, signCorim, MAX_REFVALUE_CELLS, type MatrixCpu, type PinnedFields, type RefCell, type ReferenceValues } from '../../refvalues/index.js';
