@@ -13,7 +13,7 @@
 import { inputError, usageError } from '../core/errors.js';
 import { fromHex, toHex } from '../core/bytes.js';
 import type { ByteSource } from '../core/source.js';
-import { SEV_SNP_MEASURE_VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '../vmsa/vcpu-types.js';
+import { VCPU_TYPES as ALL_VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '../vmsa/vcpu-types.js';
 import { hexBig, hexU32, type MeasureJsonOptions } from './json.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 import { launchAxes } from './launch-axes.js';
@@ -26,8 +26,8 @@ const VMM_TYPES: readonly VmmType[] = ['QEMU', 'ec2', 'gce'];
 export { OVMF_PLATFORMS } from '../core/platforms.js';
 const PLATFORM_TO_VMM: Record<string, VmmType> = { 'qemu-kvm': 'QEMU', ec2: 'ec2', gce: 'gce' };
 export const VMM_TO_PLATFORM: Record<VmmType, string> = { QEMU: 'qemu-kvm', ec2: 'ec2', gce: 'gce' };
-/** The --vcpu-type names sev-snp-measure knows (§2). */
-export const VCPU_TYPES: readonly string[] = Object.keys(SEV_SNP_MEASURE_VCPU_TYPES);
+/** The --vcpu-type names: sev-snp-measure's 16 (§2), then every other QEMU EPYC model and version. */
+export const VCPU_TYPES: readonly string[] = Object.keys(ALL_VCPU_TYPES);
 /** SEV_FEATURES default of sev-snp-measure ≥ 0.0.10 for mode snp (§5). */
 const DEFAULT_GUEST_FEATURES = 0x1n;
 const U64_MAX = (1n << 64n) - 1n;
