@@ -28,6 +28,7 @@ import { buildQemuResetVmsa } from '../vmsa/profiles/build.js';
 import { VMSA } from '../vmsa/layout.js';
 import { SnpLaunchError } from '../core/errors.js';
 import { describeSignature, KVM_DEFAULT_RDX } from './signatures.js';
+import { krunSpace } from './krun-space.js';
 import { variantsFor, type VmsaVariant } from './space.js';
 import type { CellVisitor, LaunchCell, LaunchSpace, OvmfPlatform, SpaceImage } from './types.js';
 
@@ -51,6 +52,7 @@ export interface EnumerateSummary {
  * call (the engine reuses them): copy what you keep (`{ ...cell }`, `digest.slice()`).
  */
 export async function forEachDigest(image: SpaceImage, space: LaunchSpace, visit: CellVisitor, opts: EnumerateOptions = {}): Promise<EnumerateSummary> {
+  if (image.kind === 'krun') return krunSpace(image, space, visit, opts);
   return image.kind === 'ovmf' ? ovmfSpace(image, space, visit, opts) : igvmSpace(image, space, visit, opts);
 }
 

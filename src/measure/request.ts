@@ -17,6 +17,9 @@ import { VCPU_TYPES as ALL_VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '
 import { hexBig, hexU32, type MeasureJsonOptions } from './json.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 import { launchAxes } from './launch-axes.js';
+import { krunCall, krunJsonOptions, resolveKrun, wantsKrun, type KrunRequest } from './krun-request.js';
+import type { KrunMeasureOptions } from './krun.js';
+export type { KrunRequest } from './krun-request.js';
 import { IGVM_PLATFORMS, OVMF_PLATFORMS, type IgvmPlatform } from '../core/platforms.js';
 import type { IgvmMeasureOptions, MeasureResult, OvmfMeasureOptions, OvmfMode, VmmType } from './types.js';
 
@@ -62,6 +65,11 @@ export interface MeasureInputs {
   kvm?: string;
   vmsaGpa?: bigint;
   rdx?: bigint;
+  /** libkrun launches (krun-request.ts). */
+  krun?: boolean;
+  qboot?: string;
+  ram?: number;
+  kernelGpa?: bigint;
 }
 
 /**
@@ -92,10 +100,14 @@ export const MEASURE_INPUT_OPTIONS: readonly (readonly [name: string, key: keyof
   ['kvm', 'kvm'],
   ['vmsa-gpa', 'vmsaGpa'],
   ['rdx', 'rdx'],
+  ['krun', 'krun'],
+  ['qboot', 'qboot'],
+  ['ram', 'ram'],
+  ['kernel-gpa', 'kernelGpa'],
 ];
 
 /** The files a request reads, by role. */
-export type FileRole = 'ovmf' | 'kernel' | 'initrd' | 'svsm' | 'varsFile' | 'igvm';
+export type FileRole = 'ovmf' | 'kernel' | 'initrd' | 'svsm' | 'varsFile' | 'igvm' | 'qboot';
 /** The opened files of a request, by role (the CLI: files on disk; the page: Blobs). */
 export type RequestFiles = Partial<Record<FileRole, ByteSource>>;
 
@@ -140,7 +152,7 @@ export interface IgvmRequest {
   warnings: string[];
 }
 
-export type MeasureRequest = OvmfRequest | IgvmRequest;
+export type MeasureRequest = OvmfRequest | IgvmRequest | KrunRequest;
 
 export interface ResolveOptions {
   /** Mode when --ovmf is given without --mode (report verify); measure keeps it required. */
@@ -150,7 +162,7 @@ export interface ResolveOptions {
 }
 
 /** Names of the OVMF-only options, rejected with --igvm. */
-const OVMF_ONLY: readonly (keyof MeasureInputs)[] = ['kernel', 'initrd', 'append', 'snpOvmfHash', 'svsm', 'varsSize', 'varsFile', 'vmmType', 'kvm', 'vmsaGpa', 'rdx'];
+const OVMF_ONLY: readonly (keyof MeasureInputs)[] = ['kernel', 'initrd', 'append', 'snpOvmfHash', 'svsm', 'varsSize', 'varsFile', 'vmmType', 'kvm', 'vmsaGpa', 'rdx', 'qboot', 'ram', 'kernelGpa'];
 
 const given = (i: MeasureInputs, key: keyof MeasureInputs): boolean => i[key] !== undefined && i[key] !== false;
 const optionName = (key: keyof MeasureInputs): string => '--' + MEASURE_INPUT_OPTIONS.find(([, k]) => k === key)![0];
@@ -164,6 +176,7 @@ const givenOptions = (i: MeasureInputs, except: readonly (keyof MeasureInputs)[]
  */
 export function resolveMeasureInputs(i: MeasureInputs, opts: ResolveOptions = {}): MeasureRequest | undefined {
   if (i.ovmf !== undefined && i.igvm !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --igvm: not allowed with argument --ovmf', '--igvm');
+  if (wantsKrun(i)) return resolveKrun(i, optionName);
   if (i.igvm !== undefined) return resolveIgvm(i, i.igvm);
   if (i.ovmf === undefined) {
     if (givenOptions(i).length === 0) return undefined;
@@ -339,10 +352,11 @@ export interface CallOptions {
 }
 
 /** The library call a request makes; the caller runs measureOvmf or measureIgvm on it. */
-export type MeasureCall = { kind: 'ovmf'; options: OvmfMeasureOptions } | { kind: 'igvm'; options: IgvmMeasureOptions };
+export type MeasureCall = { kind: 'ovmf'; options: OvmfMeasureOptions } | { kind: 'igvm'; options: IgvmMeasureOptions } | { kind: 'krun'; options: KrunMeasureOptions };
 
 /** The measureOvmf / measureIgvm options for a request whose files are opened (by role, as in request.paths). */
 export function measureCall(r: MeasureRequest, files: RequestFiles, run: CallOptions = {}): MeasureCall {
+  if (r.kind === 'krun') return { kind: 'krun', options: krunCall(r, files, run) };
   if (r.kind === 'igvm') {
     const o: IgvmMeasureOptions = { igvm: need(files, 'igvm'), platform: r.platform };
     if (r.vcpus !== undefined) o.vcpus = r.vcpus;
@@ -391,6 +405,7 @@ export function withRequestWarnings(r: MeasureRequest, result: MeasureResult): M
 
 /** The request's parameters in the --json "options" form (src/measure/json.ts). */
 export function requestJsonOptions(r: MeasureRequest): MeasureJsonOptions {
+  if (r.kind === 'krun') return krunJsonOptions(r);
   const o: MeasureJsonOptions = {};
   if (r.vcpus !== undefined) o.vcpus = r.vcpus;
   if (r.vcpuType !== undefined) o.vcpuType = r.vcpuType;

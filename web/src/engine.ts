@@ -141,6 +141,7 @@ export async function measureRow(spec: RowSpec, l: Launch, log: boolean): Promis
   try {
     const req = rowRequest(spec, l);
     const call = measureCall(req, filesFor(req, l), { log });
+    if (call.kind === 'krun') throw new Error('libkrun launches are measured from the command line (measure --vmm-type krun)');
     const result = call.kind === 'ovmf' ? await measureOvmf(call.options) : await measureIgvm(call.options);
     return { result: withRequestWarnings(req, result) };
   } catch (e) {
