@@ -150,7 +150,7 @@ test('the launch-space layer extends one krun prefix to every vCPU count (match,
   for (const r of rows) assert.equal(hex(r.digest), expected(r.cell.vcpus, 2048), `${r.cell.vcpus} vCPUs`);
 });
 
-test('CLI: measure --vmm-type krun, --vcpus lists, match --krun', { skip: needsShared }, async () => {
+test('CLI: measure --vmm-type krun, --vcpus lists, match --krun, refvalues --krun', { skip: needsShared }, async () => {
   cliBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'krun-'));
   writeFileSync(join(dir, 'bios.bin'), QBOOT);
@@ -167,6 +167,9 @@ test('CLI: measure --vmm-type krun, --vcpus lists, match --krun', { skip: needsS
   assert.equal(m.code, 0, m.stderr);
   assert.match(m.stdout, /krun, 3 vCPUs/);
   assert.match(m.stdout, /snp-launch measure --vmm-type krun --qboot bios\.bin --kernel vmlinux --initrd initrd --ram 2048 --vcpus 3/);
+  const rv = await runCli(['refvalues', '--krun', ...img, '--vcpus', '1-2'], dir);
+  assert.equal(rv.code, 0, rv.stderr);
+  assert.deepEqual(JSON.parse(rv.stdout).cells.map((c: { platform: string; vcpus: number; measurement: string }) => [c.platform, c.vcpus, c.measurement]), [['krun', 1, expected(1, 2048)], ['krun', 2, expected(2, 2048)]]);
   const bad = await runCli(['measure', '--vmm-type', 'krun', ...img, '--vcpu-type', 'EPYC-v4'], dir);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /RDX 0/);
