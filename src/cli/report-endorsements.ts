@@ -3,7 +3,7 @@
  * specs, reading the files, and turning the browser-safe checks of src/endorsements into
  * report-verify checks. report.ts and refvalues.ts call in through small, marked hooks.
  */
-import { inputError, usageError } from '../core/errors.js';
+import { inputError, SnpLaunchError, usageError } from '../core/errors.js';
 import { loadCertificates, type Certificate } from '../attestation/cert.js';
 import { fail, type Check } from '../attestation/check.js';
 import { decodeReportInput } from '../attestation/input.js';
@@ -17,10 +17,13 @@ import { hostDataCheck, hostDataOfPolicy, initdataHostData } from '../endorsemen
 import { parseThimCerts, thimTcbCheck } from '../endorsements/thim.js';
 import type { PinnedFields, RefCell } from '../refvalues/types.js';
 import { get, type OptionSpec, type ParsedArgs } from './args.js';
+import type { VerifyHook } from './report-verify-hooks.js';
 import { MAX_REPORT_FILE } from './report-input.js';
 
 /** Policies, initdata, keys, endorsements: all small; a GCE endorsement is a few KiB. */
 const MAX_FILE = 1 << 20;
+/** As refvalues-verify.ts: a 100,000-cell CoRIM is ~11 MB. */
+const MAX_REFVALUES_FILE = 64 * 1024 * 1024;
 
 const ext = (o: Omit<OptionSpec, 'extension'>): OptionSpec => ({ ...o, extension: true });
 const HOST_DATA_OPTIONS: OptionSpec[] = [
@@ -91,41 +94,43 @@ async function loadRoot(path: string): Promise<Certificate> {
   return certs[0]!;
 }
 
-export interface EndorsementContext {
-  reportPath: string;
-  certPath?: string;
-  now: Date;
-  /** The existing reference-values check (JSON/CoRIM), used when --refvalues is not a UVM endorsement. */
-  refValuesChecks: (r: AttestationReport, file: string, key?: string) => Promise<Check[]>;
+/** True when the --refvalues file is an ACI UVM endorsement (checked by ENDORSEMENTS_HOOK, not as reference values). */
+export async function isUvmRefValues(file: string): Promise<boolean> {
+  return looksLikeUvmEndorsement(await readSmallFile(file, MAX_REFVALUES_FILE));
 }
 
+/** Report fields each check pins (for the "not checked" list of report verify). */
+const COVERS: Record<string, string[]> = {
+  'uvm.measurement': ['MEASUREMENT'],
+  'host-data-of': ['HOST_DATA'],
+  initdata: ['HOST_DATA'],
+  'hcl.runtime-data': ['REPORT_DATA'],
+  'gce.measurement': ['MEASUREMENT'],
+  'gce.family-id': ['FAMILY_ID'],
+  'gce.image-id': ['IMAGE_ID'],
+  'gce.policy': ['POLICY'],
+};
+
 /**
- * Every issue-19 check `report verify` runs for these arguments: --refvalues (reference values or an
- * ACI UVM endorsement), --host-data-of / --initdata, the HCL binding (always, for an HCL blob) and
- * --ak-pub, the THIM tcbm (when --cert is THIM JSON), the GCE endorsement.
+ * Every issue-19 check `report verify` runs for these arguments: an ACI UVM endorsement given as
+ * --refvalues, --host-data-of / --initdata, the HCL binding (always, for an HCL blob) and --ak-pub,
+ * the THIM tcbm (when --cert is THIM JSON), the GCE endorsement.
  */
-export async function endorsementChecks(args: ParsedArgs, r: AttestationReport, ctx: EndorsementContext): Promise<Check[]> {
+export async function endorsementChecks(args: ParsedArgs, r: AttestationReport, ctx: { reportPath: string; certPath?: string; now: Date }): Promise<Check[]> {
   const checks: Check[] = [];
   const rv = get.str(args, 'refvalues');
   const uvmOnly = ['uvm-did', 'uvm-feed', 'uvm-min-svn'].find((o) => args.values.has(o));
-  if (rv !== undefined) {
-    const bytes = await readSmallFile(rv, 64 << 20);
-    if (looksLikeUvmEndorsement(bytes)) {
-      if (args.values.has('refvalues-key')) throw usageError('OPTION_CONFLICT', 'argument --refvalues-key: an ACI UVM endorsement carries its own certificate chain (use --uvm-did)', '--refvalues-key');
-      const did = get.str(args, 'uvm-did');
-      const feed = get.str(args, 'uvm-feed');
-      const minSvn = get.num(args, 'uvm-min-svn');
-      checks.push(...(await checkReportWithUvmEndorsement(r, bytes, rv, { now: ctx.now, ...(did !== undefined ? { did } : {}), ...(feed !== undefined ? { feed } : {}), ...(minSvn !== undefined ? { minSvn } : {}) })));
-    } else {
-      if (uvmOnly) throw usageError('OPTION_CONFLICT', `argument --${uvmOnly}: --refvalues is not an ACI UVM endorsement`, `--${uvmOnly}`);
-      checks.push(...(await ctx.refValuesChecks(r, rv, get.str(args, 'refvalues-key'))));
-    }
-  } else if (uvmOnly) throw usageError('MISSING_OPTION', `argument --${uvmOnly}: needs --refvalues with an ACI UVM endorsement`, `--${uvmOnly}`);
+  const uvm = rv !== undefined ? await readSmallFile(rv, MAX_REFVALUES_FILE) : undefined;
+  if (rv !== undefined && uvm && looksLikeUvmEndorsement(uvm)) {
+    if (args.values.has('refvalues-key')) throw usageError('OPTION_CONFLICT', 'argument --refvalues-key: an ACI UVM endorsement carries its own certificate chain (use --uvm-did)', '--refvalues-key');
+    const did = get.str(args, 'uvm-did');
+    const feed = get.str(args, 'uvm-feed');
+    const minSvn = get.num(args, 'uvm-min-svn');
+    checks.push(...(await checkReportWithUvmEndorsement(r, uvm, rv, { now: ctx.now, ...(did !== undefined ? { did } : {}), ...(feed !== undefined ? { feed } : {}), ...(minSvn !== undefined ? { minSvn } : {}) })));
+  } else if (uvmOnly) throw usageError('OPTION_CONFLICT', `argument --${uvmOnly}: needs --refvalues with an ACI UVM endorsement`, `--${uvmOnly}`);
 
   const hd = await hostDataFromArgs(args);
-  if (hd) {
-    checks.push(hostDataCheck(hd.name, r, hd.value, hd.label));
-  }
+  if (hd) checks.push(hostDataCheck(hd.name, r, hd.value, hd.label));
 
   const raw = decodeReportInput(await readSmallFile(ctx.reportPath, MAX_REPORT_FILE)).bytes;
   const akPath = get.str(args, 'ak-pub');
@@ -133,11 +138,9 @@ export async function endorsementChecks(args: ParsedArgs, r: AttestationReport, 
     try {
       const h = parseHclReport(raw, ctx.reportPath);
       checks.push(hclBindingCheck(h));
-      // parseReport's note predates this check; say what is checked now.
-      r.warnings = r.warnings.map((w) => w.replace('and the runtime data after it is not checked', 'its runtime data binding is checked (hcl.runtime-data); the TPM quote is not'));
       if (akPath !== undefined) checks.push(hclAkCheck(h, rsaPublicFromPem(new TextDecoder().decode(await readSmallFile(akPath, MAX_FILE)), akPath)));
     } catch (e) {
-      if (!(e instanceof Error && e.name === 'SnpLaunchError')) throw e;
+      if (!(e instanceof SnpLaunchError)) throw e;
       checks.push(fail('hcl.runtime-data', e.message));
     }
   } else if (akPath !== undefined) throw usageError('OPTION_CONFLICT', 'argument --ak-pub: the report is not an Azure HCL report', '--ak-pub');
@@ -158,6 +161,23 @@ export async function endorsementChecks(args: ParsedArgs, r: AttestationReport, 
   } else if (vcpus !== undefined) throw usageError('MISSING_OPTION', 'argument --gce-vcpus: needs --gce-endorsement or --gce-root', '--gce-vcpus');
   return checks;
 }
+
+/** The `report verify` hook (report-verify-hooks.ts): options, then the checks after verification. */
+export const ENDORSEMENTS_HOOK: VerifyHook = {
+  name: 'endorsements',
+  options: VERIFY_ENDORSEMENT_OPTIONS,
+  async check(ctx) {
+    const certPath = get.str(ctx.args, 'cert');
+    const r = ctx.verified?.report ?? ctx.report;
+    const checks = await endorsementChecks(ctx.args, r, { reportPath: ctx.reportPath, now: ctx.now, ...(certPath !== undefined ? { certPath } : {}) });
+    ctx.checks.push(...checks);
+    for (const c of checks) for (const f of COVERS[c.name] ?? []) ctx.covers.add(f);
+    if (checks.some((c) => c.name === 'hcl.runtime-data')) {
+      // parseReport's note predates this check; say what is checked now.
+      for (const rep of new Set([ctx.report, r])) rep.warnings = rep.warnings.map((w) => w.replace('and the runtime data after it is not checked', 'its runtime data binding is checked (hcl.runtime-data); the TPM quote is not'));
+    }
+  },
+};
 
 /** `report show`: the HCL section (text lines and JSON member) when the file is an HCL blob. */
 export async function hclShowSection(path: string): Promise<{ lines: string[]; json: Record<string, unknown> } | undefined> {

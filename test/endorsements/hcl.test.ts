@@ -31,13 +31,18 @@ test('the binding holds on both real HCL reports (independent SHA-256 of the run
 });
 
 test("report verify on Trustee's HCL report: signature and binding pass; one runtime-data byte changed fails the binding", { skip: needsShared }, async () => {
-  const args = ['--cert', HCL('trustee/vcek.pem'), '--at', '2024-01-01'];
+  // The report runs on provisional firmware (COMMITTED ucode 115 < CURRENT 210), refused by default.
+  const args = ['--cert', HCL('trustee/vcek.pem'), '--at', '2024-01-01', '--allow-provisional-firmware'];
   const ok = await cli('report', 'verify', HCL('trustee/hcl-report.bin'), ...args, '--json');
   const j = JSON.parse(ok.stdout);
   const by = new Map(j.checks.map((c: { name: string; pass: boolean }) => [c.name, c.pass]));
   assert.equal(by.get('report-signature'), true);
   assert.equal(by.get('hcl.runtime-data'), true);
   assert.equal(ok.code, 0, ok.stdout);
+  assert.ok(!j.not_checked.includes('REPORT_DATA'), 'the binding pins REPORT_DATA');
+  const strict = await cli('report', 'verify', HCL('trustee/hcl-report.bin'), '--cert', HCL('trustee/vcek.pem'), '--at', '2024-01-01');
+  assert.equal(strict.code, 1, 'provisional firmware fails by default (issue 16)');
+  assert.match(strict.stdout, /PASS {2}hcl\.runtime-data/);
 
   const b = read(HCL('trustee/hcl-report.bin'));
   const m = b.slice();
@@ -55,7 +60,7 @@ test('--ak-pub pins the attestation key; report show decodes the HCL blob', { sk
   const pem = (kid: string) => createPublicKey({ key: { ...doc.keys.find((k: { kid: string }) => k.kid === kid), key_ops: undefined, kid: undefined }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
   const ak = tmp('ak.pem', pem('HCLAkPub'));
   const ek = tmp('ek.pem', pem('HCLEkPub'));
-  const args = [HCL('trustee/hcl-report.bin'), '--cert', HCL('trustee/vcek.pem'), '--at', '2024-01-01'];
+  const args = [HCL('trustee/hcl-report.bin'), '--cert', HCL('trustee/vcek.pem'), '--at', '2024-01-01', '--allow-provisional-firmware'];
   const ok = await cli('report', 'verify', ...args, '--ak-pub', ak);
   assert.equal(ok.code, 0, ok.stdout);
   assert.match(ok.stdout, /PASS {2}hcl\.ak-pub/);
