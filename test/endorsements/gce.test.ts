@@ -1,7 +1,7 @@
 /**
- * GCE launch endorsements (issue 19 item 4). The test builds VMLaunchEndorsement bytes itself with a
- * tiny protobuf encoder (field numbers from shared/vectors/gce/proto_endorsement.proto) and signs
- * them with gce-tcb-verifier's published development key through node:crypto (RSA-PSS SHA-256,
+ * GCE launch endorsements (issue 19 item 4). The test builds VMLaunchEndorsement bytes itself, with
+ * a wire-format writer outside the library (tools/fuzz/protobuf-writer.ts) and the field numbers of
+ * shared/vectors/gce/proto_endorsement.proto, and signs them with gce-tcb-verifier's published development key through node:crypto (RSA-PSS SHA-256,
  * salt 32). Expected MEASUREMENTs per VMSA count come from sev-snp-measure's reference.tsv.
  */
 import { test, before } from 'node:test';
@@ -13,23 +13,13 @@ import { parseGceEndorsement, verifyGceEndorsement } from '../../src/endorsement
 import { needsShared, shared } from '../_shared.js';
 import { cliBuilt } from '../cli/_cli.js';
 import { cli, GCE, patchedReport, read, tmp } from './_endorsements.js';
+import { pbBytes, pbInt } from '../../tools/fuzz/protobuf-writer.js';
 
 before(() => cliBuilt());
 
-// --- a protobuf encoder for the test (wire format: protobuf.dev/programming-guides/encoding) ---
-function varint(v: bigint | number): number[] {
-  let x = BigInt(v);
-  const out: number[] = [];
-  do {
-    const b = Number(x & 0x7fn);
-    x >>= 7n;
-    out.push(x > 0n ? b | 0x80 : b);
-  } while (x > 0n);
-  return out;
-}
-const key = (num: number, wire: number) => varint((num << 3) | wire);
-const fVarint = (num: number, v: bigint | number) => [...key(num, 0), ...varint(v)];
-const fBytes = (num: number, b: Uint8Array | number[]) => [...key(num, 2), ...varint(b.length), ...b];
+// The bytes are built with a wire-format writer outside the library (tools/fuzz/protobuf-writer.ts).
+const fVarint = pbInt;
+const fBytes = pbBytes;
 
 const OVMF = 'vectors/sev-snp-measure/inputs/ovmf_AmdSev_4M.bin';
 /** The gce rows for OVMF in reference.tsv: VMSA count → expected MEASUREMENT. */

@@ -12,6 +12,7 @@ import { parseHclReport, hclBindingCheck } from '../../src/endorsements/hcl.js';
 import { parseUvmEndorsement } from '../../src/endorsements/aci.js';
 import { initdataHostData } from '../../src/endorsements/kata.js';
 import { InvariantError, type FuzzTarget } from './targets.js';
+import { pbBytes, pbInt } from './protobuf-writer.js';
 
 function check(ok: boolean, what: string): void {
   if (!ok) throw new InvariantError(what);
@@ -19,19 +20,8 @@ function check(ok: boolean, what: string): void {
 const read = (p: string): Uint8Array => new Uint8Array(readFileSync(p));
 const sharedFile = (shared: string | undefined, ...p: string[]): Uint8Array[] => (shared && existsSync(join(shared, ...p)) ? [read(join(shared, ...p))] : []);
 
-/** Protobuf wire-format writer for the seeds (protobuf.dev encoding guide). */
-function varint(v: number | bigint): number[] {
-  let x = BigInt(v);
-  const out: number[] = [];
-  do {
-    const b = Number(x & 0x7fn);
-    x >>= 7n;
-    out.push(x > 0n ? b | 0x80 : b);
-  } while (x > 0n);
-  return out;
-}
-const fv = (n: number, v: number | bigint) => [...varint(n << 3), ...varint(v)];
-const fb = (n: number, b: ArrayLike<number>) => [...varint((n << 3) | 2), ...varint(b.length), ...Array.from(b)];
+const fv = pbInt;
+const fb = pbBytes;
 
 function gceSeed(counts: number[]): Uint8Array {
   const snp = [...fv(1, 2), ...counts.flatMap((n) => fb(2, [...fv(1, n), ...fb(2, new Uint8Array(48).fill(n))])), ...fb(3, new Uint8Array(16).fill(1)), ...fb(4, new Uint8Array(16).fill(2)), ...fv(5, 0x30000)];
