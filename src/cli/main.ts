@@ -53,7 +53,8 @@ export function reportError(cmd: string, e: unknown): number {
   if (e instanceof SnpLaunchError) {
     // argparse-style reasons already name the option ("argument --vcpus: ..."); don't repeat it.
     const { field, file, offset, index } = e.location;
-    const named = field !== undefined && file === undefined && offset === undefined && index === undefined && e.reason.includes(field);
+    // argparse-style reasons ("argument --x: ...") name their option themselves.
+    const named = field !== undefined && file === undefined && offset === undefined && index === undefined && (e.reason.includes(field) || e.reason.startsWith('argument '));
     const text = named ? e.reason : e.message;
     if (e.kind === 'usage') {
       process.stderr.write(`snp-launch ${cmd}: error: ${text}\n`);

@@ -8,6 +8,7 @@ import type { AttestationReport } from '../attestation/report.js';
 import type { Check } from '../attestation/check.js';
 import { inputError } from '../core/errors.js';
 import { readSmallFile } from '../node/file-source.js';
+import { plural } from './output.js';
 import { checkReportAgainstRefValues, decodeReferenceValues, describeRefCell } from '../refvalues/index.js';
 
 /** A 100,000-cell CoRIM is ~11 MB; JSON ~20 MB. */
@@ -32,8 +33,8 @@ export async function refValuesChecks(report: AttestationReport, file: string, k
   const res = checkReportAgainstRefValues(report, rv);
   const signed = key ? ', signature verified' : '';
   if (res.pass) {
-    const more = res.matchingCells > 1 ? ` (and ${res.matchingCells - 1} more cell${res.matchingCells > 2 ? 's' : ''} with this MEASUREMENT)` : '';
-    return [{ name: 'refvalues', pass: true, reason: `matches ${describeRefCell(res.cell!)}${more}, pinned fields hold (${file}: ${rv.cells.length} cells${signed})` }];
+    const more = res.matchingCells > 1 ? ` (and ${plural(res.matchingCells - 1, 'more cell')} with this MEASUREMENT)` : '';
+    return [{ name: 'refvalues', pass: true, reason: `matches ${describeRefCell(res.cell!)}${more}, pinned fields hold (${file}: ${plural(rv.cells.length, 'cell')}${signed})` }];
   }
   return res.failures.map((f) => ({ name: `refvalues.${f.field}`, pass: false, reason: `${f.reason} (${file})` }));
 }
