@@ -205,31 +205,31 @@ export function formatHelp(spec: CommandSpec): string {
   const w = Math.min(34, Math.max(...rows.map((r) => r[0].length)) + 2);
   for (const [l, h] of rows) lines.push(l.length + 2 > w ? `  ${l}\n  ${' '.repeat(w)}${h}` : `  ${l.padEnd(w)}${h}`);
   if (spec.epilog) lines.push('', spec.epilog);
-  return lines.join('\n').split('\n').flatMap((l) => foldLine(l)).join('\n') + '\n';
+  return lines.join('\n').split('\n').flatMap((l) => foldLine(l, TERMINAL_WIDTH, 0)).join('\n') + '\n';
 }
 
 /**
  * One line of terminal output folded to TERMINAL_WIDTH at spaces. An option's help continues under
  * its help column; a command (`  snp-launch ...`, `sev-snp-measure ...`) continues after a shell
  * line break (` \`), so it can still be pasted; any other line continues under its own indentation
- * plus two spaces (a 96-digit digest that does not fit moves whole to the next line).
+ * plus `hang` spaces (a 96-digit digest that does not fit moves whole to the next line).
  */
-export function foldLine(line: string, width = TERMINAL_WIDTH): string[] {
+export function foldLine(line: string, width = TERMINAL_WIDTH, hang = 2): string[] {
   if (line.length <= width) return [line];
   const indent = /^ */.exec(line)![0].length;
   const command = /^ *(\$ )?(snp-launch|sev-snp-measure) /.test(line);
   const opt = /^ {2}(-\w, | {4})--\S+( \S+)? {2,}/.exec(line);
-  const cont = ' '.repeat(line.startsWith('usage: ') ? 7 : command ? indent + 4 : opt ? opt[0].length : indent >= 8 ? indent : indent + 2);
+  const cont = ' '.repeat(line.startsWith('usage: ') ? 7 : command ? indent + 4 : opt ? opt[0].length : indent >= 8 ? indent : indent + hang);
   const out: string[] = [];
   let rest = line;
   while (rest.length > width) {
-    // Break points: spaces after the indentation, outside quotes (a command stays pasteable).
+    // Break points: spaces after the indentation, in a command outside quotes (it stays pasteable).
     const spaces: number[] = [];
     let quote = '';
     for (let i = 0; i < rest.length; i++) {
       const c = rest[i]!;
       if (quote) quote = c === quote ? '' : quote;
-      else if (c === '"' || c === "'") quote = c;
+      else if (command && (c === '"' || c === "'")) quote = c;
       else if (c === ' ' && i > cont.length && rest[i - 1] !== ' ') spaces.push(i);
     }
     const room = command ? width - 2 : width;

@@ -11,6 +11,7 @@ import { nodeParallelHashProvider } from '../node/parallel-hash.js';
 import { limitHeapGrowthForLargeFiles, readSmallFilesSynchronously } from '../node/file-source.js';
 import { SNP_LAUNCH_VERSION } from './version.js';
 import { writeStdout } from './stdout.js';
+import { wrapText } from './output.js';
 
 export interface Command {
   /** Runs with the arguments after the command name; resolves to the exit status. */
@@ -41,7 +42,7 @@ function mainHelp(): string {
     'Predict, explain and verify AMD SEV-SNP launch measurements.',
     '',
     'commands:',
-    ...Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(w)}${v.summary}`),
+    ...Object.entries(COMMANDS).flatMap(([k, v]) => wrapText(v.summary, `  ${k.padEnd(w)}`, ' '.repeat(w + 2))),
     '',
     'Run `snp-launch <command> --help` for the options of a command.',
     '',
