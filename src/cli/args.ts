@@ -174,6 +174,7 @@ function convert(opt: OptionSpec, text: string, prev: ParsedValue | undefined): 
  * an empty item is a usage error naming the option. A `list` option may also be repeated.
  */
 export function splitList(text: string, opt: string): string[] {
+  if (text.trim() === '') throw usageError('BAD_LIST', `argument --${opt}: empty list`, `--${opt}`);
   const items = text.split(',').map((s) => s.trim());
   if (items.some((s) => s === '')) throw usageError('BAD_LIST', `argument --${opt}: empty item in '${text}'`, `--${opt}`);
   return items;
