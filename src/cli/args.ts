@@ -212,15 +212,17 @@ export function formatHelp(spec: CommandSpec): string {
 /**
  * One line of terminal output folded to TERMINAL_WIDTH at spaces. An option's help continues under
  * its help column; a command (`  snp-launch ...`, `sev-snp-measure ...`) continues after a shell
- * line break (` \`), so it can still be pasted; any other line continues under its own indentation
- * plus `hang` spaces (a 96-digit digest that does not fit moves whole to the next line).
+ * line break (` \`) before an option, so it can still be pasted; a list item (`1. `, `- `) under
+ * its text; any other line under its own indentation plus `hang` spaces (a 96-digit digest that
+ * does not fit moves whole to the next line).
  */
 export function foldLine(line: string, width = TERMINAL_WIDTH, hang = 2): string[] {
   if (line.length <= width) return [line];
   const indent = /^ */.exec(line)![0].length;
   const command = /^ *(\$ )?(snp-launch|sev-snp-measure) /.test(line);
   const opt = /^ {2}(-\w, | {4})--\S+( \S+)? {2,}/.exec(line);
-  const cont = ' '.repeat(line.startsWith('usage: ') ? 7 : command ? indent + 4 : opt ? opt[0].length : indent >= 8 ? indent : indent + hang);
+  const bullet = /^ *(\d+\.|-|\*) /.exec(line);
+  const cont = ' '.repeat(line.startsWith('usage: ') ? 7 : command ? indent + 4 : opt ? opt[0].length : bullet ? bullet[0].length : indent >= 8 ? indent : indent + hang);
   const out: string[] = [];
   let rest = line;
   while (rest.length > width) {
@@ -234,7 +236,9 @@ export function foldLine(line: string, width = TERMINAL_WIDTH, hang = 2): string
       else if (c === ' ' && i > cont.length && rest[i - 1] !== ' ') spaces.push(i);
     }
     const room = command ? width - 2 : width;
-    const cut = spaces.filter((i) => i <= room).pop() ?? spaces.find((i) => i > room);
+    // A command breaks before an option where it can, so an option stays with its value.
+    const fit = spaces.filter((i) => i <= room);
+    const cut = (command ? fit.filter((i) => rest[i + 1] === '-').pop() : undefined) ?? fit.pop() ?? spaces.find((i) => i > room);
     if (cut === undefined) break;
     out.push(rest.slice(0, cut).trimEnd() + (command ? ' \\' : ''));
     rest = cont + rest.slice(cut + 1).trimStart();
