@@ -31,8 +31,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const [sub, path] = args.positionals;
-  if (sub === undefined) throw usageError('MISSING_SUBCOMMAND', 'missing subcommand (expected: inspect FILE or build ...)', 'SUBCOMMAND');
-  if (sub !== 'inspect') throw usageError('UNKNOWN_SUBCOMMAND', `unknown subcommand '${sub}' (expected: inspect or build)`, 'SUBCOMMAND');
+  if (sub === undefined) throw usageError('MISSING_SUBCOMMAND', 'the following arguments are required: SUBCOMMAND (inspect FILE, or build ...)', 'SUBCOMMAND');
+  if (sub !== 'inspect') throw usageError('UNKNOWN_SUBCOMMAND', `argument SUBCOMMAND: invalid choice: '${sub}' (choose from inspect, build)`, 'SUBCOMMAND');
   if (path === undefined) throw usageError('MISSING_ARGUMENT', 'the following arguments are required: FILE', 'FILE');
   const src = await openFileSource(path);
   try {

@@ -25,7 +25,7 @@ import { openSpaceImage } from '../space-image.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 import { loadReport } from '../report-input.js';
 import { writeStdout } from '../stdout.js';
-import { fitLines, formatJsonDoc } from '../output.js';
+import { fitLines, formatJsonDoc, plural } from '../output.js';
 
 export const MATCH_SPEC: CommandSpec = {
   usage: 'snp-launch match (--measurement HEX | --report FILE) (--ovmf PATH [--kernel ...] | --igvm FILE) [narrowing options]',
@@ -67,7 +67,7 @@ export function parseMeasurement(text: string): Uint8Array {
   const t = text.replace(/\s+/g, '');
   const bytes = fromHex(t.replace(/^0x/i, '')) ?? fromBase64(t);
   if (bytes === undefined) throw inputError('BAD_MEASUREMENT', 'is neither hex nor base64', { field: '--measurement' });
-  if (bytes.length !== 48) throw inputError('BAD_MEASUREMENT', `must be 48 bytes (96 hex digits or 64 base64 characters), got ${bytes.length} bytes`, { field: '--measurement' });
+  if (bytes.length !== 48) throw inputError('BAD_MEASUREMENT', `must be 48 bytes (96 hex digits or 64 base64 characters), got ${plural(bytes.length, 'byte')}`, { field: '--measurement' });
   return bytes;
 }
 
