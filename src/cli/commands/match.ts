@@ -14,10 +14,12 @@ import {
   hostSignature,
   measureCommand,
   narrowSpace,
+  ovmfFacts,
   referenceCommand,
   searchMeasurement,
   type ImagePaths,
   type LaunchCell,
+  type OvmfFacts,
   type SearchResult,
   type SpaceImage,
 } from '../../launch-space/index.js';
@@ -106,11 +108,12 @@ export async function run(argv: string[]): Promise<number> {
       ...(tty ? { onProgress: (done: number) => void (performance.now() - t0 > 1000 && process.stderr.write(`\r  ${done.toLocaleString('en-US')} of ${size.toLocaleString('en-US')}`)) } : {}),
     });
     if (tty && result.ms > 1000) process.stderr.write('\n');
+    const facts = await ovmfFacts(image);
     if (get.flag(args, 'json')) {
-      const explanation = result.matches.length === 0 ? explainNoMatch(result, space, image) : undefined;
-      writeStdout(formatJsonDoc('match', 1, matchJson(result, paths, notes, explanation)));
+      const explanation = result.matches.length === 0 ? explainNoMatch(result, space, image, facts) : undefined;
+      writeStdout(formatJsonDoc('match', 1, matchJson(result, paths, facts, notes, explanation)));
     } else {
-      writeStdout(fitLines(matchText(result, paths, space, image, notes), get.flag(args, 'wide')).join('\n') + '\n');
+      writeStdout(fitLines(matchText(result, paths, space, image, notes, facts), get.flag(args, 'wide')).join('\n') + '\n');
     }
     return result.matches.length > 0 ? 0 : 1;
   } finally {
@@ -163,8 +166,13 @@ function checkArgs(args: ParsedArgs): { paths: ImagePaths; space: ReturnType<typ
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
 
+/** QEMU's reasons to refuse a matching qemu-kvm launch of an OVMF image (empty: none, or not qemu-kvm). */
+function refusals(c: LaunchCell, facts: OvmfFacts | undefined): string[] {
+  return facts && c.platform === 'qemu-kvm' ? facts.qemuRefusals(c.vcpus) : [];
+}
+
 /** The body of "snp-launch.match/1" (docs/schemas/match.schema.json); `explanation` when nothing matches. */
-export function matchJson(r: SearchResult, paths: ImagePaths, notes: readonly string[] = [], explanation?: readonly string[]): object {
+export function matchJson(r: SearchResult, paths: ImagePaths, facts?: OvmfFacts, notes: readonly string[] = [], explanation?: readonly string[]): object {
   return {
     measurement: toHex(r.measurement),
     matches: r.matches.map((c) => {
@@ -180,6 +188,7 @@ export function matchJson(r: SearchResult, paths: ImagePaths, notes: readonly st
         kernelHashes: c.kernelHashes,
         command: measureCommand(c, paths),
         ...(ref ? { referenceCommand: ref } : {}),
+        ...(facts && c.platform === 'qemu-kvm' ? { launchable: { ok: refusals(c, facts).length === 0, reasons: refusals(c, facts) } } : {}),
       };
     }),
     searched: { configurations: r.configurations, spaceSize: r.spaceSize, ms: Math.round(r.ms) },
@@ -190,15 +199,17 @@ export function matchJson(r: SearchResult, paths: ImagePaths, notes: readonly st
   };
 }
 
-function matchText(r: SearchResult, paths: ImagePaths, space: ReturnType<typeof narrowSpace>, image: SpaceImage, notes: string[]): string[] {
+function matchText(r: SearchResult, paths: ImagePaths, space: ReturnType<typeof narrowSpace>, image: SpaceImage, notes: string[], facts?: OvmfFacts): string[] {
   const rate = r.ms > 0 ? Math.round((r.configurations / r.ms) * 1000) : r.configurations;
   const lines = [`measurement ${toHex(r.measurement)}`, ...notes.map((n) => `note: ${n}`)];
   lines.push(`searched ${r.configurations.toLocaleString('en-US')} configurations in ${Math.round(r.ms)} ms (${rate.toLocaleString('en-US')} per second)`);
-  if (r.matches.length === 0) return [...lines, ...explainNoMatch(r, space, image)];
+  if (r.matches.length === 0) return [...lines, ...explainNoMatch(r, space, image, facts)];
   lines.push(`${r.matches.length} configuration${r.matches.length === 1 ? '' : 's'} give${r.matches.length === 1 ? 's' : ''} this measurement:`);
   r.matches.forEach((c: LaunchCell, i) => {
     lines.push(`${i + 1}. ${describeCell(c)}`);
     if (c.vcpuTypes.length > 1) lines.push(`   same digest for -cpu ${c.vcpuTypes.join(', ')}`);
+    const refused = refusals(c, facts);
+    if (refused.length > 0) lines.push(`   QEMU refuses this launch: ${refused.join('; ')}`);
     lines.push(`   ${measureCommand(c, paths)}`);
     const ref = referenceCommand(c, paths);
     if (ref) lines.push(`   ${ref}`);
