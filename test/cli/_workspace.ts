@@ -1,6 +1,6 @@
 /**
  * A working directory holding the files the README's examples and the JSON-schema test name:
- * OVMF.fd, vmlinuz, initrd.img, id.pem, author.pem, report.bin, vcek.der, vlek.pem from the shared
+ * OVMF.fd, vmlinuz, initrd.img, id.pem, author.pem, report.bin, vcek.der, crl.der, vlek.pem from the shared
  * fixtures; signer.pem / signer-pub.pem generated here; guest.igvm built by `igvm build`;
  * old.igvm the demo's IGVM image; trace.json a complete launch trace. Built once per test file.
  */
@@ -31,6 +31,9 @@ async function build(): Promise<string> {
   copy(['fixtures', 'sev-snp-measure', 'author_key_test.pem'], 'author.pem');
   copy(['vectors', 'attestation', 'virtee_milan_report.bin'], 'report.bin');
   copy(['vectors', 'attestation', 'virtee_milan_vcek.der'], 'vcek.der');
+  copy(['vectors', 'kds', 'milan_crl_9.der'], 'crl.der');
+  // An empty KDS cache of its own, so no example depends on what this machine downloaded before.
+  process.env.SNP_LAUNCH_CACHE_DIR = join(dir, 'kds-cache');
   writeFileSync(join(dir, 'vlek.pem'), new X509Certificate(readFileSync(shared('vectors', 'attestation', 'trustee_milan_vlek.der'))).toString());
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
   writeFileSync(join(dir, 'signer.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
