@@ -138,3 +138,17 @@ test('igvm build for one platform says "the launch digest on P", not "all 1 agre
   assert.match(r.stdout, /the launch digest on igvmmeasure:\n {2}[0-9a-f]{96}\n/);
   assert.doesNotMatch(r.stdout, /all 1 /);
 });
+
+test('an argparse-style reason is printed once, never after its option again ("--output: argument --format: ...")', async () => {
+  const { reportError } = await import('../../src/cli/main.js');
+  const { usageError } = await import('../../src/core/errors.js');
+  const lines: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((s: string) => (lines.push(s), true)) as typeof process.stderr.write;
+  try {
+    assert.equal(reportError('refvalues', usageError('BINARY_TO_TERMINAL', 'argument --format: CBOR output is binary', '--output')), 2);
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.deepEqual(lines, ['snp-launch refvalues: error: argument --format: CBOR output is binary\n']);
+});
