@@ -11,6 +11,7 @@ import { nodeParallelHashProvider } from '../node/parallel-hash.js';
 import { limitHeapGrowthForLargeFiles, readSmallFilesSynchronously } from '../node/file-source.js';
 import { SNP_LAUNCH_VERSION } from './version.js';
 import { writeStdout } from './stdout.js';
+import { wrapText } from './output.js';
 
 export interface Command {
   /** Runs with the arguments after the command name; resolves to the exit status. */
@@ -43,7 +44,7 @@ function mainHelp(): string {
     'Predict, explain and verify AMD SEV-SNP launch measurements.',
     '',
     'commands:',
-    ...Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(w)}${v.summary}`),
+    ...Object.entries(COMMANDS).flatMap(([k, v]) => wrapText(v.summary, `  ${k.padEnd(w)}`, ' '.repeat(w + 2))),
     '',
     'Run `snp-launch <command> --help` for the options of a command.',
     '',
@@ -55,7 +56,8 @@ export function reportError(cmd: string, e: unknown): number {
   if (e instanceof SnpLaunchError) {
     // argparse-style reasons already name the option ("argument --vcpus: ..."); don't repeat it.
     const { field, file, offset, index } = e.location;
-    const named = field !== undefined && file === undefined && offset === undefined && index === undefined && e.reason.includes(field);
+    // argparse-style reasons ("argument --x: ...") name their option themselves.
+    const named = field !== undefined && file === undefined && offset === undefined && index === undefined && (e.reason.includes(field) || e.reason.startsWith('argument '));
     const text = named ? e.reason : e.message;
     if (e.kind === 'usage') {
       process.stderr.write(`snp-launch ${cmd}: error: ${text}\n`);
