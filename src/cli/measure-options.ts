@@ -20,6 +20,7 @@ import {
   type ResolveOptions,
 } from '../measure/request.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
+import { BY_HASH_OPTIONS } from './by-hash-options.js';
 
 export { OVMF_MODES, OVMF_PLATFORMS, VMM_TO_PLATFORM } from '../measure/request.js';
 export type { IgvmRequest, MeasureRequest, OvmfRequest, ResolveOptions } from '../measure/request.js';
@@ -55,6 +56,7 @@ export const MEASURE_OPTIONS: OptionSpec[] = [
   { name: 'kvm', type: 'string', metavar: 'GEN', extension: true, help: 'host KVM generation: init2 (Linux >= 6.10, default; MXCSR/FCW 0x1F80/0x037F) or legacy (0/0)' },
   { name: 'vmsa-gpa', type: 'auto', metavar: 'GPA', extension: true, help: 'GPA at which KVM measures the VMSAs (default 0xfffffffff000; 0xffffffffff000 on pre-v9 SNP KVM on 52-bit hosts and GCE Genoa)' },
   { name: 'rdx', type: 'auto', metavar: 'VALUE', extension: true, help: 'RDX of ec2/gce VMSAs instead of 0x600 (EC2 wrote 0 before 2026)' },
+  ...BY_HASH_OPTIONS,
 ];
 
 /** The parsed image/launch option values (typed by the option specs above), by input key. */

@@ -15,7 +15,8 @@ import { bytesEqual, u64 } from '../core/bytes.js';
 import { hashProvider } from '../core/hash.js';
 import { SnpFirmware } from '../firmware/launch-digest.js';
 import { KVM_VMSA_GPA, PageType } from '../firmware/page-types.js';
-import { buildKernelHashTable, computeKernelHashes } from '../images/ovmf/kernel-hashes.js';
+import { buildKernelHashTable } from '../images/ovmf/kernel-hashes.js';
+import { kernelHashesOf } from '../measure/by-hash.js';
 import { parseOvmf, requireResetEip, type OvmfImage } from '../images/ovmf/parse.js';
 import { firmwareUpdate, ovmfVcpuStates, planOvmfSnpLaunch, requirePageAligned, runLaunchPlan, type OvmfVmmRules } from '../loaders/ovmf/common.js';
 import { EC2_RULES } from '../loaders/ovmf/ec2.js';
@@ -65,10 +66,11 @@ class Stop extends Error {}
 
 async function ovmfSpace(image: Extract<SpaceImage, { kind: 'ovmf' }>, space: LaunchSpace, visit: CellVisitor, opts: EnumerateOptions): Promise<EnumerateSummary> {
   const ovmf = await parseOvmf(image.ovmf);
-  requirePageAligned(ovmf, 'firmware');
+  if (!image.snpOvmfHash) requirePageAligned(ovmf, 'firmware');
   const apEip = requireResetEip(ovmf);
-  const table = image.kernel ? buildKernelHashTable(await computeKernelHashes(image.kernel, image.initrd, image.append)) : undefined;
-  const fwDigest = await firmwareDigest(ovmf);
+  const hashes = await kernelHashesOf(image);
+  const table = hashes && buildKernelHashTable(hashes);
+  const fwDigest = image.snpOvmfHash ?? (await firmwareDigest(ovmf));
   const summary: EnumerateSummary = { configurations: 0, stopped: false, skipped: [] };
   const sha384 = hashProvider().sha384;
   try {

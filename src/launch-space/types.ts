@@ -14,7 +14,18 @@ export const OVMF_SPACE_PLATFORMS: readonly OvmfPlatform[] = ['qemu-kvm', 'ec2',
 
 /** The image whose launches are enumerated. Files are ByteSources (Node files, Blobs, bytes). */
 export type SpaceImage =
-  | { kind: 'ovmf'; ovmf: ByteSource; kernel?: ByteSource; initrd?: ByteSource; append?: string }
+  | {
+      kind: 'ovmf';
+      ovmf: ByteSource;
+      kernel?: ByteSource;
+      initrd?: ByteSource;
+      append?: string;
+      /** Inputs by hash (src/measure/by-hash.ts): SHA-256 of the kernel / initrd instead of the files. */
+      kernelSha256?: Uint8Array;
+      initrdSha256?: Uint8Array;
+      /** The firmware pages' digest (snp:ovmf-hash): the pages are not read (an `ovmf metadata` source has none). */
+      snpOvmfHash?: Uint8Array;
+    }
   | { kind: 'igvm'; igvm: ByteSource };
 
 /**

@@ -25,6 +25,10 @@ export interface OvmfMeasureOptions {
   kernel?: ByteSource;
   initrd?: ByteSource;
   append?: string;
+  /** SHA-256 of the kernel instead of `kernel` (32 bytes; src/measure/by-hash.ts). */
+  kernelSha256?: Uint8Array;
+  /** SHA-256 of the initrd instead of `initrd`. */
+  initrdSha256?: Uint8Array;
   /** 48-byte seed replacing the OVMF pages (mode snp only). */
   snpOvmfHash?: Uint8Array;
   /** snp:svsm inputs. */

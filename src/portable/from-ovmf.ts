@@ -17,7 +17,8 @@ import type { ByteSource } from '../core/source.js';
 import { PAGE_SIZE, PageType } from '../firmware/page-types.js';
 import type { PageDataType } from '../images/igvm/types.js';
 import type { IgvmSourcePage } from '../images/igvm/stream-write.js';
-import { buildKernelHashTable, computeKernelHashes } from '../images/ovmf/kernel-hashes.js';
+import { buildKernelHashTable } from '../images/ovmf/kernel-hashes.js';
+import { kernelGiven, kernelHashesOf } from '../measure/by-hash.js';
 import { parseOvmf } from '../images/ovmf/parse.js';
 import { planOvmfSnpLaunch, type LaunchPlan, type OvmfVmmRules } from '../loaders/ovmf/common.js';
 import { EC2_RULES } from '../loaders/ovmf/ec2.js';
@@ -35,6 +36,9 @@ export interface OvmfContentOptions {
   kernel?: ByteSource;
   initrd?: ByteSource;
   append?: string;
+  /** SHA-256 of the kernel / initrd instead of the files (src/measure/by-hash.ts). */
+  kernelSha256?: Uint8Array;
+  initrdSha256?: Uint8Array;
   /** Coconut-SVSM binary (mode snp:svsm) and the OVMF_VARS size. */
   svsm?: ByteSource;
   varsSize?: number;
@@ -101,10 +105,11 @@ export async function ovmfContent(o: OvmfContentOptions): Promise<OvmfContent> {
   const ovmf = await parseOvmf(o.ovmf);
   let plan: LaunchPlan;
   if (o.svsm) {
-    if (o.kernel) throw inputError('IGVM_BUILD_SVSM_KERNEL', 'mode snp:svsm measures the SVSM metadata, which has no kernel hashes page: --kernel cannot be combined with --svsm', { field: '--kernel' });
+    if (kernelGiven(o)) throw inputError('IGVM_BUILD_SVSM_KERNEL', 'mode snp:svsm measures the SVSM metadata, which has no kernel hashes page: --kernel cannot be combined with --svsm', { field: '--kernel' });
     plan = planSvsmLaunch({ ovmf, svsm: await parseOvmf(o.svsm), varsSize: o.varsSize ?? 0, vcpus: 1, vcpuSig: o.vcpuSig ?? 0 });
   } else {
-    const kernelHashTable = o.kernel ? buildKernelHashTable(await computeKernelHashes(o.kernel, o.initrd, o.append)) : undefined;
+    const hashes = await kernelHashesOf(o);
+    const kernelHashTable = hashes && buildKernelHashTable(hashes);
     plan = planOvmfSnpLaunch(
       { ovmf, vcpus: 1, guestFeatures: o.guestFeatures ?? 0x1n, ...(o.vcpuSig !== undefined ? { vcpuSig: o.vcpuSig } : {}), ...(kernelHashTable ? { kernelHashTable } : {}), ...(o.kvm ? { kvm: o.kvm } : {}) },
       RULES[o.vmm ?? 'QEMU'],

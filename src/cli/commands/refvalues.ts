@@ -24,6 +24,8 @@ import type { TcbLayout } from '../../attestation/product.js';
 import { SNP_LAUNCH_VERSION } from '../version.js';
 import { describeInput } from '../../measure/json.js';
 import { writeStdout } from '../stdout.js';
+import { BY_HASH_IMAGE_OPTIONS, ovmfImagePaths, ovmfInputHashes } from '../by-hash-options.js';
+import { openSpaceImageInto } from '../space-image.js';
 
 export const REFVALUES_SPEC: CommandSpec = {
   usage: 'snp-launch refvalues (--ovmf PATH [--kernel ...] | --igvm FILE | --measurement HEX) [matrix] [pinned fields] [--format json|corim|rvps|gsg] [-o FILE|DIR]',
@@ -34,6 +36,7 @@ export const REFVALUES_SPEC: CommandSpec = {
     { name: 'kernel', type: 'string', metavar: 'PATH', help: 'kernel for measured direct boot (kernel-hashes page measured)' },
     { name: 'initrd', type: 'string', metavar: 'PATH', help: 'initrd (needs --kernel)' },
     { name: 'append', type: 'string', metavar: 'CMDLINE', help: 'kernel command line (needs --kernel)' },
+    ...BY_HASH_IMAGE_OPTIONS,
     { name: 'igvm', type: 'string', metavar: 'FILE', help: 'IGVM image (instead of --ovmf)' },
     { name: 'platform', type: 'string', metavar: 'LIST', help: 'platforms (OVMF: qemu-kvm,ec2,gce; IGVM: the six IGVM platforms); default qemu-kvm' },
     { name: 'vcpus', type: 'string', metavar: 'LIST', help: 'vCPU counts: 4, 1-64 or 1-64,96,128 (required with an image)' },
@@ -205,16 +208,17 @@ function matrixArgs(args: ParsedArgs, kind: 'ovmf' | 'igvm') {
 }
 
 async function openImage(args: ParsedArgs, opened: ByteSource[]): Promise<{ image?: SpaceImage; inputs: Record<string, string> }> {
-  const ovmf = get.str(args, 'ovmf');
+  const ovmf = get.str(args, 'ovmf') ?? get.str(args, 'ovmf-metadata');
   const igvm = get.str(args, 'igvm');
-  const kernel = get.str(args, 'kernel');
-  const initrd = get.str(args, 'initrd');
-  const append = get.str(args, 'append');
   if (ovmf !== undefined && igvm !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --igvm: not allowed with argument --ovmf', '--igvm');
-  if (igvm !== undefined && (kernel ?? initrd ?? append) !== undefined) throw usageError('OPTION_CONFLICT', '--kernel/--initrd/--append apply to --ovmf images, not to --igvm', '--kernel');
-  if (ovmf === undefined && kernel !== undefined) throw usageError('MISSING_OPTION', '--kernel needs --ovmf', '--kernel');
-  if (initrd !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --initrd', '--initrd');
-  if (append !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --append', '--append');
+  if (igvm !== undefined && ['kernel', 'initrd', 'append', ...BY_HASH_IMAGE_OPTIONS.map((o) => o.name)].some((o) => args.values.has(o))) {
+    throw usageError('OPTION_CONFLICT', '--kernel/--initrd/--append (and their hashes) apply to --ovmf images, not to --igvm', '--kernel');
+  }
+  const ovmfPaths = ovmfImagePaths(args);
+  if (ovmfPaths) {
+    const image = await openSpaceImageInto(ovmfPaths, opened);
+    return { image, inputs: await ovmfInputHashes(ovmfPaths, image) };
+  }
   const inputs: Record<string, string> = {};
   const open = async (path: string) => {
     const s = await openFileSource(path);
@@ -223,13 +227,5 @@ async function openImage(args: ParsedArgs, opened: ByteSource[]): Promise<{ imag
     return s;
   };
   if (igvm !== undefined) return { image: { kind: 'igvm', igvm: await open(igvm) }, inputs };
-  if (ovmf === undefined) return { inputs };
-  const image: SpaceImage = {
-    kind: 'ovmf',
-    ovmf: await open(ovmf),
-    ...(kernel !== undefined ? { kernel: await open(kernel) } : {}),
-    ...(initrd !== undefined ? { initrd: await open(initrd) } : {}),
-    ...(append !== undefined ? { append } : {}),
-  };
-  return { image, inputs };
+  return { inputs };
 }
