@@ -26,9 +26,9 @@ export function p384PublicFromPem(pem: string, path: string): Uint8Array {
   return new Uint8Array([0x04, ...Buffer.from(jwk.x!, 'base64url'), ...Buffer.from(jwk.y!, 'base64url')]);
 }
 
-export async function refValuesChecks(report: AttestationReport, file: string, keyPath?: string): Promise<Check[]> {
+export async function refValuesChecks(report: AttestationReport, file: string, keyPath?: string, maxVcpus?: number): Promise<Check[]> {
   const key = keyPath === undefined ? undefined : p384PublicFromPem(new TextDecoder().decode(await readSmallFile(keyPath, 64 * 1024)), keyPath);
-  const rv = decodeReferenceValues(await readSmallFile(file, MAX_REFVALUES_FILE), file, key);
+  const rv = decodeReferenceValues(await readSmallFile(file, MAX_REFVALUES_FILE), file, key, maxVcpus !== undefined ? { maxVcpus } : {});
   const res = checkReportAgainstRefValues(report, rv);
   const signed = key ? ', signature verified' : '';
   if (res.pass) {

@@ -37,6 +37,12 @@ const RULES: Record<OvmfPlatform, OvmfVmmRules> = { 'qemu-kvm': QEMU_RULES, ec2:
 export interface EnumerateOptions {
   /** Called after each prefix with the configurations done so far (progress). */
   onProgress?: (done: number) => void;
+  /**
+   * OVMF: called once per VMSA variant with the digest before the VMSAs (`prefix`) and the SHA-384 of
+   * its BSP and AP VMSA pages, the three values every vCPU count is chained from (refvalues/compact.ts);
+   * `pages` are the two VMSA pages themselves.
+   */
+  onVariant?: (cell: Omit<LaunchCell, 'vcpus'>, prefix: Uint8Array, bspHash: Uint8Array, apHash: Uint8Array, pages: { bsp: Uint8Array; ap: Uint8Array }) => void;
 }
 
 /** What an enumeration did: configurations visited, platforms skipped (they cannot launch the image) and why. */
@@ -94,7 +100,10 @@ async function ovmfSpace(image: Extract<SpaceImage, { kind: 'ovmf' }>, space: La
             vmsaGpa: v.vmsaGpa,
             kernelHashes,
           };
-          chain(prefix, sha384(bsp!.vmsa), sha384(ap!.vmsa), v.vmsaGpa, space.vcpus, cell, visit, summary);
+          const bspHash = sha384(bsp!.vmsa);
+          const apHash = sha384(ap!.vmsa);
+          opts.onVariant?.(cell, prefix, bspHash, apHash, { bsp: bsp!.vmsa, ap: ap!.vmsa });
+          chain(prefix, bspHash, apHash, v.vmsaGpa, space.vcpus, cell, visit, summary);
         }
         opts.onProgress?.(summary.configurations);
       }

@@ -55,6 +55,7 @@ export const MEASURE_SPEC: CommandSpec = {
     opt('kernel-sha256'),
     opt('initrd-sha256'),
     opt('ovmf-metadata'),
+    { name: 'compact', type: 'string', metavar: 'FILE', extension: true, help: 'a compact launch description (refvalues --format compact) instead of an image: the MEASUREMENT for each --vcpus count' },
     { name: 'dump-vmsa-dir', type: 'string', metavar: 'DIR', extension: true, help: 'like --dump-vmsa, into DIR (created if missing)' },
     { name: 'log', type: 'flag', extension: true, help: 'after the digest, print the measurement log (runs of pages folded into one row)' },
     { name: 'log-full', type: 'flag', extension: true, help: 'like --log, one row per measured page' },
@@ -85,6 +86,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (get.flag(args, 'version')) {
     writeStdout(REFERENCE_VERSION_LINE + '\n');
+    return 0;
+  }
+  const compact = get.str(args, 'compact');
+  if (compact !== undefined) {
+    writeStdout(await (await import('../measure-compact.js')).measureCompact(args, compact, taken.counts));
     return 0;
   }
   const dumpDir = get.str(args, 'dump-vmsa-dir');

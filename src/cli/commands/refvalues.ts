@@ -53,7 +53,7 @@ export const REFVALUES_SPEC: CommandSpec = {
     { name: 'image-id', type: 'string', metavar: 'HEX', help: 'pin IMAGE_ID (16 bytes)' },
     { name: 'min-tcb', type: 'string', metavar: 'HEX', help: 'minimum REPORTED_TCB as the report\'s u64 (e.g. 0xdb18000000000004); each component must be at or above' },
     { name: 'guest-svn', type: 'string', metavar: 'N', help: 'pin GUEST_SVN' },
-    { name: 'format', type: 'choice', choices: ['json', 'corim', 'rvps', 'gsg'], metavar: 'FORMAT', help: 'json (default), corim (CBOR, AMD SEV-SNP CoRIM profile), rvps (Trustee RVPS registration message) or gsg (go-sev-guest check configurations, .textproto)' },
+    { name: 'format', type: 'choice', choices: ['json', 'corim', 'rvps', 'gsg', 'compact', 'compact-cbor'], metavar: 'FORMAT', help: 'json (default), corim (CBOR, AMD SEV-SNP CoRIM profile), rvps (Trustee RVPS registration message), gsg (go-sev-guest check configurations, .textproto), compact (digest before the VMSAs + VMSA digests per variant: any vCPU count; JSON) or compact-cbor (the profile draft\'s launch-configuration map)' },
     { name: 'corim-flavor', type: 'choice', choices: [...CORIM_FLAVORS], metavar: 'FLAVOR', help: "with --format corim: draft (default; the AMD profile draft's examples) or veraison (what Veraison's SEV-SNP scheme loads; docs/refvalues.md)" },
     { name: 'tcb-layout', type: 'choice', choices: ['milan', 'turin'], metavar: 'LAYOUT', help: 'with --format rvps: read --min-tcb in the Milan/Genoa (default) or the Turin TCB layout' },
     { name: 'sign', type: 'string', metavar: 'KEY.pem', help: 'with --format corim: sign it (COSE_Sign1, ES384) with this EC P-384 private key' },
@@ -89,6 +89,10 @@ export async function run(argv: string[]): Promise<number> {
   const opened: ByteSource[] = [];
   try {
     const { image, inputs } = await openImage(args, opened);
+    if (format === 'compact' || format === 'compact-cbor') {
+      if (!image) throw usageError('MISSING_OPTION', `argument --format ${format}: needs an image (--ovmf or --ovmf-metadata)`, '--format');
+      return await (await import('../refvalues-compact.js')).writeCompact(args, image, matrixArgs(args, image.kind, false), { tool: `snp-launch ${SNP_LAUNCH_VERSION}`, inputs, pinned }, format);
+    }
     let cells: RefCell[] = [];
     if (image) {
       const matrix = matrixArgs(args, image.kind);
@@ -161,8 +165,8 @@ function pinnedFields(args: ParsedArgs): PinnedFields {
   return p;
 }
 
-function matrixArgs(args: ParsedArgs, kind: 'ovmf' | 'igvm') {
-  const vcpusText = get.str(args, 'vcpus');
+function matrixArgs(args: ParsedArgs, kind: 'ovmf' | 'igvm', needVcpus = true) {
+  const vcpusText = get.str(args, 'vcpus') ?? (needVcpus ? undefined : '1');
   if (vcpusText === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --vcpus (a count, list or range)', '--vcpus');
   const allowed: readonly string[] = kind === 'ovmf' ? ['qemu-kvm', 'ec2', 'gce'] : IGVM_PLATFORMS;
   const platforms = parseList(get.str(args, 'platform') ?? 'qemu-kvm', '--platform', (p) => {

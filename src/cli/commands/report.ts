@@ -77,6 +77,7 @@ const VERIFY_OWN: OptionSpec[] = [
   ext({ name: 'cert', type: 'string', metavar: 'VCEK_OR_VLEK', help: 'the VCEK or VLEK that signed the report (DER or PEM)' }),
   ext({ name: 'no-cert', type: 'flag', help: 'run only the requested policy checks; the signature is NOT verified' }),
   ext({ name: 'refvalues', type: 'string', metavar: 'FILE', help: 'reference values (snp-launch refvalues: JSON or CoRIM, signed or not): pass when one cell matches' }),
+  ext({ name: 'max-vcpus', type: 'decimal', metavar: 'N', help: 'with a compact --refvalues (refvalues --format compact): accept 1..N vCPUs (default 512)' }),
   ext({ name: 'refvalues-key', type: 'string', metavar: 'PEM', help: 'public key that must have signed the --refvalues CoRIM (COSE_Sign1 ES384)' }),
   ext({ name: 'chain', type: 'string', metavar: 'ASK_ARK.pem', help: 'intermediate (ASK/ASVK) and/or ARK, e.g. KDS cert_chain; default: the embedded AMD certificates (the ARK is always pinned)' }),
   PRODUCT_OPT,
@@ -290,7 +291,7 @@ async function verify(args: ParsedArgs): Promise<number> {
     kdsUrl = v.kdsUrl;
   }
   checks.push(...validateReport(r, vo));
-  if (refValues !== undefined) checks.push(...(await (await import('../refvalues-verify.js')).refValuesChecks(r, refValues, get.str(args, 'refvalues-key'))));
+  if (refValues !== undefined) checks.push(...(await (await import('../refvalues-verify.js')).refValuesChecks(r, refValues, get.str(args, 'refvalues-key'), get.num(args, 'max-vcpus'))));
   // A predicted MEASUREMENT (or reference values) that differs: say which launch of the same image gives the report's.
   const mChecks = checks.filter((c) => !c.pass && ((predicted && c.name === 'measurement') || c.name === 'refvalues.MEASUREMENT'));
   if (mChecks.length > 0 && measureGiven) {
