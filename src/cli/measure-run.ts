@@ -38,13 +38,7 @@ export interface MeasureRun {
 export async function runMeasureRequest(request: MeasureRequest, run: RunOptions = {}): Promise<MeasureRun> {
   const opened: RequestFiles = {};
   try {
-    for (const [role, path] of Object.entries(request.paths) as [FileRole, string | undefined][]) {
-      // Synchronous reads for everything but IGVM page data, whose asynchronous reads overlap the
-      // worker pool's hashing (bench row 5: 0.64 against 0.60 when synchronous). The kernel is
-      // read on this thread while a worker hashes the initrd (row 9).
-      if (path !== undefined && role === 'ovmf' && request.kind === 'ovmf' && request.ovmfMetadata) opened.ovmf = await openOvmfMetadataFile(path);
-      else if (path !== undefined) opened[role] = await openFileSource(path, undefined, { sync: role === 'igvm' ? undefined : true });
-    }
+    await openRequestFiles(request, opened);
     const call = measureCall(request, opened, run);
     // Loaded on demand: `report` resolves image options without always measuring.
     const raw = call.kind === 'ovmf' ? await (await import('../measure/ovmf.js')).measureOvmf(call.options) : await (await import('../measure/igvm.js')).measureIgvm(call.options);
@@ -56,5 +50,16 @@ export async function runMeasureRequest(request: MeasureRequest, run: RunOptions
     return out;
   } finally {
     for (const src of Object.values(opened)) await src.close?.().catch(() => undefined);
+  }
+}
+
+/** Opens the request's files into `opened` (by role); the caller closes them, also on error. */
+export async function openRequestFiles(request: MeasureRequest, opened: RequestFiles): Promise<void> {
+  for (const [role, path] of Object.entries(request.paths) as [FileRole, string | undefined][]) {
+    // Synchronous reads for everything but IGVM page data, whose asynchronous reads overlap the
+    // worker pool's hashing (bench row 5: 0.64 against 0.60 when synchronous). The kernel is
+    // read on this thread while a worker hashes the initrd (row 9).
+    if (path !== undefined && role === 'ovmf' && request.kind === 'ovmf' && request.ovmfMetadata) opened.ovmf = await openOvmfMetadataFile(path);
+    else if (path !== undefined) opened[role] = await openFileSource(path, undefined, { sync: role === 'igvm' ? undefined : true });
   }
 }
