@@ -5,6 +5,7 @@
  * loaders, the KVM UAPI model and the firmware model (docs/launch-space.md).
  */
 import type { ByteSource } from '../core/source.js';
+import type { KernelInputs } from '../measure/by-hash.js';
 import type { IgvmPlatform } from '../measure/types.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 
@@ -14,18 +15,12 @@ export const OVMF_SPACE_PLATFORMS: readonly OvmfPlatform[] = ['qemu-kvm', 'ec2',
 
 /** The image whose launches are enumerated. Files are ByteSources (Node files, Blobs, bytes). */
 export type SpaceImage =
-  | {
+  | ({
       kind: 'ovmf';
       ovmf: ByteSource;
-      kernel?: ByteSource;
-      initrd?: ByteSource;
-      append?: string;
-      /** Inputs by hash (src/measure/by-hash.ts): SHA-256 of the kernel / initrd instead of the files. */
-      kernelSha256?: Uint8Array;
-      initrdSha256?: Uint8Array;
       /** The firmware pages' digest (snp:ovmf-hash): the pages are not read (an `ovmf metadata` source has none). */
       snpOvmfHash?: Uint8Array;
-    }
+    } & KernelInputs)
   | { kind: 'igvm'; igvm: ByteSource };
 
 /**

@@ -4,6 +4,7 @@
  * files (Node edge), Blobs (browser) and in-memory bytes.
  */
 import type { ByteSource } from '../core/source.js';
+import type { KernelInputs } from './by-hash.js';
 import type { MeasurementLogEntry } from '../firmware/log.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 
@@ -12,7 +13,8 @@ export type OvmfMode = 'snp' | 'seves' | 'sev' | 'snp:ovmf-hash' | 'snp:svsm';
 /** VMM types for OVMF launches (sev-snp-measure --vmm-type names). */
 export type VmmType = 'QEMU' | 'ec2' | 'gce';
 
-export interface OvmfMeasureOptions {
+/** Kernel, initrd and command line (measured direct boot), each file or its SHA-256 (by-hash.ts). */
+export interface OvmfMeasureOptions extends KernelInputs {
   mode: OvmfMode;
   ovmf: ByteSource;
   /** Number of vCPUs (VMSAs); required for snp, seves, snp:svsm. */
@@ -22,13 +24,6 @@ export interface OvmfMeasureOptions {
   vcpuSig?: number;
   /** SEV_FEATURES for mode snp (default 0x1). */
   guestFeatures?: bigint;
-  kernel?: ByteSource;
-  initrd?: ByteSource;
-  append?: string;
-  /** SHA-256 of the kernel instead of `kernel` (32 bytes; src/measure/by-hash.ts). */
-  kernelSha256?: Uint8Array;
-  /** SHA-256 of the initrd instead of `initrd`. */
-  initrdSha256?: Uint8Array;
   /** 48-byte seed replacing the OVMF pages (mode snp only). */
   snpOvmfHash?: Uint8Array;
   /** snp:svsm inputs. */

@@ -18,7 +18,7 @@ import { PAGE_SIZE, PageType } from '../firmware/page-types.js';
 import type { PageDataType } from '../images/igvm/types.js';
 import type { IgvmSourcePage } from '../images/igvm/stream-write.js';
 import { buildKernelHashTable } from '../images/ovmf/kernel-hashes.js';
-import { kernelGiven, kernelHashesOf } from '../measure/by-hash.js';
+import { kernelGiven, kernelHashesOf, type KernelInputs } from '../measure/by-hash.js';
 import { parseOvmf } from '../images/ovmf/parse.js';
 import { planOvmfSnpLaunch, type LaunchPlan, type OvmfVmmRules } from '../loaders/ovmf/common.js';
 import { EC2_RULES } from '../loaders/ovmf/ec2.js';
@@ -31,14 +31,9 @@ import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 export type VmmProfile = 'QEMU' | 'ec2' | 'gce';
 const RULES: Record<VmmProfile, OvmfVmmRules> = { QEMU: QEMU_RULES, ec2: EC2_RULES, gce: GCE_RULES };
 
-export interface OvmfContentOptions {
+/** The kernel, initrd and command line as files or SHA-256 values (src/measure/by-hash.ts). */
+export interface OvmfContentOptions extends KernelInputs {
   ovmf: ByteSource;
-  kernel?: ByteSource;
-  initrd?: ByteSource;
-  append?: string;
-  /** SHA-256 of the kernel / initrd instead of the files (src/measure/by-hash.ts). */
-  kernelSha256?: Uint8Array;
-  initrdSha256?: Uint8Array;
   /** Coconut-SVSM binary (mode snp:svsm) and the OVMF_VARS size. */
   svsm?: ByteSource;
   varsSize?: number;
