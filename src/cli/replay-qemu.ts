@@ -48,6 +48,7 @@ export async function runQemuReplay(argv: string[]): Promise<number> {
     inputs.platform = 'qemu-kvm';
   }
   const req = resolveMeasureInputs(inputs, { defaultMode: 'snp' });
+  if (req?.kind === 'krun') throw usageError('OPTION_CONFLICT', 'argument --krun: a QEMU trace is a QEMU launch (--ovmf or --igvm)', '--krun');
   if (req?.kind === 'ovmf' && req.mode !== 'snp') throw usageError('OPTION_CONFLICT', `argument --mode: a QEMU SNP trace is mode snp, not ${req.mode}`, '--mode');
   const trace = parseQemuTrace(new TextDecoder('utf-8', { fatal: false }).decode(await readSmallFile(path, MAX_TRACE)), path);
   if (req === undefined) {
@@ -58,6 +59,7 @@ export async function runQemuReplay(argv: string[]): Promise<number> {
   try {
     await openRequestFiles(req, opened);
     const call = measureCall(req, opened);
+    if (call.kind === 'krun') throw usageError('OPTION_CONFLICT', 'a QEMU trace is a QEMU launch (--ovmf or --igvm)', '--krun');
     const plan =
       call.kind === 'ovmf'
         ? await ovmfLaunchPlan({ ...call.options, ...(req.kind === 'ovmf' ? { vmm: req.vmm } : {}) })

@@ -14,6 +14,12 @@ import { openOvmfMetadataFile } from './ovmf-metadata-file.js';
 /** The image paths of a measure request (OVMF with its kernel, initrd and command line, or IGVM). */
 export function requestImagePaths(req: MeasureRequest): ImagePaths {
   if (req.kind === 'igvm') return { kind: 'igvm', igvm: req.paths.igvm };
+  if (req.kind === 'krun') {
+    const k: ImagePaths = { kind: 'krun', qboot: req.paths.qboot, kernel: req.paths.kernel, ramMiB: req.ramMiB };
+    if (req.paths.initrd !== undefined) k.initrd = req.paths.initrd;
+    if (req.kernelGpa !== undefined) k.kernelGpa = req.kernelGpa;
+    return k;
+  }
   const p: ImagePaths = { kind: 'ovmf', ovmf: req.paths.ovmf };
   if (req.ovmfMetadata) p.ovmfMetadata = true;
   if (req.snpOvmfHash) p.snpOvmfHash = toHex(req.snpOvmfHash);
@@ -47,6 +53,12 @@ export async function openSpaceImageInto(p: ImagePaths, opened: ByteSource[]): P
   };
   {
     if (p.kind === 'igvm') return { kind: 'igvm', igvm: await open(p.igvm) };
+    if (p.kind === 'krun') {
+      const k: SpaceImage = { kind: 'krun', qboot: await open(p.qboot), kernel: await open(p.kernel), ramMiB: p.ramMiB };
+      if (p.initrd !== undefined) k.initrd = await open(p.initrd);
+      if (p.kernelGpa !== undefined) k.kernelGpa = p.kernelGpa;
+      return k;
+    }
     const ovmf = p.ovmfMetadata ? await openOvmfMetadataFile(p.ovmf) : await open(p.ovmf);
     const image: SpaceImage = { kind: 'ovmf', ovmf };
     const hash = p.snpOvmfHash !== undefined ? fromHex(p.snpOvmfHash) : isOvmfMetadataSource(ovmf) ? ovmf.ovmfMetadata.snpOvmfHash : undefined;

@@ -22,7 +22,8 @@ export type ImagePaths =
       snpOvmfHash?: string;
       ovmfMetadata?: boolean;
     }
-  | { kind: 'igvm'; igvm: string };
+  | { kind: 'igvm'; igvm: string }
+  | { kind: 'krun'; qboot: string; kernel: string; initrd?: string; kernelGpa?: number; ramMiB: number };
 
 const VMM: Record<string, string> = { 'qemu-kvm': 'QEMU', ec2: 'ec2', gce: 'gce' };
 
@@ -40,6 +41,12 @@ function typeName(sig: number, names: Readonly<Record<string, { family: number; 
 
 function imageArgs(p: ImagePaths, kernelHashes: boolean): string[] {
   if (p.kind === 'igvm') return ['--igvm', shellQuote(p.igvm)];
+  if (p.kind === 'krun') {
+    const a = ['--vmm-type', 'krun', '--qboot', shellQuote(p.qboot), '--kernel', shellQuote(p.kernel)];
+    if (p.kernelGpa !== undefined) a.push('--kernel-gpa', '0x' + p.kernelGpa.toString(16));
+    if (p.initrd !== undefined) a.push('--initrd', shellQuote(p.initrd));
+    return [...a, '--ram', String(p.ramMiB)];
+  }
   const a = [p.ovmfMetadata ? '--ovmf-metadata' : '--ovmf', shellQuote(p.ovmf)];
   if (p.snpOvmfHash !== undefined) a.push('--snp-ovmf-hash', p.snpOvmfHash);
   // The kernel-hashes gate off digests exactly like a launch without a kernel.
@@ -56,6 +63,7 @@ function imageArgs(p: ImagePaths, kernelHashes: boolean): string[] {
 /** `snp-launch measure ...` reproducing `cell` (one vCPU count). */
 export function measureCommand(cell: LaunchCell, paths: ImagePaths): string {
   const a = ['snp-launch', 'measure'];
+  if (paths.kind === 'krun') return [...a, ...imageArgs(paths, false), '--vcpus', String(cell.vcpus), ...(cell.kvm !== 'legacy' ? ['--kvm', cell.kvm] : [])].join(' ');
   if (paths.kind === 'igvm') {
     a.push(...imageArgs(paths, false), '--platform', cell.platform, '--vcpus', String(cell.vcpus));
     if (cell.platform === 'qemu-kvm' && cell.vcpus > 1) a.push(...sigArgs(cell.vcpuSig, VCPU_TYPES));
@@ -79,7 +87,7 @@ function sigArgs(sig: number, names: Parameters<typeof typeName>[1]): string[] {
 
 /** The sev-snp-measure 0.0.13 command for `cell`, or undefined when that tool cannot express it. */
 export function referenceCommand(cell: LaunchCell, paths: ImagePaths): string | undefined {
-  if (paths.kind === 'igvm' || cell.vmsaGpa !== KVM_VMSA_GPA) return undefined;
+  if (paths.kind !== 'ovmf' || cell.vmsaGpa !== KVM_VMSA_GPA) return undefined;
   // sev-snp-measure reads the firmware, kernel and initrd files; it takes no hashes of them.
   if (paths.ovmfMetadata || (cell.kernelHashes && (paths.kernelSha256 !== undefined || paths.initrdSha256 !== undefined))) return undefined;
   if (cell.platform === 'qemu-kvm' && cell.kvm !== 'init2') return undefined;

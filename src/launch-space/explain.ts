@@ -8,6 +8,7 @@ import { KVM_VMSA_GPA_52 } from './space.js';
 import type { SearchResult } from './search.js';
 import type { LaunchCell, LaunchSpace, SpaceImage } from './types.js';
 import { kernelGiven } from '../measure/by-hash.js';
+import type { OvmfFacts } from './ovmf-facts.js';
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
 
@@ -41,21 +42,31 @@ export function describeCell(c: LaunchCell): string {
   return parts.join(', ');
 }
 
-/** Lines explaining that nothing in the space gives the measurement, and what must differ. */
-export function explainNoMatch(r: SearchResult, space: LaunchSpace, image: SpaceImage): string[] {
+/**
+ * Lines explaining that nothing in the space gives the measurement, and what must differ. With the
+ * OVMF image's `facts`, the advice suggests only what the firmware supports and names a qemu-kvm
+ * launch QEMU refuses.
+ */
+export function explainNoMatch(r: SearchResult, space: LaunchSpace, image: SpaceImage, facts?: OvmfFacts): string[] {
   const lines = [
     `no configuration of the ${r.configurations.toLocaleString('en-US')} searched produces ${bytesHex(r.measurement)}`,
     image.kind === 'ovmf'
       ? `searched: platforms ${space.platforms.join(', ')}; vCPUs ${vcpuText(space.vcpus)}; ${space.vcpuSigs.length} vCPU signatures; SEV_FEATURES ${space.guestFeatures.map(hex).join(', ')}; KVM ${space.kvm.join(', ')}; VMSA GPAs ${space.vmsaGpas.map(hex).join(', ')}` +
         (kernelGiven(image) ? '; kernel hashes on and off' : '')
-      : `searched: platforms ${space.platforms.join(', ')}; vCPUs ${vcpuText(space.vcpus)}; ${space.vcpuSigs.length} AP signatures (qemu-kvm); the file's own VMSAs and SEV_FEATURES`,
+      : image.kind === 'krun'
+        ? `searched: krun; vCPUs ${vcpuText(space.vcpus)}; ${image.ramMiB} MiB RAM; KVM ${space.kvm.join(', ')}`
+        : `searched: platforms ${space.platforms.join(', ')}; vCPUs ${vcpuText(space.vcpus)}; ${space.vcpuSigs.length} AP signatures (qemu-kvm); the file's own VMSAs and SEV_FEATURES`,
   ];
   for (const s of r.skipped) lines.push(`not launchable on ${s.platform}: ${s.reason}`);
+  const refused = facts && space.platforms.includes('qemu-kvm') ? facts.qemuRefusals(space.vcpus[space.vcpus.length - 1] ?? 1) : [];
+  if (refused.length > 0) lines.push(`QEMU refuses SNP launches of this firmware, so no qemu-kvm report carries these digests: ${refused.join('; ')}`);
   lines.push('so at least one of these differs from the launch that produced the report:');
   if (image.kind === 'ovmf') {
     lines.push('  - the firmware bytes (another OVMF build, or a different file than the one the VMM loaded);');
     if (kernelGiven(image)) lines.push('  - the kernel, initrd or command line bytes (the cmdline is hashed with its NUL; a trailing newline or space changes it);');
-    else lines.push('  - direct boot: the VMM measured a kernel-hashes table (pass --kernel/--initrd/--append as the VMM got them);');
+    else if (facts?.kernelHashes !== false) lines.push('  - direct boot: the VMM measured a kernel-hashes table (pass --kernel/--initrd/--append as the VMM got them);');
+  } else if (image.kind === 'krun') {
+    lines.push('  - the qboot, kernel or initrd bytes, the kernel load address, or the RAM size (it is in boot_params);');
   } else {
     lines.push('  - the IGVM file (another build, or the VMM rewrote it);');
   }

@@ -6,11 +6,15 @@
  */
 import { bytesEqual, toHex } from '../core/bytes.js';
 import { usageError } from '../core/errors.js';
+import { initrdGiven, kernelGiven, kernelHashesOf } from './by-hash.js';
+import type { KernelHashes } from '../images/ovmf/kernel-hashes.js';
 import { parseIgvm } from '../images/igvm/parse.js';
 import type { IgvmFile } from '../images/igvm/types.js';
 import { prepareIgvm, type IgvmLaunchInput } from '../loaders/igvm/_common.js';
+import { cloudHypervisorKernelHashes } from '../loaders/igvm/cloud-hypervisor-kvm.js';
 import { IGVM_PLATFORM_INFO, type IgvmPlatformInfo } from '../loaders/igvm/index.js';
-import { IGVM_PLATFORMS, type IgvmMeasureOptions, type MeasureResult } from './types.js';
+import { IGVM_PLATFORM_META, IGVM_PLATFORMS } from '../core/platforms.js';
+import type { IgvmMeasureOptions, MeasureResult } from './types.js';
 
 export async function measureIgvm(opts: IgvmMeasureOptions): Promise<MeasureResult> {
   const { info, vcpus } = checkOptions(opts);
@@ -33,11 +37,19 @@ function checkOptions(opts: IgvmMeasureOptions): { info: IgvmPlatformInfo; vcpus
   if (opts.nativeZero && opts.platform !== 'igvmmeasure') {
     throw usageError('OPTION_CONFLICT', `--native-zero applies to --platform igvmmeasure only, not '${opts.platform}'`, '--native-zero');
   }
+  if ((kernelGiven(opts) || initrdGiven(opts) || opts.append !== undefined) && opts.platform !== 'cloud-hypervisor-kvm') {
+    throw usageError('OPTION_CONFLICT', `--kernel/--initrd/--append apply to --igvm launches on cloud-hypervisor-kvm only, not '${opts.platform}'`, '--kernel');
+  }
+  if (!kernelGiven(opts) && (initrdGiven(opts) || opts.append !== undefined)) throw usageError('NEEDS_KERNEL', `--kernel required when using ${initrdGiven(opts) ? '--initrd' : '--append'}`, initrdGiven(opts) ? '--initrd' : '--append');
   return { info, vcpus };
 }
 
 async function run(info: IgvmPlatformInfo, vcpus: number, input: IgvmLaunchInput, opts: IgvmMeasureOptions): Promise<MeasureResult> {
+  // By hash (by-hash.ts), Cloud Hypervisor's checks of the kernel file itself cannot run.
+  const byHash = opts.kernelSha256 !== undefined || opts.initrdSha256 !== undefined;
+  const kernelHashes = !kernelGiven(opts) ? undefined : !byHash ? await cloudHypervisorKernelHashes(opts.kernel!, opts.initrd, opts.append) : await cloudHypervisorHashesByHash(opts);
   const out = await info.launch(input, {
+    ...(kernelHashes ? { kernelHashes } : {}),
     vcpus,
     ...(opts.vcpuSig !== undefined ? { vcpuSig: opts.vcpuSig } : {}),
     ...(opts.nativeZero ? { nativeZero: true } : {}),
@@ -46,7 +58,7 @@ async function run(info: IgvmPlatformInfo, vcpus: number, input: IgvmLaunchInput
   });
   const r = out.result;
   const warnings = [...input.warnings, ...r.warnings];
-  if (vcpus > 1 && opts.platform !== 'qemu-kvm' && opts.platform !== 'kvm-direct-vmsa' && opts.platform !== 'kvm-vmsa-page') {
+  if (vcpus > 1 && !IGVM_PLATFORM_META[opts.platform].takesVcpus) {
     warnings.push(`${opts.platform}: the vCPU count does not change the digest`);
   }
   const res: MeasureResult = { digest: r.digest, algorithm: 'sha384', mode: 'snp', platform: opts.platform, warnings };
@@ -58,3 +70,10 @@ async function run(info: IgvmPlatformInfo, vcpus: number, input: IgvmLaunchInput
   }
   return res;
 }
+
+/** Cloud Hypervisor's kernel hashes from SHA-256 values: it measures them only with a command line. */
+async function cloudHypervisorHashesByHash(opts: IgvmMeasureOptions): Promise<KernelHashes> {
+  if (opts.append === undefined) throw usageError('NEEDS_APPEND', 'cloud-hypervisor-kvm: Cloud Hypervisor measures the kernel only when a command line is given too (--cmdline); give --append (--append \'\' for an empty one)', '--append');
+  return (await kernelHashesOf(opts))!;
+}
+

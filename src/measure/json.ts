@@ -5,7 +5,7 @@
  * Schema "snp-launch.measure/1" (docs/json-output.md), keys in this order:
  *   format     "snp-launch.measure/1"
  *   tool       "snp-launch";  version: the tool's version
- *   image      "ovmf" | "igvm"
+ *   image      "ovmf" | "igvm" | "krun" (libkrun: qboot + kernel + initrd)
  *   mode       sev | seves | snp | snp:ovmf-hash | snp:svsm (OVMF); the library's label for IGVM
  *   platform   qemu-kvm | ec2 | gce (OVMF); an IGVM platform id (IGVM)
  *   algorithm  "sha384" (SNP) | "sha256" (SEV, SEV-ES)
@@ -17,6 +17,7 @@
  *              ovmfMetadata (path)
  *   warnings   [string]
  *   idBlock    only when the IGVM file carries an SNP_ID_BLOCK: { ld (hex, 96 digits), matches }
+ *   launchable only for OVMF on QEMU in modes snp/seves: { platform: "qemu-kvm", ok, reasons [string] }
  *   log        only with --log: [{ index, gpa ("0x%x"), type (NORMAL|VMSA|ZERO|UNMEASURED|SECRETS|CPUID),
  *              contents (hex, 96 digits), digest (hex after this step), origin }]
  * Bytes are lowercase hex; 64-bit values are "0x" hex strings so no reader loses precision.
@@ -61,6 +62,9 @@ export interface MeasureJsonOptions {
   initrdSha256?: string;
   /** The `ovmf metadata` document measured instead of the firmware (--ovmf-metadata). */
   ovmfMetadata?: string;
+  /** krun: guest RAM in MiB; "0x%x" load address of a flattened kernel (only when given) */
+  ramMiB?: number;
+  kernelGpa?: string;
 }
 
 export interface MeasureJsonLogEntry {
@@ -84,7 +88,7 @@ export interface MeasureJson {
   format: typeof MEASURE_JSON_FORMAT;
   tool: string;
   version: string;
-  image: 'ovmf' | 'igvm';
+  image: 'ovmf' | 'igvm' | 'krun';
   mode: string;
   platform: string;
   algorithm: 'sha384' | 'sha256';
@@ -93,6 +97,8 @@ export interface MeasureJson {
   options: MeasureJsonOptions;
   warnings: string[];
   idBlock?: MeasureJsonIdBlock;
+  /** Would QEMU launch this (OVMF, modes snp/seves on QEMU)? */
+  launchable?: { platform: 'qemu-kvm'; ok: boolean; reasons: string[] };
   log?: MeasureJsonLogEntry[];
 }
 
@@ -111,7 +117,7 @@ export function logEntryToJson(e: MeasurementLogEntry): MeasureJsonLogEntry {
 
 export interface MeasureJsonParams {
   version: string;
-  image: 'ovmf' | 'igvm';
+  image: 'ovmf' | 'igvm' | 'krun';
   result: MeasureResult;
   inputs: Record<string, InputInfo>;
   options: MeasureJsonOptions;
@@ -134,6 +140,7 @@ export function buildMeasureJson(p: MeasureJsonParams): MeasureJson {
     warnings: [...p.result.warnings],
   };
   if (p.result.idBlock?.present) doc.idBlock = { ld: p.result.idBlock.expected, matches: p.result.idBlock.matches };
+  if (p.result.launchable) doc.launchable = { platform: p.result.launchable.platform, ok: p.result.launchable.ok, reasons: [...p.result.launchable.reasons] };
   if (p.includeLog && p.result.log) doc.log = p.result.log.map(logEntryToJson);
   return doc;
 }
@@ -176,7 +183,7 @@ export function parseMeasureJson(text: string, file: string): MeasureJson {
   for (const k of ['tool', 'version', 'mode', 'platform', 'digest'] as const) {
     if (typeof o[k] !== 'string') throw bad(k, 'must be a string');
   }
-  if (o.image !== 'ovmf' && o.image !== 'igvm') throw bad('image', 'must be "ovmf" or "igvm"');
+  if (o.image !== 'ovmf' && o.image !== 'igvm' && o.image !== 'krun') throw bad('image', 'must be "ovmf", "igvm" or "krun"');
   if (o.algorithm !== 'sha384' && o.algorithm !== 'sha256') throw bad('algorithm', 'must be "sha384" or "sha256"');
   const hexLen = o.algorithm === 'sha384' ? 96 : 64;
   if (!new RegExp(`^[0-9a-f]{${hexLen}}$`).test(o.digest as string)) throw bad('digest', `must be ${hexLen} lowercase hex digits`);

@@ -13,22 +13,26 @@
 import { inputError, usageError } from '../core/errors.js';
 import { fromHex, toHex } from '../core/bytes.js';
 import type { ByteSource } from '../core/source.js';
-import { SEV_SNP_MEASURE_VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '../vmsa/vcpu-types.js';
+import { VCPU_TYPES as ALL_VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '../vmsa/vcpu-types.js';
 import { hexBig, hexU32, type MeasureJsonOptions } from './json.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 import { launchAxes } from './launch-axes.js';
 import { checkKernelOptions, parseSha256Hex } from './by-hash.js';
 import { isOvmfMetadataSource } from '../images/ovmf/metadata-doc.js';
-import { IGVM_PLATFORMS, type IgvmMeasureOptions, type IgvmPlatform, type MeasureResult, type OvmfMeasureOptions, type OvmfMode, type VmmType } from './types.js';
+import { krunCall, krunJsonOptions, resolveKrun, wantsKrun, type KrunRequest } from './krun-request.js';
+import type { KrunMeasureOptions } from './krun.js';
+export type { KrunRequest } from './krun-request.js';
+import { IGVM_PLATFORMS, OVMF_PLATFORMS, type IgvmPlatform } from '../core/platforms.js';
+import type { IgvmMeasureOptions, MeasureResult, OvmfMeasureOptions, OvmfMode, VmmType } from './types.js';
 
 export const OVMF_MODES: readonly OvmfMode[] = ['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm'];
 /** sev-snp-measure --vmm-type names (exact case, §2) and the matching --platform names. */
 const VMM_TYPES: readonly VmmType[] = ['QEMU', 'ec2', 'gce'];
-export const OVMF_PLATFORMS = ['qemu-kvm', 'ec2', 'gce'] as const;
+export { OVMF_PLATFORMS } from '../core/platforms.js';
 const PLATFORM_TO_VMM: Record<string, VmmType> = { 'qemu-kvm': 'QEMU', ec2: 'ec2', gce: 'gce' };
 export const VMM_TO_PLATFORM: Record<VmmType, string> = { QEMU: 'qemu-kvm', ec2: 'ec2', gce: 'gce' };
-/** The --vcpu-type names sev-snp-measure knows (§2). */
-export const VCPU_TYPES: readonly string[] = Object.keys(SEV_SNP_MEASURE_VCPU_TYPES);
+/** The --vcpu-type names: sev-snp-measure's 16 (§2), then every other QEMU EPYC model and version. */
+export const VCPU_TYPES: readonly string[] = Object.keys(ALL_VCPU_TYPES);
 /** SEV_FEATURES default of sev-snp-measure ≥ 0.0.10 for mode snp (§5). */
 const DEFAULT_GUEST_FEATURES = 0x1n;
 const U64_MAX = (1n << 64n) - 1n;
@@ -68,6 +72,11 @@ export interface MeasureInputs {
   initrdSha256?: string;
   /** `snp-launch ovmf metadata` JSON instead of --ovmf (mode snp; the firmware pages from --snp-ovmf-hash or the document). */
   ovmfMetadata?: string;
+  /** libkrun launches (krun-request.ts). */
+  krun?: boolean;
+  qboot?: string;
+  ram?: number;
+  kernelGpa?: bigint;
 }
 
 /**
@@ -101,10 +110,14 @@ export const MEASURE_INPUT_OPTIONS: readonly (readonly [name: string, key: keyof
   ['kernel-sha256', 'kernelSha256'],
   ['initrd-sha256', 'initrdSha256'],
   ['ovmf-metadata', 'ovmfMetadata'],
+  ['krun', 'krun'],
+  ['qboot', 'qboot'],
+  ['ram', 'ram'],
+  ['kernel-gpa', 'kernelGpa'],
 ];
 
 /** The files a request reads, by role. */
-export type FileRole = 'ovmf' | 'kernel' | 'initrd' | 'svsm' | 'varsFile' | 'igvm';
+export type FileRole = 'ovmf' | 'kernel' | 'initrd' | 'svsm' | 'varsFile' | 'igvm' | 'qboot';
 /** The opened files of a request, by role (the CLI: files on disk; the page: Blobs). */
 export type RequestFiles = Partial<Record<FileRole, ByteSource>>;
 
@@ -143,7 +156,12 @@ export interface OvmfRequest {
 export interface IgvmRequest {
   kind: 'igvm';
   platform: IgvmPlatform;
-  paths: { igvm: string };
+  /** kernel/initrd: cloud-hypervisor-kvm measured boot (its kernel-hashes block). */
+  paths: { igvm: string; kernel?: string; initrd?: string };
+  append?: string;
+  /** --kernel-sha256 / --initrd-sha256 (cloud-hypervisor-kvm). */
+  kernelSha256?: Uint8Array;
+  initrdSha256?: Uint8Array;
   vcpus?: number;
   vcpuType?: string;
   vcpuSig?: number;
@@ -152,7 +170,7 @@ export interface IgvmRequest {
   warnings: string[];
 }
 
-export type MeasureRequest = OvmfRequest | IgvmRequest;
+export type MeasureRequest = OvmfRequest | IgvmRequest | KrunRequest;
 
 export interface ResolveOptions {
   /** Mode when --ovmf is given without --mode (report verify); measure keeps it required. */
@@ -162,7 +180,7 @@ export interface ResolveOptions {
 }
 
 /** Names of the OVMF-only options, rejected with --igvm. */
-const OVMF_ONLY: readonly (keyof MeasureInputs)[] = ['kernel', 'initrd', 'append', 'kernelSha256', 'initrdSha256', 'snpOvmfHash', 'svsm', 'varsSize', 'varsFile', 'vmmType', 'kvm', 'vmsaGpa', 'rdx'];
+const OVMF_ONLY: readonly (keyof MeasureInputs)[] = ['kernel', 'initrd', 'append', 'kernelSha256', 'initrdSha256', 'snpOvmfHash', 'svsm', 'varsSize', 'varsFile', 'vmmType', 'kvm', 'vmsaGpa', 'rdx', 'qboot', 'ram', 'kernelGpa'];
 
 const given = (i: MeasureInputs, key: keyof MeasureInputs): boolean => i[key] !== undefined && i[key] !== false;
 const optionName = (key: keyof MeasureInputs): string => '--' + MEASURE_INPUT_OPTIONS.find(([, k]) => k === key)![0];
@@ -176,6 +194,7 @@ const givenOptions = (i: MeasureInputs, except: readonly (keyof MeasureInputs)[]
  */
 export function resolveMeasureInputs(i: MeasureInputs, opts: ResolveOptions = {}): MeasureRequest | undefined {
   if (i.ovmf !== undefined && i.igvm !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --igvm: not allowed with argument --ovmf', '--igvm');
+  if (wantsKrun(i)) return resolveKrun(i, optionName);
   if (i.igvm !== undefined) return resolveIgvm(i, i.igvm);
   const byMeta = resolveOvmfMetadata(i, opts);
   if (byMeta) return byMeta;
@@ -252,7 +271,8 @@ function resolveOvmf(i: MeasureInputs, ovmf: string, opts: ResolveOptions): Ovmf
 
 function resolveIgvm(i: MeasureInputs, igvm: string): IgvmRequest {
   for (const key of OVMF_ONLY) {
-    if (given(i, key)) {
+    // Cloud Hypervisor on KVM measures a kernel-hashes block for IGVM launches too (docs/platforms.md).
+    if (given(i, key) && !(i.platform === 'cloud-hypervisor-kvm' && (key === 'kernel' || key === 'initrd' || key === 'append' || key === 'kernelSha256' || key === 'initrdSha256'))) {
       const name = optionName(key);
       const hint = key === 'vmmType' ? ' (use --platform with --igvm)' : '';
       throw usageError('OPTION_CONFLICT', `${name} applies to --ovmf images, not to --igvm${hint}`, name);
@@ -270,6 +290,12 @@ function resolveIgvm(i: MeasureInputs, igvm: string): IgvmRequest {
   const sig = resolveSignature(i, warnings);
   const v = checkValues(i);
   const req: IgvmRequest = { kind: 'igvm', platform: platform as IgvmPlatform, paths: { igvm }, nativeZero, warnings };
+  if (i.kernel !== undefined) req.paths.kernel = i.kernel;
+  if (i.initrd !== undefined) req.paths.initrd = i.initrd;
+  if (i.append !== undefined) req.append = i.append;
+  checkKernelOptions({ kernel: i.kernel !== undefined, kernelSha256: i.kernelSha256 !== undefined, initrd: i.initrd !== undefined, initrdSha256: i.initrdSha256 !== undefined, append: i.append !== undefined });
+  if (i.kernelSha256 !== undefined) req.kernelSha256 = parseSha256Hex(i.kernelSha256, '--kernel-sha256');
+  if (i.initrdSha256 !== undefined) req.initrdSha256 = parseSha256Hex(i.initrdSha256, '--initrd-sha256');
   if (i.vcpus !== undefined) req.vcpus = i.vcpus;
   if (sig !== undefined) req.vcpuSig = sig;
   if (i.vcpuType !== undefined) req.vcpuType = i.vcpuType;
@@ -353,16 +379,22 @@ export interface CallOptions {
 }
 
 /** The library call a request makes; the caller runs measureOvmf or measureIgvm on it. */
-export type MeasureCall = { kind: 'ovmf'; options: OvmfMeasureOptions } | { kind: 'igvm'; options: IgvmMeasureOptions };
+export type MeasureCall = { kind: 'ovmf'; options: OvmfMeasureOptions } | { kind: 'igvm'; options: IgvmMeasureOptions } | { kind: 'krun'; options: KrunMeasureOptions };
 
 /** The measureOvmf / measureIgvm options for a request whose files are opened (by role, as in request.paths). */
 export function measureCall(r: MeasureRequest, files: RequestFiles, run: CallOptions = {}): MeasureCall {
+  if (r.kind === 'krun') return { kind: 'krun', options: krunCall(r, files, run) };
   if (r.kind === 'igvm') {
     const o: IgvmMeasureOptions = { igvm: need(files, 'igvm'), platform: r.platform };
     if (r.vcpus !== undefined) o.vcpus = r.vcpus;
     if (r.vcpuSig !== undefined) o.vcpuSig = r.vcpuSig;
     if (r.nativeZero) o.nativeZero = true;
     if (r.guestFeatures !== undefined) o.guestFeatures = r.guestFeatures;
+    if (files.kernel) o.kernel = files.kernel;
+    if (files.initrd) o.initrd = files.initrd;
+    if (r.append !== undefined) o.append = r.append;
+    if (r.kernelSha256) o.kernelSha256 = r.kernelSha256;
+    if (r.initrdSha256) o.initrdSha256 = r.initrdSha256;
     if (run.log) o.log = true;
     if (run.keepVmsas) o.keepVmsas = true;
     return { kind: 'igvm', options: o };
@@ -410,23 +442,25 @@ export function withRequestWarnings(r: MeasureRequest, result: MeasureResult): M
 
 /** The request's parameters in the --json "options" form (src/measure/json.ts). */
 export function requestJsonOptions(r: MeasureRequest): MeasureJsonOptions {
+  if (r.kind === 'krun') return krunJsonOptions(r);
   const o: MeasureJsonOptions = {};
   if (r.vcpus !== undefined) o.vcpus = r.vcpus;
   if (r.vcpuType !== undefined) o.vcpuType = r.vcpuType;
   if (r.vcpuSig !== undefined) o.vcpuSig = hexU32(r.vcpuSig);
   if (r.guestFeatures !== undefined) o.guestFeatures = hexBig(r.guestFeatures);
+  if (r.kernelSha256) o.kernelSha256 = toHex(r.kernelSha256);
+  if (r.initrdSha256) o.initrdSha256 = toHex(r.initrdSha256);
   if (r.kind === 'ovmf') {
     if (r.append !== undefined) o.append = r.append;
     if (r.snpOvmfHash) o.snpOvmfHash = toHex(r.snpOvmfHash);
-    if (r.kernelSha256) o.kernelSha256 = toHex(r.kernelSha256);
-    if (r.initrdSha256) o.initrdSha256 = toHex(r.initrdSha256);
     if (r.ovmfMetadata) o.ovmfMetadata = r.paths.ovmf;
     if (r.varsSize !== undefined) o.varsSize = r.varsSize;
     if (r.kvm !== undefined) o.kvm = r.kvm;
     if (r.vmsaGpa !== undefined) o.vmsaGpa = '0x' + r.vmsaGpa.toString(16);
     if (r.rdx !== undefined) o.rdx = hexU32(r.rdx);
-  } else if (r.nativeZero) {
-    o.nativeZero = true;
+  } else {
+    if (r.append !== undefined) o.append = r.append;
+    if (r.nativeZero) o.nativeZero = true;
   }
   return o;
 }

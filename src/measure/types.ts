@@ -7,6 +7,7 @@ import type { ByteSource } from '../core/source.js';
 import type { KernelInputs } from './by-hash.js';
 import type { MeasurementLogEntry } from '../firmware/log.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
+import type { QemuLaunchability } from '../loaders/ovmf/qemu-launchable.js';
 
 /** sev-snp-measure modes. */
 export type OvmfMode = 'snp' | 'seves' | 'sev' | 'snp:ovmf-hash' | 'snp:svsm';
@@ -58,6 +59,11 @@ export interface MeasureResult {
   warnings: string[];
   /** IGVM only: the file's SNP_ID_BLOCK and whether its launch digest equals this digest. */
   idBlock?: IdBlockCheck;
+  /**
+   * OVMF on QEMU (modes snp and seves): whether QEMU would launch this at all
+   * (src/loaders/ovmf/qemu-launchable.ts). When not, `warnings` also carries one sentence saying why.
+   */
+  launchable?: QemuLaunchability;
 }
 
 /** An SNP_ID_BLOCK carried by an image, checked against a computed digest (issue 3, item 7). */
@@ -69,10 +75,9 @@ export interface IdBlockCheck {
   expected: string;
 }
 
-/** IGVM measurement platforms (specs/platforms.md §4). */
-export type IgvmPlatform = 'openvmm' | 'igvmmeasure' | 'qemu-kvm' | 'kvm-vmsa-page' | 'kvm-direct-vmsa' | 'cloud-hypervisor-mshv';
-
-export const IGVM_PLATFORMS: readonly IgvmPlatform[] = ['openvmm', 'igvmmeasure', 'qemu-kvm', 'kvm-vmsa-page', 'kvm-direct-vmsa', 'cloud-hypervisor-mshv'];
+/** IGVM measurement platforms: defined at the bottom layer (src/core/platforms.ts), re-exported here for existing importers. */
+import type { IgvmPlatform } from '../core/platforms.js';
+export { IGVM_PLATFORMS, type IgvmPlatform } from '../core/platforms.js';
 
 export interface IgvmMeasureOptions {
   igvm: ByteSource;
@@ -85,6 +90,12 @@ export interface IgvmMeasureOptions {
   nativeZero?: boolean;
   /** Expected SEV_FEATURES (kvm-vmsa-page / kvm-direct-vmsa reject a VMSA that differs). */
   guestFeatures?: bigint;
+  /** cloud-hypervisor-kvm measured boot: kernel, optional initrd and command line (all needed but the initrd); files or SHA-256 values. */
+  kernel?: ByteSource;
+  initrd?: ByteSource;
+  append?: string;
+  kernelSha256?: Uint8Array;
+  initrdSha256?: Uint8Array;
   log?: boolean;
   keepVmsas?: boolean;
 }

@@ -14,15 +14,18 @@ import {
   hostSignature,
   measureCommand,
   narrowSpace,
+  ovmfFacts,
   referenceCommand,
   searchMeasurement,
   type ImagePaths,
   type LaunchCell,
+  type OvmfFacts,
   type SearchResult,
   type SpaceImage,
 } from '../../launch-space/index.js';
 import { openSpaceImage } from '../space-image.js';
 import { BY_HASH_IMAGE_OPTIONS, ovmfImagePaths } from '../by-hash-options.js';
+import { KRUN_IMAGE_OPTIONS, krunArgs, krunPaths } from '../krun-image.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 import { loadReport } from '../report-input.js';
 import { writeStdout } from '../stdout.js';
@@ -40,6 +43,7 @@ export const MATCH_SPEC: CommandSpec = {
     { name: 'append', type: 'string', metavar: 'CMDLINE', help: 'kernel command line (needs --kernel)' },
     ...BY_HASH_IMAGE_OPTIONS,
     { name: 'igvm', type: 'string', metavar: 'FILE', help: 'IGVM image (instead of --ovmf)' },
+    ...KRUN_IMAGE_OPTIONS,
     { name: 'platform', type: 'string', metavar: 'LIST', help: 'platforms to search (OVMF: qemu-kvm,ec2,gce; IGVM: the six IGVM platforms); default all' },
     { name: 'vcpus', type: 'string', metavar: 'LIST', help: 'vCPU counts, e.g. 4, 1-64 or 1-64,96,128 (default 1-512)' },
     { name: 'vcpu-type', type: 'string', metavar: 'LIST', help: 'QEMU CPU model names (default: every named model and real EPYC silicon)' },
@@ -106,10 +110,11 @@ export async function run(argv: string[]): Promise<number> {
       ...(tty ? { onProgress: (done: number) => void (performance.now() - t0 > 1000 && process.stderr.write(`\r  ${done.toLocaleString('en-US')} of ${size.toLocaleString('en-US')}`)) } : {}),
     });
     if (tty && result.ms > 1000) process.stderr.write('\n');
+    const facts = await ovmfFacts(image);
     if (get.flag(args, 'json')) {
-      writeStdout(JSON.stringify(matchJson(result, paths), null, 2) + '\n');
+      writeStdout(JSON.stringify(matchJson(result, paths, facts), null, 2) + '\n');
     } else {
-      writeStdout(matchText(result, paths, space, image, notes).join('\n') + '\n');
+      writeStdout(matchText(result, paths, space, image, notes, facts).join('\n') + '\n');
     }
     return result.matches.length > 0 ? 0 : 1;
   } finally {
@@ -124,10 +129,12 @@ function checkArgs(args: ParsedArgs): { paths: ImagePaths; space: ReturnType<typ
   if (measurementText !== undefined && reportPath !== undefined) throw usageError('OPTION_CONFLICT', 'argument --report: not allowed with argument --measurement', '--report');
   const ovmf = get.str(args, 'ovmf') ?? get.str(args, 'ovmf-metadata');
   const igvm = get.str(args, 'igvm');
-  if (ovmf === undefined && igvm === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --ovmf or --igvm (the image whose launches are searched)', '--ovmf');
+  if (ovmf === undefined && igvm === undefined && !krunArgs(args)) throw usageError('MISSING_OPTION', 'the following arguments are required: --ovmf or --igvm (the image whose launches are searched)', '--ovmf');
   if (ovmf !== undefined && igvm !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --igvm: not allowed with argument --ovmf', '--igvm');
   let paths: ImagePaths;
-  if (igvm !== undefined) {
+  if (krunArgs(args)) {
+    paths = krunPaths(args);
+  } else if (igvm !== undefined) {
     for (const o of ['kernel', 'initrd', 'append', 'kernel-hashes', 'rdx', ...BY_HASH_IMAGE_OPTIONS.map((x) => x.name)]) if (args.values.has(o)) throw usageError('OPTION_CONFLICT', `--${o} applies to --ovmf images, not to --igvm`, `--${o}`);
     paths = { kind: 'igvm', igvm };
   } else {
@@ -157,8 +164,13 @@ function checkArgs(args: ParsedArgs): { paths: ImagePaths; space: ReturnType<typ
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
 
+/** QEMU's reasons to refuse a matching qemu-kvm launch of an OVMF image (empty: none, or not qemu-kvm). */
+function refusals(c: LaunchCell, facts: OvmfFacts | undefined): string[] {
+  return facts && c.platform === 'qemu-kvm' ? facts.qemuRefusals(c.vcpus) : [];
+}
+
 /** The JSON document of issue 8 (docs/launch-space.md "match --json"). */
-export function matchJson(r: SearchResult, paths: ImagePaths): unknown {
+export function matchJson(r: SearchResult, paths: ImagePaths, facts?: OvmfFacts): unknown {
   return {
     measurement: toHex(r.measurement),
     matches: r.matches.map((c) => {
@@ -174,6 +186,7 @@ export function matchJson(r: SearchResult, paths: ImagePaths): unknown {
         kernelHashes: c.kernelHashes,
         command: measureCommand(c, paths),
         ...(ref ? { referenceCommand: ref } : {}),
+        ...(facts && c.platform === 'qemu-kvm' ? { launchable: { ok: refusals(c, facts).length === 0, reasons: refusals(c, facts) } } : {}),
       };
     }),
     searched: { configurations: r.configurations, spaceSize: r.spaceSize, ms: Math.round(r.ms) },
@@ -181,15 +194,17 @@ export function matchJson(r: SearchResult, paths: ImagePaths): unknown {
   };
 }
 
-function matchText(r: SearchResult, paths: ImagePaths, space: ReturnType<typeof narrowSpace>, image: SpaceImage, notes: string[]): string[] {
+function matchText(r: SearchResult, paths: ImagePaths, space: ReturnType<typeof narrowSpace>, image: SpaceImage, notes: string[], facts?: OvmfFacts): string[] {
   const rate = r.ms > 0 ? Math.round((r.configurations / r.ms) * 1000) : r.configurations;
   const lines = [`measurement ${toHex(r.measurement)}`, ...notes.map((n) => `note: ${n}`)];
   lines.push(`searched ${r.configurations.toLocaleString('en-US')} configurations in ${Math.round(r.ms)} ms (${rate.toLocaleString('en-US')} per second)`);
-  if (r.matches.length === 0) return [...lines, ...explainNoMatch(r, space, image)];
+  if (r.matches.length === 0) return [...lines, ...explainNoMatch(r, space, image, facts)];
   lines.push(`${r.matches.length} configuration${r.matches.length === 1 ? '' : 's'} give${r.matches.length === 1 ? 's' : ''} this measurement:`);
   r.matches.forEach((c: LaunchCell, i) => {
     lines.push(`${i + 1}. ${describeCell(c)}`);
     if (c.vcpuTypes.length > 1) lines.push(`   same digest for -cpu ${c.vcpuTypes.join(', ')}`);
+    const refused = refusals(c, facts);
+    if (refused.length > 0) lines.push(`   QEMU refuses this launch: ${refused.join('; ')}`);
     lines.push(`   ${measureCommand(c, paths)}`);
     const ref = referenceCommand(c, paths);
     if (ref) lines.push(`   ${ref}`);
