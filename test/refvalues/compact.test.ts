@@ -162,8 +162,8 @@ test('CLI: refvalues --format compact, measure --compact --vcpus 1-64, report ve
   writeFileSync(join(dir, 'r.bin'), report);
   const ok = await runCli(['report', 'verify', join(dir, 'r.bin'), '--no-cert', '--refvalues', c, '--max-vcpus', '128'], SHARED);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-  assert.match(ok.stdout, /PASS {2}refvalues {2}matches qemu-kvm, 100 vCPUs, vCPU type EPYC-Genoa/);
+  assert.match(ok.stdout, /PASS +refvalues +matches qemu-kvm, 100 vCPUs, vCPU type EPYC-Genoa/);
   const low = await runCli(['report', 'verify', join(dir, 'r.bin'), '--no-cert', '--refvalues', c, '--max-vcpus', '64'], SHARED);
   assert.equal(low.code, 1);
-  assert.match(low.stdout, /FAIL {2}refvalues\.MEASUREMENT/);
+  assert.match(low.stdout, /FAIL +refvalues\.MEASUREMENT/);
 });
