@@ -11,6 +11,7 @@
  * (src/measure/launch-plan.ts builds it for OVMF and IGVM images).
  */
 import { LaunchRejectedError } from '../core/errors.js';
+import { longestIncreasing } from '../core/sequence.js';
 import type { ByteSource } from '../core/source.js';
 import type { MeasurementLogEntry } from '../firmware/log.js';
 import { PAGE_SIZE, PAGE_TYPE_NAMES, PageType } from '../firmware/page-types.js';
@@ -165,23 +166,7 @@ function compare(predicted: Page[], traced: Page[]): TraceDeparture[] {
 
 /** Pages of both whose order differs: those outside a longest run in the predicted order. */
 function reordered(common: Page[], want: Map<number, Page>): TraceDeparture[] {
-  const idx = common.map((t) => want.get(t.gpa)!.index);
-  // Longest increasing subsequence (patience sorting), O(n log n).
-  const tails: number[] = [];
-  const prev = new Array<number>(idx.length).fill(-1);
-  for (let i = 0; i < idx.length; i++) {
-    let lo = 0;
-    let hi = tails.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (idx[tails[mid]!]! < idx[i]!) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo > 0) prev[i] = tails[lo - 1]!;
-    tails[lo] = i;
-  }
-  const keep = new Set<number>();
-  for (let i = tails.length ? tails[tails.length - 1]! : -1; i >= 0; i = prev[i]!) keep.add(i);
+  const keep = longestIncreasing(common.map((t) => want.get(t.gpa)!.index));
   const moved = common.map((t, i) => ({ ...t, index: i })).filter((_, i) => !keep.has(i));
   return runs(moved).map((r) => {
     const p = want.get(r[0]!.gpa)!;
