@@ -134,7 +134,8 @@ export async function compactVariants(image: SpaceImage, m: CompactMatrix): Prom
 const hexInt = (v: number | bigint, width = 0): string => '0x' + v.toString(16).padStart(width, '0');
 
 export function compactToJson(c: CompactLaunch, launchConfig?: (v: CompactVariant) => Uint8Array): unknown {
-  const { cells: _none, ...head } = referenceValuesToJson({ tool: c.tool, inputs: c.inputs, pinned: c.pinned, cells: [] }) as Record<string, unknown>;
+  // The refvalues head carries its own format tag; the compact document's tag replaces it.
+  const { cells: _none, format: _rv, ...head } = referenceValuesToJson({ tool: c.tool, inputs: c.inputs, pinned: c.pinned, cells: [] }) as Record<string, unknown>;
   return {
     format: COMPACT_FORMAT,
     ...head,
