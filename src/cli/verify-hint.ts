@@ -34,7 +34,7 @@ export async function measurementHint(target: MeasureRequest | ImagePaths, measu
   const { image, close } = await openSpaceImage(paths);
   try {
     const space = defaultSpace(image.kind, image.kind === 'ovmf' && image.kernel !== undefined);
-    if (req?.vcpuSig !== undefined && !space.vcpuSigs.includes(req.vcpuSig)) space.vcpuSigs = [...space.vcpuSigs, req.vcpuSig];
+    if (req !== undefined && req.kind !== 'krun' && req.vcpuSig !== undefined && !space.vcpuSigs.includes(req.vcpuSig)) space.vcpuSigs = [...space.vcpuSigs, req.vcpuSig];
     const r = await searchMeasurement(image, space, measurement, preferSig !== undefined ? { preferSig } : {});
     const best = r.matches[0];
     if (!best) return `no launch of this image in the default space (${r.configurations.toLocaleString('en-US')} configurations) gives the report's MEASUREMENT: the firmware, kernel, initrd or cmdline bytes differ (snp-launch match says more)`;
@@ -51,7 +51,7 @@ function differences(c: LaunchCell, req: MeasureRequest): string {
   if (c.platform !== req.platform) out.push(req.platform);
   const vcpus = req.vcpus ?? 1;
   if (c.vcpus !== vcpus) out.push(`${vcpus} vCPU${vcpus === 1 ? '' : 's'}`);
-  if (req.vcpuSig !== undefined && c.vcpuSig !== req.vcpuSig && c.platform === 'qemu-kvm') out.push(`vCPU signature ${hex(req.vcpuSig)}${req.vcpuType ? ` (${req.vcpuType})` : ''}`);
+  if (req.kind !== 'krun' && req.vcpuSig !== undefined && c.vcpuSig !== req.vcpuSig && c.platform === 'qemu-kvm') out.push(`vCPU signature ${hex(req.vcpuSig)}${req.vcpuType ? ` (${req.vcpuType})` : ''}`);
   if (req.kind === 'ovmf') {
     const f = req.guestFeatures ?? 1n;
     if (c.guestFeatures !== f) out.push(`SEV_FEATURES ${hex(f)} (${featureWords(f)})`);
