@@ -7,12 +7,12 @@
 import { toBase64, toHex } from '../core/bytes.js';
 import { usageError } from '../core/errors.js';
 import { KVM_VMSA_GPA } from '../firmware/page-types.js';
-import { forEachDigest, parseVcpuList, type LaunchSpace } from '../launch-space/index.js';
+import { forEachDigest, ovmfFacts, parseVcpuList, type LaunchSpace } from '../launch-space/index.js';
 import { KVM_DEFAULT_RDX } from '../launch-space/signatures.js';
 import type { MeasureRequest } from '../measure/request.js';
 import { requestJsonOptions } from '../measure/request.js';
 import { openSpaceImage, requestImagePaths } from './space-image.js';
-import { SNP_LAUNCH_VERSION } from './version.js';
+import { formatJsonDoc } from './output.js';
 
 /** A `--vcpus` value that is a list or range (not a plain integer), and the argv with it replaced by the largest count. */
 export function takeVcpuList(argv: readonly string[]): { argv: string[]; counts?: number[] } {
@@ -44,7 +44,7 @@ function requestSpace(req: MeasureRequest, counts: number[]): LaunchSpace {
   if (req.kind === 'igvm') {
     return { platforms: [req.platform], vcpus: counts, vcpuSigs: [req.vcpuSig ?? 0], guestFeatures: [0x1n], kvm: ['init2'], vmsaGpas: [KVM_VMSA_GPA], kernelHashes: [false], cloudRdx: [KVM_DEFAULT_RDX] };
   }
-  if (req.mode !== 'snp' || req.snpOvmfHash) throw usageError('OPTION_CONFLICT', `a list or range of --vcpus needs mode snp without --snp-ovmf-hash (got mode ${req.mode}${req.snpOvmfHash ? ' with --snp-ovmf-hash' : ''})`, '--vcpus');
+  if (req.mode !== 'snp') throw usageError('OPTION_CONFLICT', `a list or range of --vcpus needs mode snp (got mode ${req.mode})`, '--vcpus');
   return {
     platforms: [req.platform as 'qemu-kvm' | 'ec2' | 'gce'],
     vcpus: counts,
@@ -52,7 +52,7 @@ function requestSpace(req: MeasureRequest, counts: number[]): LaunchSpace {
     guestFeatures: [req.guestFeatures ?? 0x1n],
     kvm: [req.kvm ?? 'init2'],
     vmsaGpas: [req.vmsaGpa ?? KVM_VMSA_GPA],
-    kernelHashes: [req.paths.kernel !== undefined],
+    kernelHashes: [req.paths.kernel !== undefined || req.kernelSha256 !== undefined],
     cloudRdx: [req.rdx ?? KVM_DEFAULT_RDX],
   };
 }
@@ -70,16 +70,20 @@ export async function measureRange(req: MeasureRequest, counts: number[], o: Ran
     const rows: { vcpus: number; digest: Uint8Array }[] = [];
     const s = await forEachDigest(image, space, (cell, d) => void rows.push({ vcpus: cell.vcpus, digest: d.slice() }));
     if (s.skipped.length > 0) throw usageError('PLATFORM', `${s.skipped[0]!.platform} cannot launch this image: ${s.skipped[0]!.reason}`, '--platform');
+    // As for one count: the digests stay the reference's, one stderr line says QEMU refuses them.
+    const refused = req.platform === 'qemu-kvm' ? ((await ovmfFacts(image))?.qemuRefusals(Math.max(...counts)) ?? []) : [];
+    if (refused.length > 0) process.stderr.write(`snp-launch measure: warning: QEMU refuses this launch: ${refused.join('; ')}\n`);
     if (o.json) {
       const { vcpus: _omit, ...options } = requestJsonOptions(req);
-      const doc = {
-        tool: `snp-launch ${SNP_LAUNCH_VERSION}`,
+      // The single form's head (format, tool, version, image, mode, platform, algorithm), then one digest per count.
+      return formatJsonDoc('measure-range', 1, {
         image: req.kind,
+        mode: req.kind === 'ovmf' ? req.mode : req.platform,
         platform: req.platform,
+        algorithm: 'sha384',
         options,
         digests: rows.map((r) => ({ vcpus: r.vcpus, measurement: toHex(r.digest) })),
-      };
-      return JSON.stringify(doc, null, 2) + '\n';
+      });
     }
     return rows.map((r) => `${r.vcpus}\t${o.base64 ? toBase64(r.digest) : toHex(r.digest)}`).join('\n') + '\n';
   } finally {

@@ -8,6 +8,7 @@ import type { AttestationReport } from '../attestation/report.js';
 import type { Check } from '../attestation/check.js';
 import { inputError } from '../core/errors.js';
 import { readSmallFile } from '../node/file-source.js';
+import { plural } from './output.js';
 import { checkReportAgainstRefValues, decodeReferenceValues, describeRefCell, type PinnedField } from '../refvalues/index.js';
 import { REPORT_NAME } from '../refvalues/check.js';
 
@@ -29,17 +30,18 @@ export function p384PublicFromPem(pem: string, path: string): Uint8Array {
 
 /**
  * The checks, and the report fields the reference values pin (MEASUREMENT always; POLICY,
- * HOST_DATA, ... when the file pins them), for the "not checked" list.
+ * HOST_DATA, ... when the file pins them), for the "not checked" list. `maxVcpus`: the bound a
+ * compact document (refvalues --format compact) is expanded to.
  */
-export async function refValuesChecks(report: AttestationReport, file: string, keyPath?: string): Promise<{ checks: Check[]; covers: string[] }> {
+export async function refValuesChecks(report: AttestationReport, file: string, keyPath?: string, maxVcpus?: number): Promise<{ checks: Check[]; covers: string[] }> {
   const key = keyPath === undefined ? undefined : p384PublicFromPem(new TextDecoder().decode(await readSmallFile(keyPath, 64 * 1024)), keyPath);
-  const rv = decodeReferenceValues(await readSmallFile(file, MAX_REFVALUES_FILE), file, key);
+  const rv = decodeReferenceValues(await readSmallFile(file, MAX_REFVALUES_FILE), file, key, maxVcpus !== undefined ? { maxVcpus } : {});
   const res = checkReportAgainstRefValues(report, rv);
   const covers = ['MEASUREMENT', ...(Object.keys(rv.pinned) as PinnedField[]).filter((k) => rv.pinned[k] !== undefined).map((k) => REPORT_NAME[k])];
   const signed = key ? ', signature verified' : '';
   if (res.pass) {
-    const more = res.matchingCells > 1 ? ` (and ${res.matchingCells - 1} more cell${res.matchingCells > 2 ? 's' : ''} with this MEASUREMENT)` : '';
-    return { checks: [{ name: 'refvalues', pass: true, reason: `matches ${describeRefCell(res.cell!)}${more}, pinned fields hold (${file}: ${rv.cells.length} cells${signed})` }], covers };
+    const more = res.matchingCells > 1 ? ` (and ${plural(res.matchingCells - 1, 'more cell')} with this MEASUREMENT)` : '';
+    return { checks: [{ name: 'refvalues', pass: true, reason: `matches ${describeRefCell(res.cell!)}${more}, pinned fields hold (${file}: ${plural(rv.cells.length, 'cell')}${signed})` }], covers };
   }
   return { checks: res.failures.map((f) => ({ name: `refvalues.${f.field}`, pass: false, reason: `${f.reason} (${file})` })), covers };
 }

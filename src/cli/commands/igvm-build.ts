@@ -21,10 +21,12 @@ import { proveIgvm } from '../../portable/proof.js';
 import { parseTargets, TARGET_NAMES } from '../../portable/targets.js';
 import { KVM_GENERATIONS, type KvmGeneration } from '../../vmsa/profiles/_profile.js';
 import { VCPU_TYPES } from '../../vmsa/vcpu-types.js';
+import { BY_HASH_OPTIONS, byHashKernel } from '../by-hash-options.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 import { renderProof, signature } from './portable-output.js';
 import { loadP384PrivateKey } from './id-block.js';
 import { writeStdout } from '../stdout.js';
+import { fitLines, formatJsonDoc } from '../output.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch igvm build --ovmf FILE -o FILE [--for P1,P2,...] [--kernel K [--initrd I] [--append A]] [--svsm S --vars-size N] [--vcpu-type T] [--id-key PEM [--author-key PEM]] [options]',
@@ -34,6 +36,7 @@ const SPEC: CommandSpec = {
     { name: 'kernel', type: 'string', metavar: 'FILE', help: 'kernel for measured direct boot: fills the SNP_KERNEL_HASHES page as QEMU does' },
     { name: 'initrd', type: 'string', metavar: 'FILE', help: 'initrd (needs --kernel); only hashed, streamed' },
     { name: 'append', type: 'string', metavar: 'CMDLINE', help: 'kernel command line (needs --kernel)' },
+    ...BY_HASH_OPTIONS.filter((x) => x.name !== 'ovmf-metadata'),
     { name: 'svsm', type: 'string', metavar: 'FILE', help: 'Coconut-SVSM binary: build the snp:svsm launch (needs --vars-size or --vars-file)' },
     { name: 'vars-size', type: 'decimal', metavar: 'BYTES', help: 'OVMF_VARS size (with --svsm)' },
     { name: 'vars-file', type: 'string', metavar: 'FILE', help: 'OVMF_VARS file; only its size is used (with --svsm)' },
@@ -58,7 +61,8 @@ const SPEC: CommandSpec = {
     { name: 'native-zero', type: 'flag', help: 'also agree with igvmmeasure --native-zero (same as listing igvmmeasure-native-zero)' },
     { name: 'allow-nonlaunchable', type: 'flag', help: 'build even from firmware QEMU refuses to launch for SNP (no SEV metadata, AP reset address 0, zero-size sections)' },
     { name: 'output', short: 'o', type: 'string', metavar: 'FILE', help: 'the IGVM file to write' },
-    { name: 'json', type: 'flag', help: 'print the result as JSON' },
+    { name: 'json', type: 'flag', help: 'print the result as JSON (format "snp-launch.igvm-build/1")' },
+    { name: 'wide', type: 'flag', help: 'whole digests and no folding of long lines to 100 columns' },
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
   ],
   epilog: 'Construction rules and the conflicts no file can avoid: docs/platforms.md ("Building portable IGVM images").\nExit status: 0 written and verified, 1 bad input or the platforms cannot agree (nothing is written), 2 usage error.',
@@ -93,13 +97,14 @@ export async function run(argv: string[]): Promise<number> {
     writeStdout(formatHelp(SPEC));
     return 0;
   }
-  if (args.positionals.length > 0) throw usageError('UNEXPECTED_ARGUMENT', `unrecognized arguments: ${args.positionals.join(' ')}`);
+  if (args.positionals.length > 0) throw usageError('UNEXPECTED_ARGUMENT', `unrecognized arguments: ${args.positionals.join(' ')}`, args.positionals[0]);
   // Every usage check before any file is opened.
   const ovmfPath = get.str(args, 'ovmf');
   if (ovmfPath === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --ovmf', '--ovmf');
   const out = get.str(args, 'output');
   if (out === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: -o/--output', '--output');
-  const kernel = get.str(args, 'kernel');
+  const byHash = byHashKernel(args);
+  const kernel = get.str(args, 'kernel') ?? (byHash.kernelSha256 ? '(--kernel-sha256)' : undefined);
   if (get.str(args, 'initrd') !== undefined && kernel === undefined) throw usageError('NEED_KERNEL', '--kernel required when using --initrd', '--initrd');
   if (get.str(args, 'append') !== undefined && kernel === undefined) throw usageError('NEED_KERNEL', '--kernel required when using --append', '--append');
   const svsm = get.str(args, 'svsm');
@@ -158,7 +163,8 @@ export async function run(argv: string[]): Promise<number> {
       ...(imageId ? { imageId } : {}),
       ...(svn !== undefined ? { guestSvn: svn } : {}),
     };
-    if (kernel !== undefined) o.kernel = await open(kernel);
+    if (get.str(args, 'kernel') !== undefined) o.kernel = await open(get.str(args, 'kernel')!);
+    Object.assign(o, byHash);
     if (get.str(args, 'initrd') !== undefined) o.initrd = await open(get.str(args, 'initrd')!);
     if (get.str(args, 'append') !== undefined) o.append = get.str(args, 'append')!;
     if (svsm !== undefined) {
@@ -182,11 +188,12 @@ export async function run(argv: string[]): Promise<number> {
     const proof = await proveIgvm(written, targets, launch, r.measurement);
     const ok = proof.measurement.agree && (proof.idBlock === undefined || (proof.idBlock.matchesOn.length === targets.length && proof.idBlock.signatureValid && proof.idBlock.authorSignatureValid !== false));
     if (get.flag(args, 'json')) {
-      writeStdout(JSON.stringify({ format: 'snp-launch.igvm-build/1', file: out, size: r.layout.totalSize, vcpus, digest: r.digest, rules: r.rules, ...proof }, null, 2) + '\n');
+      writeStdout(formatJsonDoc('igvm-build', 1, { file: out, size: r.layout.totalSize, vcpus, digest: r.digest, rules: r.rules, ...proof }));
     } else {
       const L = [`wrote ${out} (${r.layout.totalSize} bytes) for ${targets.map((t) => t.label).join(', ')}`, vcpuLine(vcpus, targets.map((t) => t.label))];
       if (r.rules.length > 0) L.push('', 'construction rules applied:', ...r.rules.map((x) => `  - ${x}`));
-      writeStdout(L.join('\n') + '\n\n' + renderProof(proof, targets.length));
+      const wide = get.flag(args, 'wide');
+      writeStdout(fitLines(L, wide).join('\n') + '\n\n' + renderProof(proof, targets.length, wide));
     }
     return ok ? 0 : 1;
   } finally {

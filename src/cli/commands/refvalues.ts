@@ -27,6 +27,10 @@ import { describeInput } from '../../measure/json.js';
 import { parseOvmf } from '../../images/ovmf/parse.js';
 import { requireQemuLaunchable } from '../../loaders/ovmf/qemu-launchable.js';
 import { writeStdout } from '../stdout.js';
+// issue 19 hook: --host-data-of, --initdata, --from-gce-endorsement (docs/endorsements.md)
+import { REFVALUES_ENDORSEMENT_OPTIONS, refvaluesEndorsementInputs } from '../report-endorsements.js';
+import { BY_HASH_IMAGE_OPTIONS, ovmfImagePaths, ovmfInputHashes } from '../by-hash-options.js';
+import { openSpaceImageInto } from '../space-image.js';
 
 export const REFVALUES_SPEC: CommandSpec = {
   usage: 'snp-launch refvalues (--ovmf PATH [--kernel ...] | --igvm FILE | --measurement HEX) [matrix] [pinned fields] [--format json|corim|rvps|gsg] [-o FILE|DIR]',
@@ -37,15 +41,16 @@ export const REFVALUES_SPEC: CommandSpec = {
     { name: 'kernel', type: 'string', metavar: 'PATH', help: 'kernel for measured direct boot (kernel-hashes page measured)' },
     { name: 'initrd', type: 'string', metavar: 'PATH', help: 'initrd (needs --kernel)' },
     { name: 'append', type: 'string', metavar: 'CMDLINE', help: 'kernel command line (needs --kernel)' },
+    ...BY_HASH_IMAGE_OPTIONS,
     { name: 'igvm', type: 'string', metavar: 'FILE', help: 'IGVM image (instead of --ovmf)' },
     ...KRUN_IMAGE_OPTIONS,
-    { name: 'platform', type: 'string', metavar: 'LIST', help: 'platforms (OVMF: qemu-kvm,ec2,gce; IGVM: the IGVM platforms; krun); default qemu-kvm' },
-    { name: 'vcpus', type: 'string', metavar: 'LIST', help: 'vCPU counts: 4, 1-64 or 1-64,96,128 (required with an image)' },
-    { name: 'vcpu-type', type: 'string', metavar: 'LIST', help: 'QEMU -cpu names, e.g. EPYC-v4,EPYC-Milan,EPYC-Genoa' },
-    { name: 'vcpu-sig', type: 'string', metavar: 'LIST', help: 'CPUID(1).EAX signatures (beside --vcpu-type); qemu-kvm needs one of the two, as measure does (--vcpu-sig 0: a CPU model with signature 0)' },
-    { name: 'guest-features', type: 'string', metavar: 'LIST', help: 'SEV_FEATURES values (OVMF; default 0x1)' },
-    { name: 'kvm', type: 'string', metavar: 'LIST', help: 'host KVM generations: init2, legacy (default init2)' },
-    { name: 'measurement', type: 'list', metavar: 'HEX', help: 'a MEASUREMENT from elsewhere (a vendor, an earlier release); repeatable' },
+    { name: 'platform', type: 'list', metavar: 'LIST', help: 'platforms (OVMF: qemu-kvm,ec2,gce; IGVM: the IGVM platforms; krun); default qemu-kvm' },
+    { name: 'vcpus', type: 'list', metavar: 'LIST', help: 'vCPU counts: 4, 1-64 or 1-64,96,128 (required with an image)' },
+    { name: 'vcpu-type', type: 'list', metavar: 'LIST', help: 'QEMU -cpu names, e.g. EPYC-v4,EPYC-Milan,EPYC-Genoa' },
+    { name: 'vcpu-sig', type: 'list', metavar: 'LIST', help: 'CPUID(1).EAX signatures (beside --vcpu-type); qemu-kvm needs one of the two, as measure does (--vcpu-sig 0: a CPU model with signature 0)' },
+    { name: 'guest-features', type: 'list', metavar: 'LIST', help: 'SEV_FEATURES values (OVMF; default 0x1)' },
+    { name: 'kvm', type: 'list', metavar: 'LIST', help: 'host KVM generations: init2, legacy (default init2)' },
+    { name: 'measurement', type: 'list', metavar: 'HEX', help: 'MEASUREMENTs from elsewhere (a vendor, an earlier release): hex or base64, comma list or repeated' },
     { name: 'policy', type: 'string', metavar: 'HEX', help: 'pin the guest POLICY (u64, e.g. 0x30000)' },
     { name: 'host-data', type: 'string', metavar: 'HEX', help: 'pin HOST_DATA (32 bytes)' },
     { name: 'id-key-digest', type: 'string', metavar: 'HEX', help: 'pin ID_KEY_DIGEST (48 bytes)' },
@@ -54,12 +59,13 @@ export const REFVALUES_SPEC: CommandSpec = {
     { name: 'image-id', type: 'string', metavar: 'HEX', help: 'pin IMAGE_ID (16 bytes)' },
     { name: 'min-tcb', type: 'string', metavar: 'HEX', help: 'minimum REPORTED_TCB as the report\'s u64 (e.g. 0xdb18000000000004); each component must be at or above' },
     { name: 'guest-svn', type: 'string', metavar: 'N', help: 'pin GUEST_SVN' },
-    { name: 'format', type: 'choice', choices: ['json', 'corim', 'rvps', 'gsg'], metavar: 'FORMAT', help: 'json (default), corim (CBOR, AMD SEV-SNP CoRIM profile), rvps (Trustee RVPS registration message) or gsg (go-sev-guest check configurations, .textproto)' },
+    { name: 'format', type: 'choice', choices: ['json', 'corim', 'rvps', 'gsg', 'compact', 'compact-cbor'], metavar: 'FORMAT', help: 'json (default), corim (CBOR, AMD SEV-SNP CoRIM profile), rvps (Trustee RVPS registration message), gsg (go-sev-guest check configurations, .textproto), compact (digest before the VMSAs + VMSA digests per variant: any vCPU count; JSON) or compact-cbor (the profile draft\'s launch-configuration map)' },
     { name: 'corim-flavor', type: 'choice', choices: [...CORIM_FLAVORS], metavar: 'FLAVOR', help: "with --format corim: draft (default; the AMD profile draft's examples) or veraison (what Veraison's SEV-SNP scheme loads; docs/refvalues.md)" },
     { name: 'tcb-layout', type: 'choice', choices: ['milan', 'turin'], metavar: 'LAYOUT', help: 'with --format rvps: read --min-tcb in the Milan/Genoa (default) or the Turin TCB layout' },
     { name: 'sign', type: 'string', metavar: 'KEY.pem', help: 'with --format corim: sign it (COSE_Sign1, ES384) with this EC P-384 private key' },
     { name: 'allow-nonlaunchable', type: 'flag', help: 'produce values even for firmware QEMU refuses to launch for SNP (no SEV metadata, AP reset address 0, zero-size sections)' },
     { name: 'output', short: 'o', type: 'string', metavar: 'FILE', help: 'write to FILE instead of stdout (CBOR is never written to a terminal); for gsg with more than one cell, a directory (one .textproto per cell)' },
+    ...REFVALUES_ENDORSEMENT_OPTIONS, // issue 19 hook
   ],
   epilog: [
     'examples:',
@@ -88,9 +94,14 @@ export async function run(argv: string[]): Promise<number> {
   if (tcbLayout !== undefined && format !== 'rvps') throw usageError('OPTION_CONFLICT', 'argument --tcb-layout: only with --format rvps', '--tcb-layout');
   const pinned = pinnedFields(args);
   const external: RefCell[] = get.list(args, 'measurement').map((t) => ({ platform: 'external', measurement: measurementArg(t) }));
+  external.push(...(await refvaluesEndorsementInputs(args, pinned))); // issue 19 hook
   const opened: ByteSource[] = [];
   try {
     const { image, inputs } = await openImage(args, opened);
+    if (format === 'compact' || format === 'compact-cbor') {
+      if (!image) throw usageError('MISSING_OPTION', `argument --format ${format}: needs an image (--ovmf or --ovmf-metadata)`, '--format');
+      return await (await import('../refvalues-compact.js')).writeCompact(args, image, matrixArgs(args, image.kind, false), { tool: `snp-launch ${SNP_LAUNCH_VERSION}`, inputs, pinned }, format);
+    }
     let cells: RefCell[] = [];
     if (image) {
       const matrix = matrixArgs(args, image.kind);
@@ -119,7 +130,7 @@ export async function run(argv: string[]): Promise<number> {
       let bytes = encodeCorim(rv, flavor);
       if (signKey !== undefined) {
         const { loadP384PrivateKey } = await import('./id-block.js');
-        bytes = signCorim(bytes, await loadP384PrivateKey(signKey));
+        bytes = signCorim(bytes, await loadP384PrivateKey(signKey, 'refvalues --sign needs an EC P-384 private key (the CoRIM is signed with ES384)'));
       }
       await writeOutput(args, bytes, true);
     }
@@ -172,16 +183,16 @@ function pinnedFields(args: ParsedArgs): PinnedFields {
   return p;
 }
 
-function matrixArgs(args: ParsedArgs, kind: SpaceImage['kind']) {
-  const vcpusText = get.str(args, 'vcpus');
+function matrixArgs(args: ParsedArgs, kind: SpaceImage['kind'], needVcpus = true) {
+  const vcpusText = get.csv(args, 'vcpus') ?? (needVcpus ? undefined : '1');
   if (vcpusText === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --vcpus (a count, list or range)', '--vcpus');
   const allowed: readonly string[] = kind === 'ovmf' ? ['qemu-kvm', 'ec2', 'gce'] : kind === 'krun' ? ['krun'] : IGVM_PLATFORMS;
-  const platforms = parseList(get.str(args, 'platform') ?? (kind === 'krun' ? 'krun' : 'qemu-kvm'), '--platform', (p) => {
+  const platforms = parseList(get.csv(args, 'platform') ?? (kind === 'krun' ? 'krun' : 'qemu-kvm'), '--platform', (p) => {
     if (!allowed.includes(p)) throw usageError('BAD_CHOICE', `argument --platform: invalid choice for --${kind}: '${p}' (choose from ${allowed.join(', ')})`, '--platform');
     return p;
   });
   const cpus: MatrixCpu[] = [];
-  const types = get.str(args, 'vcpu-type');
+  const types = get.csv(args, 'vcpu-type');
   if (types !== undefined) {
     for (const t of parseList(types, '--vcpu-type', (x) => x)) {
       const sig = vcpuTypeSignature(t);
@@ -189,7 +200,7 @@ function matrixArgs(args: ParsedArgs, kind: SpaceImage['kind']) {
       cpus.push({ type: t, sig });
     }
   }
-  const sigs = get.str(args, 'vcpu-sig');
+  const sigs = get.csv(args, 'vcpu-sig');
   if (sigs !== undefined) {
     for (const s of parseList(sigs, '--vcpu-sig', (x) => parseIntText(x, '--vcpu-sig'))) {
       if (s >= 1n << 32n) throw usageError('BAD_INT', `argument --vcpu-sig: 0x${s.toString(16)} does not fit in 32 bits`, '--vcpu-sig');
@@ -203,8 +214,8 @@ function matrixArgs(args: ParsedArgs, kind: SpaceImage['kind']) {
   if (cpus.length === 0 && needsSig) {
     throw usageError('MISSING_VCPU_SIG', 'argument --vcpu-type: qemu-kvm puts the vCPU signature in RDX; give --vcpu-type or --vcpu-sig (--vcpu-sig 0 for signature 0)', '--vcpu-type');
   }
-  const gf = get.str(args, 'guest-features');
-  const kvm = get.str(args, 'kvm');
+  const gf = get.csv(args, 'guest-features');
+  const kvm = get.csv(args, 'kvm');
   return {
     platforms: [...new Set(platforms)],
     vcpus,
@@ -226,16 +237,17 @@ function matrixArgs(args: ParsedArgs, kind: SpaceImage['kind']) {
 }
 
 async function openImage(args: ParsedArgs, opened: ByteSource[]): Promise<{ image?: SpaceImage; inputs: Record<string, string> }> {
-  const ovmf = get.str(args, 'ovmf');
+  const ovmf = get.str(args, 'ovmf') ?? get.str(args, 'ovmf-metadata');
   const igvm = get.str(args, 'igvm');
-  const kernel = get.str(args, 'kernel');
-  const initrd = get.str(args, 'initrd');
-  const append = get.str(args, 'append');
   if (ovmf !== undefined && igvm !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --igvm: not allowed with argument --ovmf', '--igvm');
-  if (igvm !== undefined && (kernel ?? initrd ?? append) !== undefined) throw usageError('OPTION_CONFLICT', '--kernel/--initrd/--append apply to --ovmf images, not to --igvm', '--kernel');
-  if (ovmf === undefined && kernel !== undefined && !krunArgs(args)) throw usageError('MISSING_OPTION', '--kernel needs --ovmf', '--kernel');
-  if (initrd !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --initrd', '--initrd');
-  if (append !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --append', '--append');
+  if (igvm !== undefined && ['kernel', 'initrd', 'append', ...BY_HASH_IMAGE_OPTIONS.map((o) => o.name)].some((o) => args.values.has(o))) {
+    throw usageError('OPTION_CONFLICT', '--kernel/--initrd/--append (and their hashes) apply to --ovmf images, not to --igvm', '--kernel');
+  }
+  const ovmfPaths = krunArgs(args) ? undefined : ovmfImagePaths(args);
+  if (ovmfPaths) {
+    const image = await openSpaceImageInto(ovmfPaths, opened);
+    return { image, inputs: await ovmfInputHashes(ovmfPaths, image) };
+  }
   const inputs: Record<string, string> = {};
   const open = async (path: string) => {
     const s = await openFileSource(path);
@@ -246,13 +258,5 @@ async function openImage(args: ParsedArgs, opened: ByteSource[]): Promise<{ imag
   if (igvm !== undefined) return { image: { kind: 'igvm', igvm: await open(igvm) }, inputs };
   const krun = await openKrunImage(args, open);
   if (krun) return { image: krun, inputs };
-  if (ovmf === undefined) return { inputs };
-  const image: SpaceImage = {
-    kind: 'ovmf',
-    ovmf: await open(ovmf),
-    ...(kernel !== undefined ? { kernel: await open(kernel) } : {}),
-    ...(initrd !== undefined ? { initrd: await open(initrd) } : {}),
-    ...(append !== undefined ? { append } : {}),
-  };
-  return { image, inputs };
+  return { inputs };
 }
