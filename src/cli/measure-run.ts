@@ -9,6 +9,7 @@ import type { MeasureResult } from '../measure/types.js';
 import { describeInput, type InputInfo } from '../measure/json.js';
 import { measureCall, withRequestWarnings, type CallOptions, type FileRole, type MeasureRequest, type RequestFiles } from '../measure/request.js';
 import { openFileSource } from '../node/file-source.js';
+import type { IgvmSpeculation } from '../node/speculative-pages.js';
 import { isOvmfMetadataSource } from '../images/ovmf/metadata-doc.js';
 import { openOvmfMetadataFile } from './ovmf-metadata-file.js';
 
@@ -25,6 +26,8 @@ export { requestJsonOptions } from '../measure/request.js';
 export interface RunOptions extends CallOptions {
   /** Also return each input's path, size and streamed SHA-256 (for --json). */
   describeInputs?: boolean;
+  /** Page digests of the IGVM file already being computed (src/node/speculative-pages.ts). */
+  igvmPages?: IgvmSpeculation;
 }
 
 export interface MeasureRun {
@@ -39,6 +42,7 @@ export async function runMeasureRequest(request: MeasureRequest, run: RunOptions
   const opened: RequestFiles = {};
   try {
     await openRequestFiles(request, opened);
+    if (opened.igvm && run.igvmPages) opened.igvm = run.igvmPages.wrap(opened.igvm);
     const call = measureCall(request, opened, run);
     // Loaded on demand: `report` resolves image options without always measuring.
     const raw =
@@ -67,4 +71,5 @@ export async function openRequestFiles(request: MeasureRequest, opened: RequestF
     if (path !== undefined && role === 'ovmf' && request.kind === 'ovmf' && request.ovmfMetadata) opened.ovmf = await openOvmfMetadataFile(path);
     else if (path !== undefined) opened[role] = await openFileSource(path, undefined, { sync: role === 'igvm' ? undefined : true });
   }
+
 }

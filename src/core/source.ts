@@ -25,6 +25,13 @@ export interface ByteSource {
    * keeps no reads in flight: read-ahead buffers would only be fresh memory to fault in.
    */
   readonly sync?: boolean;
+  /**
+   * Optional: the SHA-384 digests (48 bytes per 4 KiB page) of [offset, offset + length) when the
+   * source computed them ahead (a Node edge hashes an IGVM file's data while its headers are
+   * parsed); undefined otherwise, and the caller reads and hashes the bytes itself. A page's
+   * digest does not depend on where it is measured, so this is the same result, earlier.
+   */
+  pageDigests?(offset: number, length: number): Uint8Array | undefined;
 }
 
 /** Chunk size for streaming reads: big enough to amortise calls, small enough to bound memory. */

@@ -163,6 +163,8 @@ export class SnpFirmware {
     const start = (k: number): Promise<Uint8Array> => {
       const o = k * chunk;
       const n = Math.min(chunk, length - o);
+      const ready = src.pageDigests?.(offset + o, n);
+      if (ready) return Promise.resolve(ready);
       let data: Promise<Uint8Array>;
       if (src.readInto) {
         const buf = (bufs[k % AHEAD] ??= new Uint8Array(chunk));

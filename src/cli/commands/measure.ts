@@ -21,6 +21,7 @@ import type { MeasureResult } from '../../measure/types.js';
 import { SNP_LAUNCH_VERSION } from '../version.js';
 import { takeVcpuList } from '../measure-range.js';
 import { writeStdout } from '../stdout.js';
+import { speculateIgvmPages } from '../../node/speculative-pages.js';
 
 /** The reference tool and version whose interface this command reproduces (§1). */
 export const REFERENCE_VERSION_LINE = 'sev-snp-measure 0.0.13';
@@ -112,10 +113,12 @@ export async function run(argv: string[]): Promise<number> {
     writeStdout(await measureRange(req, taken.counts, { json, base64: get.str(args, 'output-format') === 'base64' }));
     return 0;
   }
-  void warmUpForLargeIgvm(req);
+  // A large IGVM file: its pages are hashed on a worker while its headers are parsed (issue 18 item 7).
+  const igvmPages = req.kind === 'igvm' && process.env.SNP_LAUNCH_NO_SPECULATION === undefined ? speculateIgvmPages(req.paths.igvm) : undefined;
+  if (!igvmPages) void warmUpForLargeIgvm(req);
   // snp:ovmf-hash ignores every other option, --dump-vmsa included (§3 step 1).
   const dumping = dump && !(req.kind === 'ovmf' && req.mode === 'snp:ovmf-hash');
-  const { result, inputs } = await runMeasureRequest(req, { log: wantLog, keepVmsas: dumping, describeInputs: json });
+  const { result, inputs } = await runMeasureRequest(req, { log: wantLog, keepVmsas: dumping, describeInputs: json, ...(igvmPages ? { igvmPages } : {}) });
 
   if (dumping) await dumpVmsas(result.vmsas ?? [], dumpDir ?? '.');
   for (const w of result.warnings) process.stderr.write(`snp-launch measure: warning: ${w}\n`);
