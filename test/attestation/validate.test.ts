@@ -102,3 +102,17 @@ test('text parsers for CLI values', () => {
   assert.match(parseBytesText('zz!', { max: 64 }).error!, /not hex or base64/);
   assert.equal(parseBytesText('0102', { max: 64 }).value!.length, 2);
 });
+
+test('MIGRATE_MA: refused by default with the reason, accepted with allowMigrateMa; CXL named but accepted', { skip: needsShared }, () => {
+  const b = read(VEC('virtee_milan_report.bin')).slice();
+  // POLICY 0x30000 | MIGRATE_MA (bit 18) | CXL_ALLOW (bit 21), per specs/attestation.md §1.4.
+  new DataView(b.buffer).setBigUint64(0x08, 0x30000n | (1n << 18n) | (1n << 21n), true);
+  const r = parseReport(b);
+  const d = validateReport(r, {});
+  assert.equal(by(d, 'policy.migrate-ma').pass, false);
+  assert.equal(by(d, 'policy.migrate-ma').reason, 'the guest policy (0x270000) allows MIGRATE_MA');
+  assert.equal(by(d, 'policy.cxl').pass, true);
+  assert.match(by(d, 'policy.cxl').reason, /allows CXL_ALLOW: accepted \(by default\)/);
+  assert.equal(by(validateReport(r, { policy: { allowMigrateMa: true } }), 'policy.migrate-ma').pass, true);
+  assert.equal(by(validateReport(r, { policy: { allowCxl: false } }), 'policy.cxl').pass, false);
+});

@@ -207,3 +207,12 @@ test('--refvalues mismatch: the advice works as written (image file alone, no us
     assert.match(fails[0]!, /^FAIL {2}refvalues\.MEASUREMENT .*no launch of this image in the default space \([\d,]+ configurations\) gives the report's MEASUREMENT/);
   }
 });
+
+test('verdict wording: "the 1 check passed", "1 of 1 check failed" (no "all 1 checks")', { skip: needsShared }, async () => {
+  const { renderText } = await import('../../src/cli/report-verify-output.js');
+  const { parseReport } = await import('../../src/attestation/index.js');
+  const report = parseReport(read(VEC('virtee_milan_report.bin')));
+  const ctx = (pass: boolean) => ({ args: { values: new Map(), positionals: [] }, reportPath: 'r.bin', report, now: new Date(), veks: [], chain: [], checks: [{ name: 'x', pass, reason: 'y' }], covers: new Set(['MEASUREMENT']), notes: [] });
+  assert.match(renderText(ctx(true), { noCert: true, lenient: false }), /^OK: the 1 check passed \(signature not verified\)$/m);
+  assert.match(renderText(ctx(false), { noCert: true, lenient: false }), /^FAILED: 1 of 1 check failed$/m);
+});
