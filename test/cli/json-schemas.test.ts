@@ -61,6 +61,7 @@ const RUNS: [string, string[], number?][] = [
   ['refvalues', ['refvalues', '--measurement', 'ab'.repeat(48)]],
   ['compact', ['refvalues', '--ovmf', 'OVMF.fd', '--format', 'compact', '--platform', 'qemu-kvm,ec2', '--vcpu-type', 'EPYC-v4', '--policy', '0x30000', '--family-id', '00'.repeat(16)]],
   ['compact', ['refvalues', '--ovmf', 'OVMF.fd', '--kernel', 'vmlinuz', '--format', 'compact', '--platform', 'gce']],
+  ['measure-compact', ['measure', '--compact', 'compact.json', '--vcpus', '1-3', '--json']],
   ['ovmf-metadata', ['ovmf', 'metadata', 'OVMF.fd']],
   ['ovmf-metadata', ['ovmf', 'metadata', shared(GCE_OVMF)]],
   ['id-block', ['id-block', '--measurement', 'q'.repeat(64), '--id-key', 'id.pem', '--author-key', 'author.pem', '--deterministic', '--json']],
@@ -94,6 +95,10 @@ test('real --json outputs of every command validate against their schemas', { sk
   }
   // A GCE launch endorsement of the 4M OVMF, signed with gce-tcb-verifier's development key.
   writeFileSync(join(dir, 'endorsement.binarypb'), buildGceEndorsement(referenceGce()));
+  // A compact launch description for `measure --compact`.
+  const compact = await runCli(['refvalues', '--ovmf', 'OVMF.fd', '--format', 'compact', '--vcpu-type', 'EPYC-v4'], dir);
+  assert.equal(compact.code, 0, compact.stderr);
+  writeFileSync(join(dir, 'compact.json'), compact.stdout);
   const digest = JSON.parse((await runCli(['measure', '--mode', 'snp', '--vcpus', '3', '--vcpu-type', 'EPYC-v4', '--ovmf', 'OVMF.fd', '--json'], dir)).stdout).digest as string;
   const seen = new Set<string>();
   for (const [kind, argv, code = 0] of RUNS) {
@@ -122,11 +127,11 @@ test('the schemas reject what they must: a wrong format tag, a short digest, an 
   assert.ok(m({ ...none, explanation: ['no configuration ...'] }), ajv.errorsText(m.errors));
   const q = ajv.getSchema(schema('qemu-replay').$id) ?? ajv.compile(schema('qemu-replay'));
   const trace = { file: 't.log', format: 'upstream', policy: '0x30000', finished: true, retries: 0, updates: [{ gpa: '0xffc00000', len: '0x400000', type: 'NORMAL', lines: [7] }], warnings: [] };
-  assert.ok(q({ format: 'snp-launch.qemu-replay/1', trace }), ajv.errorsText(q.errors));
-  assert.ok(!q({ format: 'snp-launch.qemu-replay/1', trace, predicted: { digest: 'ab'.repeat(48), pages: 1, vcpus: 1 } }), 'a prediction without its replays is invalid');
-  assert.ok(!q({ format: 'snp-launch.qemu-replay/1', trace: { ...trace, updates: [{ ...trace.updates[0], type: 'Normal' }] } }));
+  assert.ok(q({ format: 'snp-launch.qemu-replay/1', tool: 'snp-launch', version: '0', trace }), ajv.errorsText(q.errors));
+  assert.ok(!q({ format: 'snp-launch.qemu-replay/1', tool: 'snp-launch', version: '0', trace, predicted: { digest: 'ab'.repeat(48), pages: 1, vcpus: 1 } }), 'a prediction without its replays is invalid');
+  assert.ok(!q({ format: 'snp-launch.qemu-replay/1', tool: 'snp-launch', version: '0', trace: { ...trace, updates: [{ ...trace.updates[0], type: 'Normal' }] } }));
   const g = ajv.getSchema(schema('gce-endorsement').$id) ?? ajv.compile(schema('gce-endorsement'));
-  const e = { format: 'snp-launch.gce-endorsement/1', file: 'e.pb', timestamp: null, cl_spec: '1', commit: null, uefi_digest: null, signer_cert_bytes: 0, sev_snp: null, tdx: false };
+  const e = { format: 'snp-launch.gce-endorsement/1', tool: 'snp-launch', version: '0', file: 'e.pb', timestamp: null, cl_spec: '1', commit: null, uefi_digest: null, signer_cert_bytes: 0, sev_snp: null, tdx: false };
   assert.ok(g(e), ajv.errorsText(g.errors));
   assert.ok(!g({ ...e, cl_spec: 1 }), 'cl_spec is a decimal string (uint64)');
   assert.ok(!g({ ...e, sev_snp: { svn: 1, policy: null, family_id: null, image_id: null, measurements: { '0': 'ab'.repeat(48) }, svsm_measurement: null } }), 'a VMSA count of 0');
