@@ -101,11 +101,14 @@ function rowInputs(spec: RowSpec, l: Launch): MeasureInputs {
     if (l.guestFeatures !== undefined) i.guestFeatures = l.guestFeatures;
     return i;
   }
+  // Only the options the row's launch uses: the CLI warns about the others ("--vmm-type ec2 writes
+  // RDX = 0x600 ...", "mode seves ignores the guest features"), and those warnings would be about
+  // flags the page chose, not the user (issue 17 item 5).
+  if (spec.mode === 'snp:ovmf-hash') return { mode: spec.mode, ovmf: l.image.name };
   const i: MeasureInputs = { mode: spec.mode, platform: spec.platform, ovmf: l.image.name };
-  if (spec.mode === 'snp:ovmf-hash') return i; // the CLI would ignore the rest, with a warning
   i.vcpus = l.vcpus;
-  if (l.vcpuType !== undefined && spec.mode !== 'sev') i.vcpuType = l.vcpuType;
-  if (l.guestFeatures !== undefined) i.guestFeatures = l.guestFeatures;
+  if (l.vcpuType !== undefined && spec.mode !== 'sev' && spec.platform === 'qemu-kvm') i.vcpuType = l.vcpuType;
+  if (l.guestFeatures !== undefined && spec.mode !== 'seves' && spec.mode !== 'sev') i.guestFeatures = l.guestFeatures;
   if (l.kernel) i.kernel = l.kernel.name;
   if (l.initrd) i.initrd = l.initrd.name;
   if (l.append !== undefined) i.append = l.append;
