@@ -83,7 +83,7 @@ async function load(page: Page, url: string, image: string | 'example-ovmf' | 'e
 /** rowId → digest (or "!reason") from the table. */
 async function table(page: Page): Promise<Map<string, string>> {
   const cells = await page.$$eval('#digest-table td[data-row]', (tds) =>
-    tds.map((td) => [td.getAttribute('data-row')!, td.hasAttribute('data-reason') ? '!' + td.textContent : td.firstChild!.textContent!] as [string, string]),
+    tds.map((td) => [td.getAttribute('data-row')!, td.hasAttribute('data-reason') ? '!' + td.textContent : td.getAttribute('data-digest')!] as [string, string]),
   );
   return new Map(cells);
 }
@@ -308,7 +308,7 @@ describe('explorer (headless Chromium)', { skip }, () => {
     assert.ok(verdicts.length >= 4, 'several checks shown');
     for (const [ok, t] of verdicts) assert.equal(ok, 'true', t!);
     assert.match((await page.textContent('#report-out'))!, /b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b6bdf8a9ece31a5a608eb0cf2e4872b01/);
-    assert.equal(await page.getAttribute('#report-verdict', 'class'), 'ok');
+    assert.equal(await page.getAttribute('#report-verdict', 'data-verdict'), 'verified');
     assert.equal((await page.textContent('#report-match'))!, 'MEASUREMENT matches none of the 4 predicted SNP digests.');
     await screenshot(page, 'explorer-report-1280x800');
 
@@ -324,7 +324,7 @@ describe('explorer (headless Chromium)', { skip }, () => {
     assert.equal((await page.textContent('#report-match'))!, 'MEASUREMENT matches: qemu-kvm/snp');
     const sig = await page.$$eval('#report-verdicts li', (lis) => lis.filter((li) => li.textContent!.includes('report-signature')).map((li) => li.getAttribute('data-ok')));
     assert.deepEqual(sig, ['false']);
-    assert.equal(await page.getAttribute('#report-verdict', 'class'), 'bad');
+    assert.equal(await page.getAttribute('#report-verdict', 'data-verdict'), 'failed');
     assert.equal(await page.locator('#digest-table tr.match').count(), 1);
   });
 
