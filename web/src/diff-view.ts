@@ -76,7 +76,7 @@ export function renderDiff(out: HTMLElement, r: DiffResponse): void {
     parts.push(
       h(
         'div',
-        { class: 'scroll' },
+        { class: 'scroll', tabindex: 0 },
         h(
           'table',
           { class: 'aligned' },

@@ -73,7 +73,7 @@ export function agreementGrid(ids: readonly string[], grouping: Grouping, id?: s
     'div',
     { class: 'agreement-box' },
     h('p', { class: 'muted', id: id ? `${id}-caption` : undefined }, 'Which platforms measure the same digest (a letter: same digest; ≠: different):'),
-    h('div', { class: 'scroll' }, h('table', { class: 'agreement', id, 'aria-labelledby': id ? `${id}-caption` : undefined }, h('thead', {}, head), h('tbody', {}, ...rows))),
+    h('div', { class: 'scroll', tabindex: 0 }, h('table', { class: 'agreement', id, 'aria-labelledby': id ? `${id}-caption` : undefined }, h('thead', {}, head), h('tbody', {}, ...rows))),
   );
 }
 

@@ -47,7 +47,7 @@ function rowEl(r: RowData, grouping: Grouping, act: DigestActions, match: boolea
   cli.addEventListener('click', () => void copyText(r.cli, cli));
   const json = h('button', { type: 'button', 'aria-label': `export ${r.id} as JSON (snp-launch measure --json)`, disabled: !r.digest || partial, 'data-json': r.id }, 'JSON');
   json.addEventListener('click', () => act.exportJson(r.id, false));
-  const jsonLog = h('button', { type: 'button', 'aria-label': `export ${r.id} as JSON with the log (--json --log)`, disabled: partial || !r.log }, 'JSON+log');
+  const jsonLog = h('button', { type: 'button', 'aria-label': `JSON+log: export ${r.id} as JSON with the measurement log (--json --log)`, disabled: partial || !r.log }, 'JSON+log');
   jsonLog.addEventListener('click', () => act.exportJson(r.id, true));
   return h(
     'tr',

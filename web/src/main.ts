@@ -292,6 +292,9 @@ async function vcpuRange(): Promise<void> {
 /** A chosen or dropped file goes where its content says it belongs (drop.ts). */
 function route(file: File | undefined): void {
   if (!file) return;
+  // Until the file is known to be an image, the image field shows the image being measured.
+  if (state.image) setInputFile(el.image, state.image);
+  else el.image.value = '';
   void routeFile(client, file, {
     image: pickImage,
     input: (id, f) => {

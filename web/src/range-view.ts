@@ -25,5 +25,5 @@ export function renderRange(out: HTMLElement, r: RangeData): void {
   );
   const summary = h('p', { class: 'muted', id: 'range-summary' }, `${r.configurations.toLocaleString()} digests in ${Math.round(r.ms)} ms; ${grouping.groups.length} distinct (same letter = same digest)`);
   const skipped = r.skipped.map((s) => h('p', { class: 'muted' }, `${s.platform} cannot launch this image: ${s.reason}`));
-  out.replaceChildren(summary, h('div', { class: 'scroll' }, h('table', { class: 'digests range', id: 'range-table', 'aria-label': legendText(grouping.groups).slice(0, 200) }, head, ...rows)), ...skipped);
+  out.replaceChildren(summary, h('div', { class: 'scroll', tabindex: 0 }, h('table', { class: 'digests vtable', id: 'range-table', 'aria-label': legendText(grouping.groups).slice(0, 200) }, head, ...rows)), ...skipped);
 }

@@ -55,7 +55,7 @@ export function renderReport(out: HTMLElement, r: ReportCheckData, predictions: 
       'details',
       { class: 'fields' },
       h('summary', {}, `All report fields (${r.fields.length})`),
-      h('div', { class: 'scroll' }, h('table', {}, h('tbody', {}, ...r.fields.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'mono hash' }, v)))))),
+      h('div', { class: 'scroll', tabindex: 0 }, h('table', {}, h('tbody', {}, ...r.fields.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', { class: 'mono hash' }, v)))))),
     ),
   );
   out.dataset.ok = String(r.ok);
@@ -70,7 +70,8 @@ export function renderSearch(box: HTMLElement, s: SearchData): void {
     box.replaceChildren(
       h('p', { class: 'bad', id: 'search-verdict', 'data-found': '0' }, 'No launch of this image gives this MEASUREMENT.'),
       h('p', { class: 'muted' }, head),
-      h('ul', { class: 'plain' }, ...s.noMatch.slice(1).map((l) => h('li', {}, l.trim()))),
+      ...s.noMatch.slice(1).filter((l) => !/^\s+- /.test(l)).map((l) => h('p', {}, l)),
+      h('ul', { class: 'plain' }, ...s.noMatch.filter((l) => /^\s+- /.test(l)).map((l) => h('li', {}, l.replace(/^\s+- /, '')))),
       h('p', { class: 'muted' }, 'The same search on the command line:'),
       cmd(s.matchCommand),
     );
