@@ -48,6 +48,7 @@ for (const [width, height] of [
     let b: Browser;
     let page: Page;
     const errors: string[] = [];
+    const requests: string[] = [];
     const dir = join(SCREENSHOTS, size);
 
     before(async () => {
@@ -56,6 +57,7 @@ for (const [width, height] of [
       page = b.page;
       page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
       page.on('pageerror', (e) => errors.push(e.message));
+      page.on('request', (r) => requests.push(r.url()));
       mkdirSync(dir, { recursive: true });
       await page.goto(web.url);
     });
@@ -226,6 +228,8 @@ for (const [width, height] of [
       assert.deepEqual(bad, [], JSON.stringify(bad, null, 1));
       await page.screenshot({ path: join(dir, '99-whole-page.png'), fullPage: true });
       assert.deepEqual(errors, []);
+      // The KDS links were shown, never followed: the page loaded itself and nothing else.
+      assert.deepEqual(requests.filter((u) => u !== web.url && !u.startsWith('data:') && !u.startsWith('blob:')), []);
     });
   });
 }

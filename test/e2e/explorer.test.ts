@@ -310,6 +310,9 @@ describe('explorer (headless Chromium)', { skip }, () => {
     assert.match((await page.textContent('#report-out'))!, /b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b6bdf8a9ece31a5a608eb0cf2e4872b01/);
     assert.equal(await page.getAttribute('#report-verdict', 'data-verdict'), 'verified');
     assert.equal((await page.textContent('#report-match'))!, 'MEASUREMENT matches none of the 4 predicted SNP digests.');
+    // Then the launch search of `snp-launch match` runs on the image: no launch of the fixture gives it.
+    await page.waitForFunction(() => ['found', 'none', 'error'].includes(document.body.dataset.search ?? ''), undefined, { timeout: 300_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.search), 'none', (await page.textContent('#report-search')) ?? '');
     await screenshot(page, 'explorer-report-1280x800');
 
     // The same report with MEASUREMENT (offset 0x90, attestation.md §1.2) replaced by the predicted

@@ -51,9 +51,9 @@ function rowEl(r: RowData, grouping: Grouping, act: DigestActions, match: boolea
   jsonLog.addEventListener('click', () => act.exportJson(r.id, true));
   return h(
     'tr',
-    { class: match ? 'match' : undefined, 'data-row': r.id },
+    { class: [match ? 'match' : '', r.refused ? 'refused' : ''].join(' ').trim() || undefined, 'data-row': r.id, 'data-refused': r.refused ? 'true' : undefined },
     h('th', { scope: 'row', class: 'platform' }, r.platform),
-    h('td', { class: 'mode' }, r.mode, match ? h('div', { class: 'ok' }, '= report') : null),
+    h('td', { class: 'mode' }, r.mode, match ? h('div', { class: 'ok' }, '= report') : null, r.refused ? h('div', { class: 'refused', title: r.refused.join('; ') }, 'QEMU refuses') : null),
     digestCell,
     h('td', { class: 'muted time' }, r.digest ? `${Math.round(r.ms)} ms` : ''),
     h('td', { class: 'actions' }, cli, json, jsonLog),

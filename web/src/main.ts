@@ -139,6 +139,8 @@ async function measure(force = false): Promise<void> {
 }
 
 function showRows(): void {
+  // A diff of the previous image would describe rows that are gone.
+  if (el.diffOut.dataset.image !== state.image?.name) el.diffOut.replaceChildren();
   el.note.textContent = `${state.image?.name ?? ''} (${state.kind === 'ovmf' ? 'OVMF image' : 'IGVM file'}, ${state.rows[0]?.vcpus ?? 1} vCPUs)`;
   state.grouping = renderDigests(el.digestTargets, state.rows, state.kind, { exportJson }, state.matches);
   const withLog = state.rows.filter((r) => r.log);
@@ -203,6 +205,7 @@ async function diff(): Promise<void> {
       b: { rowId: el.diffB.value, vcpus: Number(el.diffBv.value || '1') },
     });
     renderDiff(el.diffOut, r);
+    el.diffOut.dataset.image = state.image?.name ?? '';
   } catch (e) {
     el.diffOut.replaceChildren(h('p', { class: 'bad' }, (e as Error).message));
   }

@@ -43,6 +43,8 @@ export interface RowData {
   /** Why there is no digest (the library's error message). */
   reason?: string;
   warnings: string[];
+  /** Set when QEMU would refuse this launch (the digest is still the reference's): why, one sentence each. */
+  refused?: string[];
   /** SNP rows: the measurement log. */
   log?: LogEntryData[];
   vcpus: number;

@@ -69,6 +69,9 @@ async function runRow(spec: RowSpec, launch: Launch): Promise<RowData> {
     ms: 0,
   };
   if (run.result) {
+    // The library's launchability verdict (issue 17 item 2), when this build has it.
+    const launchable = (run.result as { launchable?: { ok: boolean; reasons: string[] } }).launchable;
+    if (launchable && !launchable.ok) row.refused = launchable.reasons;
     row.digest = hex(run.result.digest);
     row.algorithm = run.result.algorithm;
     const log = logData(run.result);
