@@ -2,6 +2,7 @@
  * Digest groups (issue 17 item 5): equal digests in one table share a letter and a colour, so a
  * reader compares letters instead of 96 hex digits. DOM-free (tested in Node).
  */
+import { headerList } from '../../src/portable/fix.js';
 
 export interface DigestGroup {
   /** "A", "B", … "Z", "AA", … in order of first appearance. */
@@ -73,18 +74,6 @@ export function blockDigest(hex: string): string[] {
   return out;
 }
 
-/** "headers 7-9, 12" for a sorted list of indexes. */
-function headerRanges(ix: number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < ix.length; ) {
-    let j = i;
-    while (j + 1 < ix.length && ix[j + 1] === ix[j]! + 1) j++;
-    parts.push(i === j ? `${ix[i]}` : `${ix[i]}-${ix[j]}`);
-    i = j + 1;
-  }
-  return `header${ix.length === 1 ? '' : 's'} ${parts.join(', ')}`;
-}
-
 /**
  * One line for a list of `portability --fix` edits (src/portable/fix.ts wording): moves are
  * counted per reason ("9 headers moved (headers 18-22, 25-29): cloud-hypervisor-mshv measures in
@@ -103,6 +92,6 @@ export function summarizeEdits(edits: readonly string[]): string {
     } else other.push(e.split(' — ')[0]!);
   }
   const parts = [...other];
-  for (const [why, ix] of moved) parts.push(`${ix.length} header${ix.length === 1 ? '' : 's'} moved (${headerRanges([...ix].sort((a, b) => a - b))}): ${why}`);
+  for (const [why, ix] of moved) parts.push(`${ix.length} header${ix.length === 1 ? '' : 's'} moved (${headerList([...ix].sort((a, b) => a - b))}): ${why}`);
   return parts.join('; ');
 }

@@ -43,7 +43,7 @@ export async function searchLaunch(reportFile: File, form: FormValues, onProgres
     preferSig = hostSignature(report.cpuid.family, report.cpuid.model, report.cpuid.stepping);
     if (!space.vcpuSigs.includes(preferSig)) space.vcpuSigs = [...space.vcpuSigs, preferSig];
     notes.push(`report v${report.version}: host CPU signature 0x${preferSig.toString(16)} (what -cpu host gives) ranked first`);
-  }
+  } else notes.push(`report v${report.version} carries no host CPUID (v3+ does): every signature is equally likely`);
   const r = await searchMeasurement(image, space, report.measurement, {
     ...(preferSig !== undefined ? { preferSig } : {}),
     ...(onProgress ? { onProgress: (done: number) => onProgress(done, 0) } : {}),
