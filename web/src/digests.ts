@@ -5,7 +5,7 @@
  * digest. Above the table a legend names the groups; below it a platform × platform grid shows
  * which SNP launches agree.
  */
-import { copyText, h } from './dom.js';
+import { copyText, h, prose } from './dom.js';
 import { agreementGrid, digestChip, groupLegend } from './digest-view.js';
 import { groupDigests, type Grouping } from './groups.js';
 import type { RowData } from './protocol.js';
@@ -41,8 +41,8 @@ export function renderDigests(t: DigestTargets, rows: RowData[], kind: 'ovmf' | 
 function rowEl(r: RowData, grouping: Grouping, act: DigestActions, match: boolean, partial: boolean): HTMLTableRowElement {
   const g = grouping.of.get(r.id);
   const digestCell = r.digest
-    ? h('td', { class: 'digest', 'data-row': r.id, 'data-digest': r.digest, 'data-group': g?.letter }, digestChip(r.digest, g, `${r.id} digest`), ...r.warnings.map((w) => h('div', { class: 'warn' }, `⚠ ${w}`)))
-    : h('td', { class: 'reason', 'data-row': r.id, 'data-reason': 'true' }, `cannot launch: ${r.reason ?? 'unknown reason'}`);
+    ? h('td', { class: 'digest', 'data-row': r.id, 'data-digest': r.digest, 'data-group': g?.letter }, digestChip(r.digest, g, `${r.id} digest`), ...r.warnings.map((w) => h('div', { class: 'warn' }, ...prose(`⚠ ${w}`))))
+    : h('td', { class: 'reason', 'data-row': r.id, 'data-reason': 'true' }, ...prose(`cannot launch: ${r.reason ?? 'unknown reason'}`));
   const cli = h('button', { type: 'button', 'aria-label': `copy the CLI command for ${r.id}`, title: r.cli }, 'CLI');
   cli.addEventListener('click', () => void copyText(r.cli, cli));
   const json = h('button', { type: 'button', 'aria-label': `export ${r.id} as JSON (snp-launch measure --json)`, disabled: !r.digest || partial, 'data-json': r.id }, 'JSON');

@@ -4,7 +4,7 @@
  * make the platforms agree, that is said first, with the subsets that do agree as boxes, and the
  * edits that were tried stay collapsed below (issue 17 item 5).
  */
-import { h } from './dom.js';
+import { h, prose } from './dom.js';
 import { groupBoxes } from './digest-view.js';
 import { groupDigests, summarizeEdits } from './groups.js';
 import type { PortableData } from './protocol.js';
@@ -15,14 +15,14 @@ function editsBlock(edits: string[], tried: boolean): HTMLElement {
   return h(
     'details',
     { class: 'edits' },
-    h('summary', { id: 'portable-summary' }, `${n}: ${summarizeEdits(edits)}`),
-    h('ol', { id: 'portable-edits' }, ...edits.map((e) => h('li', {}, e))),
+    h('summary', { id: 'portable-summary' }, ...prose(`${n}: ${summarizeEdits(edits)}`)),
+    h('ol', { id: 'portable-edits' }, ...edits.map((e) => h('li', {}, ...prose(e)))),
   );
 }
 
 export function renderPortable(out: HTMLElement, r: PortableData): void {
   const grouping = groupDigests(r.rows.map((x) => ({ id: x.target, digest: x.digest })));
-  const cannot = r.rows.filter((x) => !x.digest).map((x) => h('p', { class: 'reason' }, `${x.target} cannot launch it: ${x.error ?? '?'}`));
+  const cannot = r.rows.filter((x) => !x.digest).map((x) => h('p', { class: 'reason' }, ...prose(`${x.target} cannot launch it: ${x.error ?? '?'}`)));
   if (r.conflict !== undefined) {
     const subsets = groupDigests((r.subsets ?? []).flatMap((s) => s.targets.map((t) => ({ id: t, digest: s.digest }))));
     out.replaceChildren(
@@ -30,7 +30,7 @@ export function renderPortable(out: HTMLElement, r: PortableData): void {
         'div',
         { class: 'verdict bad', id: 'portable-verdict', 'data-verdict': 'conflict' },
         h('p', {}, h('strong', {}, `✘ No file makes these ${r.rows.length} platforms agree.`)),
-        h('ul', { id: 'portable-conflict', 'data-line': r.conflict }, ...(r.reasons ?? [r.conflict]).map((x) => h('li', {}, x))),
+        h('ul', { id: 'portable-conflict', 'data-line': r.conflict }, ...(r.reasons ?? [r.conflict]).map((x) => h('li', {}, ...prose(x)))),
       ),
       h('p', {}, `${subsets.groups.length} subset${subsets.groups.length === 1 ? '' : 's'} that agree on the file as built:`),
       groupBoxes(subsets, 'portable-groups'),

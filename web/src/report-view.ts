@@ -4,7 +4,7 @@
  * it matches or the launch search, the AMD KDS links (to open; the page fetches nothing), and the
  * parsed fields.
  */
-import { h } from './dom.js';
+import { h, prose } from './dom.js';
 import { digestChip } from './digest-view.js';
 import type { Grouping } from './groups.js';
 import type { CheckLine, ReportCheckData, SearchData, SignatureVerdict } from './protocol.js';
@@ -19,11 +19,11 @@ const VERDICT: Record<SignatureVerdict, { cls: string; mark: string; head: strin
 export function verdictBanner(verdict: SignatureVerdict, summary: string, id?: string): HTMLElement {
   const v = VERDICT[verdict];
   const text = summary.replace(/^(NOT )?verified: /, '');
-  return h('p', { class: `verdict ${v.cls}`, id, 'data-verdict': verdict }, h('span', { 'aria-hidden': 'true' }, `${v.mark} `), h('strong', {}, `${v.head}: `), text);
+  return h('p', { class: `verdict ${v.cls}`, id, 'data-verdict': verdict }, h('span', { 'aria-hidden': 'true' }, `${v.mark} `), h('strong', {}, `${v.head}: `), ...prose(text));
 }
 
 export function checkList(lines: CheckLine[], id?: string): HTMLElement {
-  return h('ul', { id, class: 'checks' }, ...lines.map((v) => h('li', { class: v.info ? 'muted' : v.ok ? 'ok' : 'bad', 'data-ok': v.info ? 'info' : String(v.ok) }, `${v.info ? 'ℹ' : v.ok ? '✔' : '✘'} ${v.text}`)));
+  return h('ul', { id, class: 'checks' }, ...lines.map((v) => h('li', { class: v.info ? 'muted' : v.ok ? 'ok' : 'bad', 'data-ok': v.info ? 'info' : String(v.ok) }, ...prose(`${v.info ? 'ℹ' : v.ok ? '✔' : '✘'} ${v.text}`))));
 }
 
 export function renderReport(out: HTMLElement, r: ReportCheckData, predictions: number, grouping?: Grouping): void {
@@ -70,8 +70,8 @@ export function renderSearch(box: HTMLElement, s: SearchData): void {
     box.replaceChildren(
       h('p', { class: 'bad', id: 'search-verdict', 'data-found': '0' }, 'No launch of this image gives this MEASUREMENT.'),
       h('p', { class: 'muted' }, head),
-      ...s.noMatch.slice(1).filter((l) => !/^\s+- /.test(l)).map((l) => h('p', {}, l)),
-      h('ul', { class: 'plain' }, ...s.noMatch.filter((l) => /^\s+- /.test(l)).map((l) => h('li', {}, l.replace(/^\s+- /, '')))),
+      ...s.noMatch.slice(1).filter((l) => !/^\s+- /.test(l)).map((l) => h('p', {}, ...prose(l))),
+      h('ul', { class: 'plain' }, ...s.noMatch.filter((l) => /^\s+- /.test(l)).map((l) => h('li', {}, ...prose(l.replace(/^\s+- /, ''))))),
       h('p', { class: 'muted' }, 'The same search on the command line:'),
       cmd(s.matchCommand),
     );
@@ -79,12 +79,12 @@ export function renderSearch(box: HTMLElement, s: SearchData): void {
   }
   const more = s.total > s.matches.length ? ` (the ${s.matches.length} most plausible shown)` : '';
   box.replaceChildren(
-    h('p', { class: 'ok', id: 'search-verdict', 'data-found': String(s.total) }, `The launch that gives this MEASUREMENT: ${s.matches[0]!.text}${s.total > 1 ? ` — and ${s.total - 1} more configuration${s.total > 2 ? 's' : ''}${more}` : ''}.`),
+    h('p', { class: 'ok', id: 'search-verdict', 'data-found': String(s.total) }, ...prose(`The launch that gives this MEASUREMENT: ${s.matches[0]!.text}${s.total > 1 ? ` — and ${s.total - 1} more configuration${s.total > 2 ? 's' : ''}${more}` : ''}.`)),
     h('p', { class: 'muted' }, head, ...s.notes.map((n) => `; ${n}`)),
     h(
       'ol',
       { id: 'search-matches' },
-      ...s.matches.map((m) => h('li', {}, m.text, cmd(m.command), m.reference ? cmd(m.reference) : null)),
+      ...s.matches.map((m) => h('li', {}, ...prose(m.text), cmd(m.command), m.reference ? cmd(m.reference) : null)),
     ),
   );
 }
