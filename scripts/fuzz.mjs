@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm run fuzz -- --target NAME|all [--runs N | --seconds N] [--seed N] [--out DIR] [--hang-ms N]`,
-// `npm run fuzz -- --list`. Runs the compiled harness (dist/node/fuzz); docs/fuzzing.md.
+// `npm run fuzz -- --list`. Runs the harness in tools/fuzz from source through tsx (the library
+// is not involved in building it); docs/fuzzing.md.
 // Exit 0: no finding; 1: a finding (the input is saved, its path printed); 2: usage.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { register } from 'tsx/esm/api';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const HELP = `usage: npm run fuzz -- --target NAME|all [--runs N | --seconds N] [--seed N] [--out DIR] [--hang-ms N]
@@ -47,10 +49,10 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--journal') o.journal = argv[++i] ?? usage('--journal needs a file');
   else usage(`unknown option ${a} (see --help)`);
 }
-const dist = join(REPO, 'dist', 'node', 'fuzz');
-if (!existsSync(join(dist, 'harness.js'))) usage('dist/node/fuzz is missing: run `npm run build` first');
-const { TARGETS } = await import(join(dist, 'targets.js'));
-const { fuzzTarget } = await import(join(dist, 'harness.js'));
+register();
+const tools = join(REPO, 'tools', 'fuzz');
+const { TARGETS } = await import(join(tools, 'targets.ts'));
+const { fuzzTarget } = await import(join(tools, 'harness.ts'));
 if (o.list) {
   for (const t of TARGETS) console.log(t.name);
   process.exit(0);

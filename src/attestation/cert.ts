@@ -84,7 +84,7 @@ function fail(c: DerContext, n: DerNode | number, reason: string, field?: string
   throw inputError('BAD_CERTIFICATE', reason, { file: c.name, offset: typeof n === 'number' ? n : n.start, ...(field ? { field } : {}) });
 }
 
-function parseAlgorithm(c: DerContext, n: DerNode, what: string): SignatureAlgorithm {
+export function parseAlgorithm(c: DerContext, n: DerNode, what: string): SignatureAlgorithm {
   const parts = children(c, expectTag(c, n, TAG.SEQUENCE, what));
   const oid = readOid(c, expectTag(c, parts[0], TAG.OID, `${what} OID`, n.end));
   if (oid === OID.ecdsaWithSha384) return { oid, name: 'ECDSA-SHA384' };
@@ -120,7 +120,7 @@ function hashName(c: DerContext, n: DerNode, what: string): string {
 
 const STRING_TAGS = new Set<number>([TAG.UTF8_STRING, TAG.PRINTABLE_STRING, TAG.IA5_STRING, TAG.VISIBLE_STRING, TAG.NUMERIC_STRING, TAG.BMP_STRING]);
 
-function parseName(c: DerContext, n: DerNode, what: string): [string, string][] {
+export function parseName(c: DerContext, n: DerNode, what: string): [string, string][] {
   const out: [string, string][] = [];
   for (const rdn of children(c, expectTag(c, n, TAG.SEQUENCE, what))) {
     for (const atv of children(c, expectTag(c, rdn, TAG.SET, `${what} RDN`))) {

@@ -20,3 +20,7 @@ export type { Check } from './check.js';
 export { parseBytesText, parseTcbText, parseFirmwareText, parseTimeText, type ParsedText } from './text.js';
 export { checkAttestation, type CheckAttestationOptions, type AttestationResult } from './api.js';
 export { parseCertTable, looksLikeCertTable, CERT_TABLE_GUIDS, type CertTableEntry } from './cert-table.js';
+// AMD KDS endorsements and revocation (issue 16 items 6-7; docs/kds.md).
+export { parseCrl, loadCrls, CRL_OID, MAX_CRL_BYTES, MAX_CRL_ENTRIES, type Crl, type RevokedEntry } from './crl.js';
+export { checkRevocation, chainIntermediate, crlAuthenticityProblem, crlCurrencyProblem, type CrlTrust, type RevocationInput } from './revocation.js';
+export { obtainVcek, obtainCertChain, obtainCrl, vcekUrlFor, atBase, type KdsAccess, type KdsFetcher, type KdsStore, type Obtained } from './endorsements.js';

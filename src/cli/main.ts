@@ -28,6 +28,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   portability: { summary: 'measure one IGVM image on every platform and explain the differences', load: () => import('./commands/portability.js') },
   diff: { summary: 'compare two `measure --log --json` outputs and explain the first divergence', load: () => import('./commands/diff.js') },
   report: { summary: 'attestation reports: `report show FILE`, `report verify FILE --cert ...`', load: () => import('./commands/report.js') },
+  kds: { summary: "AMD KDS: `kds fetch REPORT [-o DIR]` writes the report's vcek.der, cert_chain.pem and crl.der", load: () => import('./commands/kds.js') },
   explore: { summary: 'serve the local-only explorer web page on 127.0.0.1', load: () => import('./commands/explore.js') },
 };
 

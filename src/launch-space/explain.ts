@@ -7,6 +7,7 @@ import { describeSignature } from './signatures.js';
 import { KVM_VMSA_GPA_52 } from './space.js';
 import type { SearchResult } from './search.js';
 import type { LaunchCell, LaunchSpace, SpaceImage } from './types.js';
+import type { OvmfFacts } from './ovmf-facts.js';
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
 
@@ -40,8 +41,12 @@ export function describeCell(c: LaunchCell): string {
   return parts.join(', ');
 }
 
-/** Lines explaining that nothing in the space gives the measurement, and what must differ. */
-export function explainNoMatch(r: SearchResult, space: LaunchSpace, image: SpaceImage): string[] {
+/**
+ * Lines explaining that nothing in the space gives the measurement, and what must differ. With the
+ * OVMF image's `facts`, the advice suggests only what the firmware supports and names a qemu-kvm
+ * launch QEMU refuses.
+ */
+export function explainNoMatch(r: SearchResult, space: LaunchSpace, image: SpaceImage, facts?: OvmfFacts): string[] {
   const lines = [
     `no configuration of the ${r.configurations.toLocaleString('en-US')} searched produces ${bytesHex(r.measurement)}`,
     image.kind === 'ovmf'
@@ -50,11 +55,13 @@ export function explainNoMatch(r: SearchResult, space: LaunchSpace, image: Space
       : `searched: platforms ${space.platforms.join(', ')}; vCPUs ${vcpuText(space.vcpus)}; ${space.vcpuSigs.length} AP signatures (qemu-kvm); the file's own VMSAs and SEV_FEATURES`,
   ];
   for (const s of r.skipped) lines.push(`not launchable on ${s.platform}: ${s.reason}`);
+  const refused = facts && space.platforms.includes('qemu-kvm') ? facts.qemuRefusals(space.vcpus[space.vcpus.length - 1] ?? 1) : [];
+  if (refused.length > 0) lines.push(`QEMU refuses SNP launches of this firmware, so no qemu-kvm report carries these digests: ${refused.join('; ')}`);
   lines.push('so at least one of these differs from the launch that produced the report:');
   if (image.kind === 'ovmf') {
     lines.push('  - the firmware bytes (another OVMF build, or a different file than the one the VMM loaded);');
     if (image.kernel) lines.push('  - the kernel, initrd or command line bytes (the cmdline is hashed with its NUL; a trailing newline or space changes it);');
-    else lines.push('  - direct boot: the VMM measured a kernel-hashes table (pass --kernel/--initrd/--append as the VMM got them);');
+    else if (facts?.kernelHashes !== false) lines.push('  - direct boot: the VMM measured a kernel-hashes table (pass --kernel/--initrd/--append as the VMM got them);');
   } else {
     lines.push('  - the IGVM file (another build, or the VMM rewrote it);');
   }

@@ -24,3 +24,5 @@ export {
 } from './space.js';
 export { defaultSignatures, describeSignature, hostSignature, qemuModelsFor, KVM_DEFAULT_RDX, type SignatureCandidate } from './signatures.js';
 export { narrowSpace, parseIntText, type NarrowText } from './narrow.js';
+export { idBlockLaunches, idBlockLaunchLines, rangesText, type IdBlockLaunches, type IdBlockPlatformLaunches } from './id-block-launches.js';
+export { ovmfFacts, type OvmfFacts } from './ovmf-facts.js';

@@ -16,6 +16,7 @@
  *              snpOvmfHash (hex), varsSize, nativeZero
  *   warnings   [string]
  *   idBlock    only when the IGVM file carries an SNP_ID_BLOCK: { ld (hex, 96 digits), matches }
+ *   launchable only for OVMF on QEMU in modes snp/seves: { platform: "qemu-kvm", ok, reasons [string] }
  *   log        only with --log: [{ index, gpa ("0x%x"), type (NORMAL|VMSA|ZERO|UNMEASURED|SECRETS|CPUID),
  *              contents (hex, 96 digits), digest (hex after this step), origin }]
  * Bytes are lowercase hex; 64-bit values are "0x" hex strings so no reader loses precision.
@@ -87,6 +88,8 @@ export interface MeasureJson {
   options: MeasureJsonOptions;
   warnings: string[];
   idBlock?: MeasureJsonIdBlock;
+  /** Would QEMU launch this (OVMF, modes snp/seves on QEMU)? */
+  launchable?: { platform: 'qemu-kvm'; ok: boolean; reasons: string[] };
   log?: MeasureJsonLogEntry[];
 }
 
@@ -128,6 +131,7 @@ export function buildMeasureJson(p: MeasureJsonParams): MeasureJson {
     warnings: [...p.result.warnings],
   };
   if (p.result.idBlock?.present) doc.idBlock = { ld: p.result.idBlock.expected, matches: p.result.idBlock.matches };
+  if (p.result.launchable) doc.launchable = { platform: p.result.launchable.platform, ok: p.result.launchable.ok, reasons: [...p.result.launchable.reasons] };
   if (p.includeLog && p.result.log) doc.log = p.result.log.map(logEntryToJson);
   return doc;
 }

@@ -17,6 +17,7 @@ import { QEMU_RULES } from '../loaders/ovmf/qemu.js';
 import { EC2_RULES } from '../loaders/ovmf/ec2.js';
 import { GCE_RULES } from '../loaders/ovmf/gce.js';
 import { planSvsmLaunch } from '../loaders/ovmf/svsm.js';
+import { qemuLaunchability, refusalSentence } from '../loaders/ovmf/qemu-launchable.js';
 import { UpstreamKvmSession } from '../uapi/kvm-upstream.js';
 import { reservedSevFeatures } from '../vmsa/sev-features.js';
 import type { MeasureResult, OvmfMeasureOptions, VmmType } from './types.js';
@@ -63,9 +64,16 @@ export async function measureOvmf(opts: OvmfMeasureOptions): Promise<MeasureResu
   const ovmf = await parseOvmf(opts.ovmf);
   if (!ovmf.footer.present) warnings.push(`${ovmf.name} has no OVMF footer table (SEV works; SNP and SEV-ES need the reset block)`);
 
-  if (mode === 'sev' || mode === 'seves') return sevLegacy(opts, ovmf, rules, platform, warnings);
   if (mode === 'snp:svsm') return svsm(opts, ovmf, platform, warnings);
-  return snp(opts, ovmf, rules, platform, warnings);
+  const r = mode === 'sev' || mode === 'seves' ? await sevLegacy(opts, ovmf, rules, platform, warnings) : await snp(opts, ovmf, rules, platform, warnings);
+  return vmm === 'QEMU' ? withQemuVerdict(r, ovmf, opts) : r;
+}
+
+/** QEMU's verdict on the launch (seves, snp): the digest stays the reference's, one warning says why QEMU refuses. */
+function withQemuVerdict(r: MeasureResult, ovmf: OvmfImage, opts: OvmfMeasureOptions): MeasureResult {
+  if (r.mode !== 'snp' && r.mode !== 'seves') return r;
+  const launchable = qemuLaunchability(ovmf, { mode: r.mode, ...(opts.vcpus !== undefined ? { vcpus: opts.vcpus } : {}) });
+  return { ...r, launchable, warnings: launchable.ok ? r.warnings : [...r.warnings, refusalSentence(launchable)] };
 }
 
 /** sev-snp-measure-cli.md §6.3: inputs snp-launch rejects whatever the mode. */

@@ -6,6 +6,7 @@
 import type { ByteSource } from '../core/source.js';
 import type { MeasurementLogEntry } from '../firmware/log.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
+import type { QemuLaunchability } from '../loaders/ovmf/qemu-launchable.js';
 
 /** sev-snp-measure modes. */
 export type OvmfMode = 'snp' | 'seves' | 'sev' | 'snp:ovmf-hash' | 'snp:svsm';
@@ -59,6 +60,11 @@ export interface MeasureResult {
   warnings: string[];
   /** IGVM only: the file's SNP_ID_BLOCK and whether its launch digest equals this digest. */
   idBlock?: IdBlockCheck;
+  /**
+   * OVMF on QEMU (modes snp and seves): whether QEMU would launch this at all
+   * (src/loaders/ovmf/qemu-launchable.ts). When not, `warnings` also carries one sentence saying why.
+   */
+  launchable?: QemuLaunchability;
 }
 
 /** An SNP_ID_BLOCK carried by an image, checked against a computed digest (issue 3, item 7). */

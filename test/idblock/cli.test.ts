@@ -80,19 +80,60 @@ test('fields, --json and raw outputs', { skip: needsShared }, () => {
   }
 });
 
-test('a measurement longer than 48 bytes uses the first 48, with a warning', { skip: needsShared }, () => {
-  const long = Buffer.concat([Buffer.from(LD_B, 'base64'), Buffer.from('extra')]).toString('base64');
-  const r = cli('--measurement', long, '--idkey', ID_KEY(), '--authorkey', AUTHOR_KEY());
-  assert.equal(r.code, 0, r.err);
-  assert.equal(parseLines(r.out).block.subarray(0, 48).toString('base64'), LD_B);
-  assert.match(r.err, /warning: --measurement decodes to 53 bytes; using the first 48/);
+// Vector A (../vectors/id-block/README.md): the launch digest as hex and the ID block it gives.
+const LD_A_HEX = 'a14d638341e5674628fe1e02fbedebe5e5ab4faf1dd72d8966068e615bb99efd13d214b35c231715b38e263dc6059745';
+const ID_BLOCK_A = 'oU1jg0HlZ0Yo/h4C++3r5eWrT68d1y2JZgaOYVu5nv0T0hSzXCMXFbOOJj3GBZdFAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAwAAAAAA';
+
+test('--measurement as hex (what measure prints) or base64: byte-identical ID blocks (vector A)', { skip: needsShared }, () => {
+  const k = ['--idkey', ID_KEY(), '--authorkey', AUTHOR_KEY(), '--deterministic'];
+  const hex = cli('--measurement', LD_A_HEX, ...k);
+  const b64 = cli('--measurement', Buffer.from(LD_A_HEX, 'hex').toString('base64'), ...k);
+  const upper = cli('--measurement', '0x' + LD_A_HEX.toUpperCase(), ...k);
+  for (const r of [hex, b64, upper]) assert.equal(r.code, 0, r.err);
+  assert.equal(parseLines(hex.out).block.toString('base64'), ID_BLOCK_A);
+  assert.equal(hex.out, b64.out, 'deterministic signatures: the whole output is identical');
+  assert.equal(upper.out, hex.out);
+  assert.equal(hex.err, '');
+});
+
+test('id-block --measurement $(measure ...): the digest measure printed is the ID block LD', { skip: needsShared }, () => {
+  // sev-snp-measure known answer (specs/ovmf.md §11, snp_without_kernel_default).
+  const want = 'e1e1ca029dd7973ab9513295be68198472dcd4fc834bd9af9b63f6e8a1674dbf281a9278a4a2ebe0eed9f22adbcd0e2b';
+  const ovmf = shared('fixtures', 'sev-snp-measure', 'ovmf_AmdSev_suffix.bin');
+  const m = spawnSync(process.execPath, [CLI, 'measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC-v4', '--guest-features', '0x21', '--ovmf', ovmf], { encoding: 'utf8' });
+  assert.equal(m.stdout, want + '\n', m.stderr);
+  const k = ['--idkey', ID_KEY(), '--authorkey', AUTHOR_KEY(), '--deterministic'];
+  const fromHex = cli('--measurement', m.stdout.trim(), ...k);
+  const fromB64 = cli('--measurement', Buffer.from(want, 'hex').toString('base64'), ...k);
+  assert.equal(fromHex.code, 0, fromHex.err);
+  assert.equal(fromHex.out, fromB64.out);
+  assert.equal(parseLines(fromHex.out).block.subarray(0, 48).toString('hex'), want);
+});
+
+test('--measurement that is not exactly 48 bytes exits 1 naming the option and the byte count', { skip: needsShared }, () => {
+  const k = ['--idkey', ID_KEY(), '--authorkey', AUTHOR_KEY()];
+  const ld = Buffer.from(LD_B, 'base64');
+  const cases: [string, RegExp][] = [
+    [ld.subarray(0, 47).toString('hex'), /--measurement: decodes to 47 bytes \(94 hex digits\)/],
+    [Buffer.concat([ld, Buffer.from([1])]).toString('hex'), /--measurement: decodes to 49 bytes \(98 hex digits\)/],
+    [ld.subarray(0, 47).toString('base64'), /--measurement: decodes to 47 bytes \(base64\)/],
+    [Buffer.concat([ld, Buffer.from([1])]).toString('base64'), /--measurement: decodes to 49 bytes \(base64\)/],
+    // The reference's mistake this replaces: 96 hex digits read as base64 (72 bytes, first 48 used).
+    [Buffer.concat([ld, Buffer.from('extra')]).toString('base64'), /decodes to 53 bytes/],
+    ['not*base64', /--measurement: 'not\*base64' is neither hex nor base64/],
+  ];
+  for (const [value, re] of cases) {
+    const r = cli('--measurement', value, ...k);
+    assert.equal(r.code, 1, `${value}: ${r.err}`);
+    assert.match(r.err, re);
+    assert.equal(r.err.trim().split('\n').length, 1, r.err);
+    assert.equal(r.out, '');
+  }
 });
 
 test('usage errors exit 2 with one line', { skip: needsShared }, () => {
   const k = ['--idkey', ID_KEY(), '--authorkey', AUTHOR_KEY()];
   const cases: [string[], RegExp][] = [
-    [['--measurement', 'not*base64', ...k], /--measurement: 'not\*base64' is not valid base64/],
-    [['--measurement', Buffer.alloc(47).toString('base64'), ...k], /decodes to 47 bytes/],
     [[...k], /required: --measurement/],
     [['--measurement', LD_B, '--idkey', ID_KEY()], /missing key files for id block/],
     [['--measurement', LD_B, ...k, '--family-id', 'abcd'], /--family-id: expected 16 bytes/],
@@ -152,6 +193,6 @@ test('key problems exit 1 naming the file', { skip: needsShared }, () => {
 test('--help exits 0', () => {
   const r = cli('--help');
   assert.equal(r.code, 0);
-  assert.match(r.out, /--measurement B64/);
+  assert.match(r.out, /--measurement DIGEST/);
   assert.match(r.out, /--deterministic/);
 });

@@ -84,9 +84,11 @@ test('corrupted footer table: entry size < 18, entry or table larger than the fi
     const small = l.bytes.slice();
     u16at(small, resetHdr, 17);
     await rejects(opts(mode, small), /^Invalid entry size/, true);
+    // An entry running past the table start ends the walk, as in QEMU: an error only where it is needed.
     const big = l.bytes.slice();
     u16at(big, resetHdr, 0xfff0);
-    await rejects(opts(mode, big), /extends before the start of the table/, true);
+    if (mode === 'snp' || mode === 'seves') await rejects(opts(mode, big), /SEV_ES_RESET_BLOCK_GUID of size 65520 runs .* bytes past the start of the table/, true);
+    else assert.ok((await measureOvmf(opts(mode, big))).digest.length > 0);
     const tiny = buildOvmfImageLayout({ size: 4096, sections: null });
     const huge = tiny.bytes.slice();
     u16at(huge, tiny.footerOffset, 0xffff);

@@ -314,7 +314,7 @@ test('refvalues --format gsg -o DIR (CLI): one configuration per cell, each pinn
     assert.equal(hex(p.get('measurement')![0] as Uint8Array), want[i]);
     assert.equal(p.get('policy')![0], 0x2f0000n, 'unpinned POLICY: the most permissive value');
   }
-  const many = await runCli(['refvalues', '--ovmf', FIXTURE(), '--vcpus', '1-2', '--format', 'gsg'], SHARED);
+  const many = await runCli(['refvalues', '--ovmf', FIXTURE(), '--vcpus', '1-2', '--vcpu-sig', '0', '--format', 'gsg'], SHARED);
   assert.equal(many.code, 2);
   assert.match(many.stderr, /pins one MEASUREMENT; 2 cells need -o DIRECTORY/);
   assert.equal(many.stderr.trim().split('\n').length, 1);

@@ -16,11 +16,11 @@ import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
 import { writeStdout } from '../stdout.js';
 
 const SPEC: CommandSpec = {
-  usage: 'snp-launch id-block --measurement B64 --idkey PEM --authorkey PEM [options]',
+  usage: 'snp-launch id-block --measurement DIGEST --idkey PEM --authorkey PEM [options]',
   summary: 'Build the SNP ID_BLOCK and ID_AUTH_INFO for SNP_LAUNCH_FINISH (snp-create-id-block compatible).',
   options: [
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
-    { name: 'measurement', type: 'string', metavar: 'B64', help: 'expected launch digest, base64 (48 bytes; longer input: first 48 bytes)' },
+    { name: 'measurement', type: 'string', metavar: 'DIGEST', help: 'expected launch digest: 48 bytes as 96 hex digits (what measure prints) or base64' },
     { name: 'idkey', type: 'string', metavar: 'PEM', help: 'ID private key, unencrypted PEM, EC P-384' },
     { name: 'authorkey', type: 'string', metavar: 'PEM', help: 'author private key, unencrypted PEM, EC P-384' },
     { name: 'family-id', type: 'string', metavar: 'HEX', extension: true, help: 'FAMILY_ID, 16 bytes as 32 hex digits (default zeros)' },
@@ -46,15 +46,24 @@ function warn(msg: string): void {
   process.stderr.write(`snp-launch id-block: warning: ${msg}\n`);
 }
 
-function parseMeasurement(text: string): Uint8Array {
-  const bytes = fromBase64(text.trim());
-  if (!bytes) throw usageError('BAD_MEASUREMENT', `argument --measurement: '${text}' is not valid base64`, '--measurement');
-  if (bytes.length < LD_SIZE) {
-    throw usageError('BAD_MEASUREMENT', `argument --measurement: decodes to ${bytes.length} bytes; a launch digest is ${LD_SIZE} bytes`, '--measurement');
+/**
+ * The launch digest as hex (96 digits, what `measure` prints; 0x and whitespace allowed) or base64
+ * (the reference's form). Exactly 48 bytes: the reference silently uses the first 48 bytes of a
+ * longer value, so hex passed to it becomes a garbage digest (issue 17); nothing is guessed here.
+ * A value of only hex digits is hex: a 64-character base64 digest made only of hex digits has
+ * odds of about 1e-30.
+ */
+export function parseMeasurement(text: string): Uint8Array {
+  const t = text.replace(/\s+/g, '');
+  const hexText = t.replace(/^0x/i, '');
+  const isHex = /^[0-9a-f]*$/i.test(hexText) && hexText.length % 2 === 0 && hexText.length > 0;
+  const bytes = isHex ? fromHex(hexText) : fromBase64(t);
+  if (!bytes) throw inputError('BAD_MEASUREMENT', `'${text.slice(0, 24)}${text.length > 24 ? '...' : ''}' is neither hex nor base64`, { field: '--measurement' });
+  if (bytes.length !== LD_SIZE) {
+    const form = isHex ? `${hexText.length} hex digits` : 'base64';
+    throw inputError('BAD_MEASUREMENT', `decodes to ${bytes.length} bytes (${form}); a launch digest is exactly ${LD_SIZE} bytes (96 hex digits or 64 base64 characters)`, { field: '--measurement' });
   }
-  // The reference uses the first 48 bytes of a longer value (sev-snp-measure-cli.md §8.1); say so.
-  if (bytes.length > LD_SIZE) warn(`--measurement decodes to ${bytes.length} bytes; using the first ${LD_SIZE}`);
-  return bytes.slice(0, LD_SIZE);
+  return bytes;
 }
 
 function parseId(text: string | undefined, opt: string): Uint8Array | undefined {

@@ -10,6 +10,8 @@ import type { ByteSource } from '../../core/source.js';
 import { p384Signer } from '../../idblock/sign.js';
 import { writeIgvmLayout } from '../../images/igvm/stream-write.js';
 import { openFileSource } from '../../node/file-source.js';
+import { parseOvmf } from '../../images/ovmf/parse.js';
+import { requireQemuLaunchable } from '../../loaders/ovmf/qemu-launchable.js';
 import { setHashProvider } from '../../core/hash.js';
 import { nodeHashProvider } from '../../node/hash.js';
 import { createOutputFile } from '../../node/output-file.js';
@@ -54,6 +56,7 @@ const SPEC: CommandSpec = {
     { name: 'guest-svn', type: 'decimal', metavar: 'N', help: 'ID block GUEST_SVN' },
     { name: 'for', type: 'list', metavar: 'P1,P2', help: `platforms that must agree (default: all six): ${TARGET_NAMES.join(', ')}` },
     { name: 'native-zero', type: 'flag', help: 'also agree with igvmmeasure --native-zero (same as listing igvmmeasure-native-zero)' },
+    { name: 'allow-nonlaunchable', type: 'flag', help: 'build even from firmware QEMU refuses to launch for SNP (no SEV metadata, AP reset address 0, zero-size sections)' },
     { name: 'output', short: 'o', type: 'string', metavar: 'FILE', help: 'the IGVM file to write' },
     { name: 'json', type: 'flag', help: 'print the result as JSON' },
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
@@ -73,6 +76,15 @@ function u64(args: ParsedArgs, name: string, bits = 64): bigint | undefined {
   const v = get.big(args, name);
   if (v !== undefined && (v < 0n || v >= 1n << BigInt(bits))) throw usageError('BAD_VALUE', `argument --${name}: must be a ${bits}-bit value, got ${v}`, `--${name}`);
   return v;
+}
+
+/**
+ * The vCPU count the file was built and checked for: qemu-kvm measures one AP VMSA per extra vCPU,
+ * so the digest (and the ID block) hold for this count only there (issue 17).
+ */
+function vcpuLine(vcpus: number, labels: readonly string[]): string {
+  const n = `${vcpus} vCPU${vcpus === 1 ? '' : 's'}`;
+  return labels.some((l) => l.startsWith('qemu-kvm')) ? `built for ${n}: qemu-kvm measures the count, other counts need a rebuild with --vcpus N` : `built for ${n} (the listed platforms measure no vCPU count)`;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -121,8 +133,13 @@ export async function run(argv: string[]): Promise<number> {
   // start-up costs more than it saves here (bench row 7).
   setHashProvider(nodeHashProvider);
   const output = await createOutputFile(out);
+  const vcpus = get.num(args, 'vcpus') ?? 1;
   try {
     const ovmf = await open(ovmfPath);
+    // The SVSM launch measures the SVSM binary's metadata and VMSAs, not these (ovmf.md §8.3).
+    if (svsm === undefined && !get.flag(args, 'allow-nonlaunchable')) {
+      requireQemuLaunchable(await parseOvmf(ovmf), vcpus, 'an IGVM file built from it would not boot as an SNP guest');
+    }
     const idPath = get.str(args, 'id-key');
     const authorPath = get.str(args, 'author-key');
     const o: PortableBuildOptions = {
@@ -165,9 +182,9 @@ export async function run(argv: string[]): Promise<number> {
     const proof = await proveIgvm(written, targets, launch, r.measurement);
     const ok = proof.measurement.agree && (proof.idBlock === undefined || (proof.idBlock.matchesOn.length === targets.length && proof.idBlock.signatureValid && proof.idBlock.authorSignatureValid !== false));
     if (get.flag(args, 'json')) {
-      writeStdout(JSON.stringify({ format: 'snp-launch.igvm-build/1', file: out, size: r.layout.totalSize, digest: r.digest, rules: r.rules, ...proof }, null, 2) + '\n');
+      writeStdout(JSON.stringify({ format: 'snp-launch.igvm-build/1', file: out, size: r.layout.totalSize, vcpus, digest: r.digest, rules: r.rules, ...proof }, null, 2) + '\n');
     } else {
-      const L = [`wrote ${out} (${r.layout.totalSize} bytes) for ${targets.map((t) => t.label).join(', ')}`];
+      const L = [`wrote ${out} (${r.layout.totalSize} bytes) for ${targets.map((t) => t.label).join(', ')}`, vcpuLine(vcpus, targets.map((t) => t.label))];
       if (r.rules.length > 0) L.push('', 'construction rules applied:', ...r.rules.map((x) => `  - ${x}`));
       writeStdout(L.join('\n') + '\n\n' + renderProof(proof, targets.length));
     }

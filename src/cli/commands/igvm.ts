@@ -7,6 +7,9 @@
 import { usageError } from '../../core/errors.js';
 import { inspectIgvm, type IgvmInspectReport } from '../../images/igvm/inspect.js';
 import { openFileSource } from '../../node/file-source.js';
+import { fromHex } from '../../core/bytes.js';
+import type { ByteSource } from '../../core/source.js';
+import { idBlockLaunches, idBlockLaunchLines, type IdBlockLaunches } from '../../launch-space/id-block-launches.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
 import { writeStdout } from '../stdout.js';
 
@@ -35,15 +38,26 @@ export async function run(argv: string[]): Promise<number> {
   const src = await openFileSource(path);
   try {
     const report = await inspectIgvm(src);
-    writeStdout(get.flag(args, 'json') ? JSON.stringify(report, null, 2) + '\n' : renderText(report));
+    const launches = await idBlockMatches(src, report);
+    writeStdout(get.flag(args, 'json') ? JSON.stringify({ ...report, idBlockLaunches: launches }, null, 2) + '\n' : renderText(report, launches));
   } finally {
     await src.close?.();
   }
   return 0;
 }
 
+/** For each distinct ID block LD, the launches (platform, vCPU count) whose digest it equals. */
+async function idBlockMatches(src: ByteSource, r: IgvmInspectReport): Promise<IdBlockLaunches[]> {
+  const out: IdBlockLaunches[] = [];
+  for (const ld of new Set(r.idBlocks.map((b) => b.ld))) {
+    const bytes = fromHex(ld);
+    if (bytes?.length === 48) out.push(await idBlockLaunches({ kind: 'igvm', igvm: src }, bytes));
+  }
+  return out;
+}
+
 /** Plain-text rendering, one section per concern. */
-export function renderText(r: IgvmInspectReport): string {
+export function renderText(r: IgvmInspectReport, launches: readonly IdBlockLaunches[] = []): string {
   const L: string[] = [];
   L.push(`${r.file}: IGVM version ${r.formatVersion} (${r.architecture}), ${r.size} bytes, ${r.headerCount} headers`);
   L.push(`  variable header ${r.variableHeaderOffset}+${r.variableHeaderSize}, file data from ${r.fileDataOffset}, checksum ${r.checksum}`);
@@ -94,6 +108,8 @@ export function renderText(r: IgvmInspectReport): string {
     L.push(`  version ${b.version}  guest_svn ${b.guestSvn}  id_key_algorithm ${b.idKeyAlgorithm}  author_key_algorithm ${b.authorKeyAlgorithm}  author_key_enabled ${b.authorKeyEnabled}`);
     L.push(`  id key digest ${b.idKeyDigest} (curve ${b.idKeyCurve}), signature over the ID block: ${b.signature}`);
     if (b.authorKeyDigest) L.push(`  author digest ${b.authorKeyDigest}, signature over the ID key: ${b.authorSignature}`);
+    const l = launches.find((x) => x.ld === b.ld);
+    if (l) L.push(`  launch digest matches on (vCPUs ${l.searchedVcpus} searched):`, ...idBlockLaunchLines(l).map((x) => `    ${x}`));
   }
   L.push('', r.warnings.length === 0 ? 'warnings: none' : 'warnings:');
   for (const w of r.warnings) L.push(`  - ${w}`);

@@ -14,10 +14,12 @@ import {
   hostSignature,
   measureCommand,
   narrowSpace,
+  ovmfFacts,
   referenceCommand,
   searchMeasurement,
   type ImagePaths,
   type LaunchCell,
+  type OvmfFacts,
   type SearchResult,
   type SpaceImage,
 } from '../../launch-space/index.js';
@@ -104,10 +106,11 @@ export async function run(argv: string[]): Promise<number> {
       ...(tty ? { onProgress: (done: number) => void (performance.now() - t0 > 1000 && process.stderr.write(`\r  ${done.toLocaleString('en-US')} of ${size.toLocaleString('en-US')}`)) } : {}),
     });
     if (tty && result.ms > 1000) process.stderr.write('\n');
+    const facts = await ovmfFacts(image);
     if (get.flag(args, 'json')) {
-      writeStdout(JSON.stringify(matchJson(result, paths), null, 2) + '\n');
+      writeStdout(JSON.stringify(matchJson(result, paths, facts), null, 2) + '\n');
     } else {
-      writeStdout(matchText(result, paths, space, image, notes).join('\n') + '\n');
+      writeStdout(matchText(result, paths, space, image, notes, facts).join('\n') + '\n');
     }
     return result.matches.length > 0 ? 0 : 1;
   } finally {
@@ -160,8 +163,13 @@ function checkArgs(args: ParsedArgs): { paths: ImagePaths; space: ReturnType<typ
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
 
+/** QEMU's reasons to refuse a matching qemu-kvm launch of an OVMF image (empty: none, or not qemu-kvm). */
+function refusals(c: LaunchCell, facts: OvmfFacts | undefined): string[] {
+  return facts && c.platform === 'qemu-kvm' ? facts.qemuRefusals(c.vcpus) : [];
+}
+
 /** The JSON document of issue 8 (docs/launch-space.md "match --json"). */
-export function matchJson(r: SearchResult, paths: ImagePaths): unknown {
+export function matchJson(r: SearchResult, paths: ImagePaths, facts?: OvmfFacts): unknown {
   return {
     measurement: toHex(r.measurement),
     matches: r.matches.map((c) => {
@@ -177,6 +185,7 @@ export function matchJson(r: SearchResult, paths: ImagePaths): unknown {
         kernelHashes: c.kernelHashes,
         command: measureCommand(c, paths),
         ...(ref ? { referenceCommand: ref } : {}),
+        ...(facts && c.platform === 'qemu-kvm' ? { launchable: { ok: refusals(c, facts).length === 0, reasons: refusals(c, facts) } } : {}),
       };
     }),
     searched: { configurations: r.configurations, spaceSize: r.spaceSize, ms: Math.round(r.ms) },
@@ -184,15 +193,17 @@ export function matchJson(r: SearchResult, paths: ImagePaths): unknown {
   };
 }
 
-function matchText(r: SearchResult, paths: ImagePaths, space: ReturnType<typeof narrowSpace>, image: SpaceImage, notes: string[]): string[] {
+function matchText(r: SearchResult, paths: ImagePaths, space: ReturnType<typeof narrowSpace>, image: SpaceImage, notes: string[], facts?: OvmfFacts): string[] {
   const rate = r.ms > 0 ? Math.round((r.configurations / r.ms) * 1000) : r.configurations;
   const lines = [`measurement ${toHex(r.measurement)}`, ...notes.map((n) => `note: ${n}`)];
   lines.push(`searched ${r.configurations.toLocaleString('en-US')} configurations in ${Math.round(r.ms)} ms (${rate.toLocaleString('en-US')} per second)`);
-  if (r.matches.length === 0) return [...lines, ...explainNoMatch(r, space, image)];
+  if (r.matches.length === 0) return [...lines, ...explainNoMatch(r, space, image, facts)];
   lines.push(`${r.matches.length} configuration${r.matches.length === 1 ? '' : 's'} give${r.matches.length === 1 ? 's' : ''} this measurement:`);
   r.matches.forEach((c: LaunchCell, i) => {
     lines.push(`${i + 1}. ${describeCell(c)}`);
     if (c.vcpuTypes.length > 1) lines.push(`   same digest for -cpu ${c.vcpuTypes.join(', ')}`);
+    const refused = refusals(c, facts);
+    if (refused.length > 0) lines.push(`   QEMU refuses this launch: ${refused.join('; ')}`);
     lines.push(`   ${measureCommand(c, paths)}`);
     const ref = referenceCommand(c, paths);
     if (ref) lines.push(`   ${ref}`);

@@ -23,6 +23,8 @@ import { CORIM_FLAVORS, type CorimFlavor } from '../../refvalues/corim.js';
 import type { TcbLayout } from '../../attestation/product.js';
 import { SNP_LAUNCH_VERSION } from '../version.js';
 import { describeInput } from '../../measure/json.js';
+import { parseOvmf } from '../../images/ovmf/parse.js';
+import { requireQemuLaunchable } from '../../loaders/ovmf/qemu-launchable.js';
 import { writeStdout } from '../stdout.js';
 
 export const REFVALUES_SPEC: CommandSpec = {
@@ -38,7 +40,7 @@ export const REFVALUES_SPEC: CommandSpec = {
     { name: 'platform', type: 'string', metavar: 'LIST', help: 'platforms (OVMF: qemu-kvm,ec2,gce; IGVM: the six IGVM platforms); default qemu-kvm' },
     { name: 'vcpus', type: 'string', metavar: 'LIST', help: 'vCPU counts: 4, 1-64 or 1-64,96,128 (required with an image)' },
     { name: 'vcpu-type', type: 'string', metavar: 'LIST', help: 'QEMU -cpu names, e.g. EPYC-v4,EPYC-Milan,EPYC-Genoa' },
-    { name: 'vcpu-sig', type: 'string', metavar: 'LIST', help: 'CPUID(1).EAX signatures (beside --vcpu-type); default 0 as measure' },
+    { name: 'vcpu-sig', type: 'string', metavar: 'LIST', help: 'CPUID(1).EAX signatures (beside --vcpu-type); qemu-kvm needs one of the two, as measure does (--vcpu-sig 0: a CPU model with signature 0)' },
     { name: 'guest-features', type: 'string', metavar: 'LIST', help: 'SEV_FEATURES values (OVMF; default 0x1)' },
     { name: 'kvm', type: 'string', metavar: 'LIST', help: 'host KVM generations: init2, legacy (default init2)' },
     { name: 'measurement', type: 'list', metavar: 'HEX', help: 'a MEASUREMENT from elsewhere (a vendor, an earlier release); repeatable' },
@@ -54,6 +56,7 @@ export const REFVALUES_SPEC: CommandSpec = {
     { name: 'corim-flavor', type: 'choice', choices: [...CORIM_FLAVORS], metavar: 'FLAVOR', help: "with --format corim: draft (default; the AMD profile draft's examples) or veraison (what Veraison's SEV-SNP scheme loads; docs/refvalues.md)" },
     { name: 'tcb-layout', type: 'choice', choices: ['milan', 'turin'], metavar: 'LAYOUT', help: 'with --format rvps: read --min-tcb in the Milan/Genoa (default) or the Turin TCB layout' },
     { name: 'sign', type: 'string', metavar: 'KEY.pem', help: 'with --format corim: sign it (COSE_Sign1, ES384) with this EC P-384 private key' },
+    { name: 'allow-nonlaunchable', type: 'flag', help: 'produce values even for firmware QEMU refuses to launch for SNP (no SEV metadata, AP reset address 0, zero-size sections)' },
     { name: 'output', short: 'o', type: 'string', metavar: 'FILE', help: 'write to FILE instead of stdout (CBOR is never written to a terminal); for gsg with more than one cell, a directory (one .textproto per cell)' },
   ],
   epilog: [
@@ -91,6 +94,9 @@ export async function run(argv: string[]): Promise<number> {
       const matrix = matrixArgs(args, image.kind);
       const total = matrixSize(matrix) + external.length;
       if (total > MAX_REFVALUE_CELLS) throw usageError('MATRIX_TOO_LARGE', `the matrix has ${total.toLocaleString('en-US')} cells, more than the bound of ${MAX_REFVALUE_CELLS.toLocaleString('en-US')} (narrow --vcpus or the lists)`, '--vcpus');
+      if (image.kind === 'ovmf' && matrix.platforms.includes('qemu-kvm') && !get.flag(args, 'allow-nonlaunchable')) {
+        await requireLaunchable(image.ovmf, matrix.vcpus);
+      }
       cells = await matrixCells(image, matrix);
     } else {
       for (const o of ['platform', 'vcpus', 'vcpu-type', 'vcpu-sig', 'guest-features', 'kvm']) {
@@ -119,6 +125,12 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     for (const s of opened) await s.close?.().catch(() => undefined);
   }
+}
+
+/** Reference values only for launches QEMU makes (src/loaders/ovmf/qemu-launchable.ts). */
+async function requireLaunchable(ovmf: ByteSource, vcpus: readonly number[]): Promise<void> {
+  const img = await parseOvmf(ovmf);
+  requireQemuLaunchable(img, Math.max(...vcpus), 'reference values for it would never match a report');
 }
 
 function measurementArg(text: string): Uint8Array {
@@ -182,11 +194,18 @@ function matrixArgs(args: ParsedArgs, kind: 'ovmf' | 'igvm') {
       cpus.push({ sig: Number(s) });
     }
   }
+  const vcpus = parseVcpuList(vcpusText);
+  // As measure: QEMU writes the vCPU signature into RDX (every OVMF VMSA, IGVM AP VMSAs), so a
+  // value left out would be a guess (issue 17).
+  const needsSig = platforms.includes('qemu-kvm') && (kind === 'ovmf' || vcpus.some((n) => n > 1));
+  if (cpus.length === 0 && needsSig) {
+    throw usageError('MISSING_VCPU_SIG', 'argument --vcpu-type: qemu-kvm puts the vCPU signature in RDX; give --vcpu-type or --vcpu-sig (--vcpu-sig 0 for signature 0)', '--vcpu-type');
+  }
   const gf = get.str(args, 'guest-features');
   const kvm = get.str(args, 'kvm');
   return {
     platforms: [...new Set(platforms)],
-    vcpus: parseVcpuList(vcpusText),
+    vcpus,
     cpus,
     ...(gf !== undefined ? { guestFeatures: [...new Set(parseList(gf, '--guest-features', (x) => parseIntText(x, '--guest-features')))] } : {}),
     ...(kvm !== undefined

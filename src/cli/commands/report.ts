@@ -37,6 +37,7 @@ import { formatHelp, get, parseArgs, type CommandSpec, type OptionSpec, type Par
 import { MEASURE_OPTIONS, predictFromArgs, resolveMeasureRequest } from '../measure-options.js';
 import { vcpuSignature } from '../../vmsa/vcpu-types.js';
 import { writeStdout } from '../stdout.js';
+import { REPORT_KDS_OPTIONS, reportKds } from '../report-fetch.js'; // [kds hook] issue 16 items 6-7
 
 /**
  * Upper bounds for inputs read whole. A report is 1184 bytes; with a GHCB certificate table
@@ -97,6 +98,7 @@ const VERIFY_OWN: OptionSpec[] = [
   ext({ name: 'family-id', type: 'string', metavar: 'HEX', help: 'expected FAMILY_ID (16 bytes)' }),
   ext({ name: 'image-id', type: 'string', metavar: 'HEX', help: 'expected IMAGE_ID (16 bytes)' }),
   JSON_OPT,
+  ...REPORT_KDS_OPTIONS, // [kds hook] --fetch, --kds, --fetch-timeout, --crl, --check-revocation (src/cli/report-fetch.ts)
 ];
 
 const VERIFY: CommandSpec = {
@@ -240,7 +242,7 @@ async function verify(args: ParsedArgs): Promise<number> {
   const certPath = get.str(args, 'cert');
   const noCert = get.flag(args, 'no-cert');
   if (certPath !== undefined && noCert) throw usageError('OPTION_CONFLICT', 'argument --no-cert: not allowed with argument --cert', '--no-cert');
-  if (certPath === undefined && !noCert) throw usageError('MISSING_OPTION', 'the following arguments are required: --cert (or --no-cert to run policy checks without verifying the signature)', '--cert');
+  if (certPath === undefined && !noCert && !get.flag(args, 'fetch')) throw usageError('MISSING_OPTION', 'the following arguments are required: --cert (or --no-cert to run policy checks without verifying the signature)', '--cert');
   if (noCert && args.values.has('chain')) throw usageError('OPTION_CONFLICT', 'argument --chain: not allowed with argument --no-cert', '--chain');
   const product = productArg(args);
   const at = get.str(args, 'at');
@@ -264,6 +266,9 @@ async function verify(args: ParsedArgs): Promise<number> {
   }
   if (certPath !== undefined && veks.length > 1) throw inputError('BAD_CERT_FILE', `holds ${veks.length} end-entity certificates; --cert needs exactly one VCEK or VLEK`, { file: certPath });
   const certs = veks;
+  // [kds hook] --fetch gets the VCEK when --cert is absent; revocation is checked after verifyReport.
+  const kds = await reportKds(args, report, { path, haveCert: certs.length > 0, noCert });
+  if (kds.vek) certs.push(kds.vek);
   const chainPath = get.str(args, 'chain');
   const extra = certFile.filter((c) => c.isCa);
   const chain = chainPath === undefined ? (extra.length > 0 ? extra : undefined) : [...extra, ...(await loadCerts(chainPath))];
@@ -288,6 +293,7 @@ async function verify(args: ParsedArgs): Promise<number> {
     checks.push(...v.checks);
     r = v.report;
     kdsUrl = v.kdsUrl;
+    checks.push(...(await kds.revocation(r, certs[0], chain, now))); // [kds hook]
   }
   checks.push(...validateReport(r, vo));
   if (refValues !== undefined) checks.push(...(await (await import('../refvalues-verify.js')).refValuesChecks(r, refValues, get.str(args, 'refvalues-key'))));
@@ -322,6 +328,7 @@ async function verify(args: ParsedArgs): Promise<number> {
   const lines = [`report: ${path} (version ${r.version}, ${r.product?.line ?? 'product unknown'}, signed by ${r.signerInfo.signingKey})`];
   for (const warn of r.warnings) lines.push(`warning: ${warn}`);
   if (noCert) lines.push('note: --no-cert: the report signature and certificate chain were NOT verified');
+  if (kds.vekSource) lines.push(`note: VCEK from ${kds.vekSource}`); // [kds hook]
   for (const c of checks) lines.push(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name.padEnd(w)}  ${c.reason}`);
   if (r.policy.debug && vo.policy?.allowDebug === undefined) lines.push('note: the guest policy allows DEBUG (use --deny-debug to reject it)');
   if (kdsUrl) lines.push(`KDS URL: ${kdsUrl}`);

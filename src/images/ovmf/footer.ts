@@ -5,7 +5,7 @@
  * (u16 size, GUID) header. A missing footer GUID means an empty table, not an error.
  */
 import { guidToString, u16, u32 } from '../../core/bytes.js';
-import { inputError } from '../../core/errors.js';
+import { inputError, type SnpLaunchError } from '../../core/errors.js';
 import { OvmfGuid } from './guids.js';
 
 /** Layout constants (ovmf.md §3). */
@@ -29,6 +29,18 @@ export interface FooterEntry {
   size: number;
 }
 
+/** Where the walk stopped before the start of the table (an entry running past it). */
+export interface FooterStop {
+  /** The entry's GUID (its 18-byte header is intact). */
+  guid: string;
+  /** Its size field. */
+  size: number;
+  /** File offset of its header. */
+  offset: number;
+  /** Bytes by which it runs before the start of the table. */
+  overhang: number;
+}
+
 export interface FooterTable {
   /** Whether the footer GUID was found. */
   present: boolean;
@@ -40,6 +52,8 @@ export interface FooterTable {
   entries: FooterEntry[];
   /** GUID → entry; later-parsed (lower-address) duplicates win, as in the reference. */
   byGuid: Map<string, FooterEntry>;
+  /** Set when an entry runs past the start of the table: the walk ended there, as QEMU's does. */
+  stop?: FooterStop;
 }
 
 export const EMPTY_FOOTER: FooterTable = { present: false, offset: -1, size: 0, entries: [], byGuid: new Map() };
@@ -69,10 +83,9 @@ export function parseFooterBody(body: Uint8Array, bodyOffset: number, footerSize
       });
     }
     if (size > len) {
-      throw inputError('OVMF_FOOTER_ENTRY', `footer table entry ${guid} of size ${size} extends before the start of the table`, {
-        file,
-        offset: bodyOffset + hdr,
-      });
+      // QEMU stops looking here (so does the reference): the entry and anything below it are not found.
+      const stop: FooterStop = { guid, size, offset: bodyOffset + hdr, overhang: size - len };
+      return { present: true, offset: bodyOffset, size: footerSize, entries, byGuid, stop };
     }
     const start = len - size;
     const entry: FooterEntry = { guid, data: body.slice(start, hdr), offset: bodyOffset + start, size };
@@ -92,4 +105,17 @@ export function entryU32(e: FooterEntry, file: string, at = 0): number {
     });
   }
   return u32(e.data, at);
+}
+
+/**
+ * The error for a needed entry (`name`, e.g. SEV_ES_RESET_BLOCK_GUID) that the walk did not find
+ * because it stopped at that very entry; undefined when the entry is simply absent.
+ */
+export function missingEntryError(t: FooterTable, guid: string, name: string, file: string): SnpLaunchError | undefined {
+  if (t.stop?.guid !== guid) return undefined;
+  return inputError(
+    'OVMF_FOOTER_ENTRY',
+    `footer table entry ${name} of size ${t.stop.size} runs ${t.stop.overhang} bytes past the start of the table; QEMU stops reading the table there, so the entry is missing`,
+    { file, offset: t.stop.offset },
+  );
 }

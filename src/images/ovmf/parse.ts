@@ -5,7 +5,7 @@
  */
 import { inputError } from '../../core/errors.js';
 import type { ByteSource } from '../../core/source.js';
-import { EMPTY_FOOTER, entryU32, FOOTER, parseFooterBody, readFooterHeader, type FooterEntry, type FooterTable } from './footer.js';
+import { EMPTY_FOOTER, entryU32, FOOTER, missingEntryError, parseFooterBody, readFooterHeader, type FooterEntry, type FooterTable } from './footer.js';
 import { OvmfGuid } from './guids.js';
 import { parseMetadataDescriptors, parseMetadataHeader, SEV_METADATA, SEV_METADATA_DESC, type SevMetadata } from './metadata.js';
 
@@ -51,7 +51,12 @@ async function readFooter(src: ByteSource): Promise<FooterTable> {
 
 async function readMetadata(src: ByteSource, footer: FooterTable): Promise<SevMetadata | undefined> {
   const e = footer.byGuid.get(OvmfGuid.OVMF_SEV_META_DATA);
-  if (!e) return undefined;
+  if (!e) {
+    // The reference would read a truncated copy of an entry cut by the table start; refuse instead.
+    const cut = missingEntryError(footer, OvmfGuid.OVMF_SEV_META_DATA, 'OVMF_SEV_META_DATA_GUID', src.name);
+    if (cut) throw cut;
+    return undefined;
+  }
   const n = src.size;
   const fromEnd = entryU32(e, src.name);
   if (fromEnd > n || fromEnd < SEV_METADATA.HEADER_SIZE) {
@@ -80,6 +85,15 @@ function entry(img: OvmfImage, guid: string): FooterEntry | undefined {
   return img.footer.byGuid.get(guid);
 }
 
+/** Like `entry`, for an entry the launch needs: one the table walk stopped at is an error. */
+function neededEntry(img: OvmfImage, guid: string, name: string): FooterEntry | undefined {
+  const e = entry(img, guid);
+  if (e) return e;
+  const cut = missingEntryError(img.footer, guid, name, img.name);
+  if (cut) throw cut;
+  return undefined;
+}
+
 /** The AP reset EIP from the SEV-ES reset block, if present. */
 export function resetEip(img: OvmfImage): number | undefined {
   const e = entry(img, OvmfGuid.SEV_ES_RESET_BLOCK);
@@ -88,7 +102,8 @@ export function resetEip(img: OvmfImage): number | undefined {
 
 /** The AP reset EIP, or the reference's error. */
 export function requireResetEip(img: OvmfImage): number {
-  const v = resetEip(img);
+  const e = neededEntry(img, OvmfGuid.SEV_ES_RESET_BLOCK, 'SEV_ES_RESET_BLOCK_GUID');
+  const v = e ? entryU32(e, img.name) : undefined;
   if (v === undefined) {
     throw inputError('OVMF_NO_RESET_BLOCK', "Can't find SEV_ES_RESET_BLOCK_GUID entry in OVMF table", { file: img.name });
   }
@@ -104,6 +119,7 @@ export function hashTableArea(img: OvmfImage): { gpa: number; size: number | und
 
 /** SNP: the hash-table GPA, or the reference's error (a GPA of 0 is not rejected; §5.2). */
 export function requireHashTableGpa(img: OvmfImage): number {
+  neededEntry(img, OvmfGuid.SEV_HASH_TABLE_RV, 'SEV_HASH_TABLE_RV_GUID');
   const a = hashTableArea(img);
   if (!a) throw inputError('OVMF_NO_HASH_TABLE', "Can't find SEV_HASH_TABLE_RV_GUID entry in OVMF table", { file: img.name });
   return a.gpa;
@@ -111,13 +127,14 @@ export function requireHashTableGpa(img: OvmfImage): number {
 
 /** SEV / SEV-ES: kernel hashes are supported when the entry exists and its GPA is non-zero. */
 export function sevHashesSupported(img: OvmfImage): boolean {
+  neededEntry(img, OvmfGuid.SEV_HASH_TABLE_RV, 'SEV_HASH_TABLE_RV_GUID');
   const a = hashTableArea(img);
   return a !== undefined && a.gpa !== 0;
 }
 
 /** The SVSM entry offset of a Coconut-SVSM binary, or the reference's error. */
 export function requireSvsmEntryOffset(img: OvmfImage): number {
-  const e = entry(img, OvmfGuid.SVSM_INFO);
+  const e = neededEntry(img, OvmfGuid.SVSM_INFO, 'SVSM_INFO_GUID');
   if (!e) throw inputError('SVSM_NO_INFO', "Can't find SVSM_INFO_GUID entry in SVSM table", { file: img.name });
   return entryU32(e, img.name);
 }

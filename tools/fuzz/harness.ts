@@ -5,13 +5,14 @@
  * seeds (target.seeds) and, for depth, up to 128 small inputs the target accepted during the run,
  * mutated 1–4 times each. Deterministic for a given target, seed and case count, which is what lets
  * scripts/fuzz.mjs replay a run that killed the process (an abort in native code) with a journal.
+ * Tooling, not library: it lives outside src/ and runs from source through tsx (worker.mjs).
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
-import { SnpLaunchError } from '../../core/errors.js';
-import { prng } from '../../images/igvm/mutate.js';
+import { SnpLaunchError } from '../../src/core/errors.js';
+import { prng } from '../../src/images/igvm/mutate.js';
 import { InvariantError, TARGETS, type FuzzTarget, type SeedContext } from './targets.js';
 
 export interface FuzzOptions {
@@ -136,7 +137,7 @@ export function fuzzTarget(t: FuzzTarget, opts: FuzzOptions, onProgress?: (cases
     return p;
   };
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL(import.meta.url), { workerData: { name: t.name, opts, shared } });
+    const w = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: { name: t.name, opts, shared } });
     let last = -1;
     let since = Date.now();
     const finish = (s: TargetSummary) => {

@@ -8,33 +8,34 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { bytesSource } from '../../core/source.js';
-import { mutateArgv, mutateBytes, mutateDer, mutateDerValue, mutateJson, type Rnd } from '../../fuzz/mutate.js';
-import { wellFormedDer } from '../../fuzz/der-oracle.js';
-import { parseOvmf, hashTableArea, resetEip, sevHashesSupported } from '../../images/ovmf/parse.js';
-import { kernelHashesPage } from '../../images/ovmf/kernel-hashes.js';
-import { planOvmfSnpLaunch } from '../../loaders/ovmf/common.js';
-import { QEMU_RULES } from '../../loaders/ovmf/qemu.js';
-import { EC2_RULES } from '../../loaders/ovmf/ec2.js';
-import { GCE_RULES } from '../../loaders/ovmf/gce.js';
-import { igvmBuilder, inspectIgvm, parseIgvm, toIgvmModel, writeIgvm } from '../../images/igvm/index.js';
-import { mutate as mutateIgvm } from '../../images/igvm/mutate.js';
-import { SnpLaunchError } from '../../core/errors.js';
-import { decodeReportInput } from '../../attestation/input.js';
-import { parseReport } from '../../attestation/report.js';
-import { loadCertificates, parseCertificate } from '../../attestation/cert.js';
-import { parseVek } from '../../attestation/vek.js';
-import { parseTrace } from '../../uapi/trace.js';
-import { readMeasuredDoc, diffMeasuredDocs } from '../../explain/measure-json.js';
-import { parseMeasureJson } from '../../measure/json.js';
-import { parseArgs } from '../../cli/args.js';
-import { MEASURE_SPEC } from '../../cli/commands/measure.js';
-import { MATCH_SPEC, parseMeasurement } from '../../cli/commands/match.js';
-import { resolveMeasureRequest } from '../../cli/measure-options.js';
-import { takeVcpuList } from '../../cli/measure-range.js';
-import { narrowSpace } from '../../launch-space/narrow.js';
-import { p384FromPem } from '../../cli/commands/id-block.js';
+import { bytesSource } from '../../src/core/source.js';
+import { mutateArgv, mutateBytes, mutateDer, mutateDerValue, mutateJson, type Rnd } from './mutate.js';
+import { wellFormedDer } from './der-oracle.js';
+import { parseOvmf, hashTableArea, resetEip, sevHashesSupported } from '../../src/images/ovmf/parse.js';
+import { kernelHashesPage } from '../../src/images/ovmf/kernel-hashes.js';
+import { planOvmfSnpLaunch } from '../../src/loaders/ovmf/common.js';
+import { QEMU_RULES } from '../../src/loaders/ovmf/qemu.js';
+import { EC2_RULES } from '../../src/loaders/ovmf/ec2.js';
+import { GCE_RULES } from '../../src/loaders/ovmf/gce.js';
+import { igvmBuilder, inspectIgvm, parseIgvm, toIgvmModel, writeIgvm } from '../../src/images/igvm/index.js';
+import { mutate as mutateIgvm } from '../../src/images/igvm/mutate.js';
+import { SnpLaunchError } from '../../src/core/errors.js';
+import { decodeReportInput } from '../../src/attestation/input.js';
+import { parseReport } from '../../src/attestation/report.js';
+import { loadCertificates, parseCertificate } from '../../src/attestation/cert.js';
+import { parseVek } from '../../src/attestation/vek.js';
+import { parseTrace } from '../../src/uapi/trace.js';
+import { readMeasuredDoc, diffMeasuredDocs } from '../../src/explain/measure-json.js';
+import { parseMeasureJson } from '../../src/measure/json.js';
+import { parseArgs } from '../../src/cli/args.js';
+import { MEASURE_SPEC } from '../../src/cli/commands/measure.js';
+import { MATCH_SPEC, parseMeasurement } from '../../src/cli/commands/match.js';
+import { resolveMeasureRequest } from '../../src/cli/measure-options.js';
+import { takeVcpuList } from '../../src/cli/measure-range.js';
+import { narrowSpace } from '../../src/launch-space/narrow.js';
+import { p384FromPem } from '../../src/cli/commands/id-block.js';
 import { MORE_TARGETS } from './targets-more.js';
+import { crlTarget } from './targets-crl.js';
 
 export interface FuzzTarget {
   name: string;
@@ -322,4 +323,4 @@ const cliArgs: FuzzTarget = {
   },
 };
 
-export const TARGETS: readonly FuzzTarget[] = [ovmf, igvm, report, x509, pemKey, trace, measureJson, cliArgs, ...MORE_TARGETS];
+export const TARGETS: readonly FuzzTarget[] = [ovmf, igvm, report, x509, pemKey, trace, measureJson, cliArgs, ...MORE_TARGETS, crlTarget];

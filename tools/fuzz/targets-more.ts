@@ -6,18 +6,18 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { SnpLaunchError } from '../../core/errors.js';
-import { concatBytes } from '../../core/bytes.js';
-import { mutateBytes, mutateDerValue } from '../../fuzz/mutate.js';
-import { loadCertificates } from '../../attestation/cert.js';
-import { CERT_TABLE_GUIDS, guidBytesRfc, parseCertTable } from '../../attestation/cert-table.js';
-import { buildIdAuth, buildIdBlock, parseIdAuth, parseIdBlock } from '../../idblock/build.js';
-import { buildKernelHashTable, kernelHashesPage } from '../../images/ovmf/kernel-hashes.js';
+import { SnpLaunchError } from '../../src/core/errors.js';
+import { concatBytes } from '../../src/core/bytes.js';
+import { mutateBytes, mutateDerValue } from './mutate.js';
+import { loadCertificates } from '../../src/attestation/cert.js';
+import { CERT_TABLE_GUIDS, guidBytesRfc, parseCertTable } from '../../src/attestation/cert-table.js';
+import { buildIdAuth, buildIdBlock, parseIdAuth, parseIdBlock } from '../../src/idblock/build.js';
+import { buildKernelHashTable, kernelHashesPage } from '../../src/images/ovmf/kernel-hashes.js';
 import { InvariantError, type FuzzTarget } from './targets.js';
-import { decodeCorim, encodeCorim } from '../../refvalues/corim.js';
-import { decodeReferenceValues } from '../../refvalues/decode.js';
-import { referenceValuesToJson } from '../../refvalues/json.js';
-import type { ReferenceValues } from '../../refvalues/types.js';
+import { decodeCorim, encodeCorim } from '../../src/refvalues/corim.js';
+import { decodeReferenceValues } from '../../src/refvalues/decode.js';
+import { referenceValuesToJson } from '../../src/refvalues/json.js';
+import type { ReferenceValues } from '../../src/refvalues/types.js';
 
 function check(ok: boolean, what: string): void {
   if (!ok) throw new InvariantError(what);

@@ -5,7 +5,7 @@
  * argument vectors (tokens, option prefixes, `--opt=value`). Deterministic from a PRNG; browser-safe.
  * The IGVM mutator lives beside its parser (src/images/igvm/mutate.ts).
  */
-import { concatBytes } from '../core/bytes.js';
+import { concatBytes } from '../../src/core/bytes.js';
 
 export type Rnd = () => number;
 
