@@ -5,7 +5,7 @@
  * or say in words why it takes none of them. Each test is a cheap look at the first bytes or a
  * parse bounded by the file kind's size; the order goes from the most specific magic to the least.
  */
-import { REPORT_SIZE, decodeReportInput, loadCertificates, looksLikeCertTable, parsePem, parseVek } from '../../src/attestation/index.js';
+import { REPORT_SIZE, decodeReportInput, loadCertificates, loadCrls, looksLikeCertTable, parsePem, parseVek } from '../../src/attestation/index.js';
 import { guidBytes } from '../../src/images/ovmf/guids.js';
 import { decodeReferenceValues } from '../../src/refvalues/index.js';
 import type { DetectData } from './protocol.js';
@@ -118,7 +118,14 @@ export async function detectFile(f: File): Promise<DetectData> {
   if (head[0] === 0x30 && f.size <= MAX_SMALL) {
     const c = certWhat(new Uint8Array(await f.arrayBuffer()), f.name);
     if (c) return c;
-    if (looksLikeDerCrl(head)) return { kind: 'crl', what: 'a certificate revocation list (DER)' };
+    if (looksLikeDerCrl(head)) {
+      try {
+        const [crl] = loadCrls(new Uint8Array(await f.arrayBuffer()), f.name);
+        return { kind: 'crl', what: `a certificate revocation list (${crl?.issuerCN ?? 'DER'}, #${crl?.crlNumber ?? '?'})` };
+      } catch (e) {
+        return { kind: 'refused', what: `a CRL that cannot be read (${(e as Error).message.replace(`${f.name}: `, '')})` };
+      }
+    }
   }
   // CBOR: a CoRIM (tagged or COSE_Sign1-signed).
   if (head[0]! >= 0xc0 && head[0]! <= 0xdb && f.size <= MAX_REFVALUES) {

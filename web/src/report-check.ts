@@ -59,7 +59,7 @@ export async function verifyWith(report: AttestationReport, certFile: File | und
   if (!vek) throw new Error(`${certFile.name}: no certificate found`);
   const v = await verifyReport(report, { vek, ...(chain.length > 0 ? { chain } : {}), ...(now ? { now } : {}) });
   const checks = v.checks.map((c) => ({ ok: c.pass, text: `${c.name}: ${c.reason}` }));
-  if (crlFile) checks.push(await checkCrlFile(crlFile, v, now));
+  if (crlFile) checks.push(await checkCrlFile(crlFile, v, now, chain.length > 0 ? chain : undefined));
   const ok = checks.every((c) => c.ok);
   const failed = checks.filter((c) => !c.ok).map((c) => c.text.split(':')[0]);
   return {
