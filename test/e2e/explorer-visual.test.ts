@@ -16,6 +16,7 @@ import type { Page } from 'playwright-core';
 import { HAVE_SHARED, shared } from '../_shared.js';
 import { SCREENSHOTS, launchAt, needsChromium, serveExplorer, type Browser } from './_browser.js';
 import type { StaticServer } from '../../src/cli/commands/explore.js';
+import { buildOvmfImage } from '../../src/images/ovmf/builder.js';
 
 const skip = needsChromium || (HAVE_SHARED ? false : 'shared material not found');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -215,6 +216,17 @@ for (const [width, height] of [
       assert.equal(await page.evaluate(() => document.body.dataset.refv), 'fail');
       assert.equal(await page.getAttribute('#refv-signature', 'data-verdict'), 'unchecked');
       await look('refvalues', '08-refvalues');
+    });
+
+    it('a launch QEMU would refuse is marked on its rows (AP reset address 0)', async () => {
+      const n = await runs();
+      await page.setInputFiles('#image', { name: 'eip0.fd', mimeType: 'application/octet-stream', buffer: Buffer.from(buildOvmfImage({ size: 16384, resetEip: 0 })) });
+      await measured(n);
+      const marked = await page.$$eval('#digest-table tr[data-refused]', (trs) => trs.map((t) => t.getAttribute('data-row')));
+      assert.ok(marked.includes('qemu-kvm/snp') && marked.includes('qemu-kvm/seves'), marked.join(', '));
+      assert.ok(!marked.includes('qemu-kvm/sev'), 'SEV has no AP reset address');
+      assert.match((await page.textContent('#digest-table tr[data-row="qemu-kvm/snp"]')) ?? '', /QEMU refuses this launch: AP reset address 0/);
+      await look('digests', '01-digests-qemu-refuses');
     });
 
     it('axe-core finds no serious or critical accessibility violation', async () => {

@@ -69,8 +69,8 @@ async function runRow(spec: RowSpec, launch: Launch): Promise<RowData> {
     ms: 0,
   };
   if (run.result) {
-    // The library's launchability verdict (issue 17 item 2), when this build has it.
-    const launchable = (run.result as { launchable?: { ok: boolean; reasons: string[] } }).launchable;
+    // The library's verdict on whether QEMU launches this (issue 17 item 2); the digest stays the reference's.
+    const launchable = run.result.launchable;
     if (launchable && !launchable.ok) row.refused = launchable.reasons;
     row.digest = hex(run.result.digest);
     row.algorithm = run.result.algorithm;
