@@ -4,8 +4,8 @@
  * platforms that agree, show as one letter; each cell expands to the full digest.
  */
 import { h } from './dom.js';
-import { badge } from './digest-view.js';
-import { groupDigests, legendText, shortDigest } from './groups.js';
+import { digestChip } from './digest-view.js';
+import { groupDigests, legendText } from './groups.js';
 import type { RangeData } from './protocol.js';
 
 export function renderRange(out: HTMLElement, r: RangeData): void {
@@ -19,7 +19,7 @@ export function renderRange(out: HTMLElement, r: RangeData): void {
       ...row.digests.map((d, i) => {
         if (!d) return h('td', {}, '—');
         const g = grouping.of.get(`${r.platforms[i]} × ${row.vcpus}`)!;
-        return h('td', { class: 'mono cell', title: d, 'data-digest': d, 'data-group': g.letter }, badge(g), ' ', shortDigest(d));
+        return h('td', { class: 'cell', title: d, 'data-digest': d, 'data-group': g.letter }, digestChip(d, g, `${r.platforms[i]} ${row.vcpus} vCPU digest`));
       }),
     ),
   );
