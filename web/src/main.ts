@@ -230,21 +230,21 @@ async function checkReport(): Promise<void> {
     document.body.dataset.report = r.result.verdict;
     // No row has this MEASUREMENT: search the image's whole launch space, as `snp-launch match` does.
     const f = form();
-    if (r.result.matches.length === 0 && f && predicted.length > 0) await searchLaunch(report, f);
+    if (r.result.matches.length === 0 && f && predicted.length > 0) await searchLaunch(report, f, r.result.verdict === 'verified');
   } catch (e) {
     el.reportOut.replaceChildren(h('p', { class: 'bad' }, (e as Error).message));
     document.body.dataset.report = 'error';
   }
 }
 
-async function searchLaunch(report: File, f: FormValues): Promise<void> {
+async function searchLaunch(report: File, f: FormValues, verified: boolean): Promise<void> {
   const box = byId('report-search');
   const label = h('span', {}, 'searching every launch of this image (platforms, vCPU counts, CPU types, SEV_FEATURES, KVM generations)…');
   box.replaceChildren(h('p', { class: 'muted' }, label));
   document.body.dataset.search = 'running';
   try {
     const r = await client.call<'search'>({ type: 'search', report, form: f }, (m) => (label.textContent = `searching: ${m.label}…`));
-    renderSearch(box, r.result);
+    renderSearch(box, r.result, verified);
     document.body.dataset.search = r.result.total > 0 ? 'found' : 'none';
   } catch (e) {
     box.replaceChildren(h('p', { class: 'bad' }, `launch search: ${(e as Error).message}`));

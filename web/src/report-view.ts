@@ -29,7 +29,9 @@ export function checkList(lines: CheckLine[], id?: string): HTMLElement {
 export function renderReport(out: HTMLElement, r: ReportCheckData, predictions: number, grouping?: Grouping): void {
   const match =
     r.matches.length > 0
-      ? h('p', { class: 'ok', id: 'report-match' }, `MEASUREMENT matches: ${r.matches.join(', ')}`)
+      ? r.verdict === 'verified'
+        ? h('p', { class: 'ok', id: 'report-match' }, `MEASUREMENT matches: ${r.matches.join(', ')}`)
+        : h('p', { class: 'bad', id: 'report-match' }, `MEASUREMENT matches: ${r.matches.join(', ')} — but the report is NOT verified, so this says nothing about a real launch`)
       : predictions === 0
         ? h('p', { class: 'muted', id: 'report-match' }, 'No predicted digests to compare with: measure an image above first.')
         : h('p', { class: 'bad', id: 'report-match' }, `MEASUREMENT matches none of the ${predictions} predicted SNP digests.`);
@@ -63,7 +65,7 @@ export function renderReport(out: HTMLElement, r: ReportCheckData, predictions: 
 }
 
 /** The launch search result: the launches that give MEASUREMENT with their commands, or why none does. */
-export function renderSearch(box: HTMLElement, s: SearchData): void {
+export function renderSearch(box: HTMLElement, s: SearchData, verified: boolean): void {
   const head = `searched ${s.configurations.toLocaleString('en-US')} launch configurations of this image in ${Math.round(s.ms).toLocaleString('en-US')} ms (snp-launch match)`;
   const cmd = (c: string) => h('pre', { class: 'cmd' }, h('code', {}, c));
   if (s.total === 0) {
@@ -79,7 +81,7 @@ export function renderSearch(box: HTMLElement, s: SearchData): void {
   }
   const more = s.total > s.matches.length ? ` (the ${s.matches.length} most plausible shown)` : '';
   box.replaceChildren(
-    h('p', { class: 'ok', id: 'search-verdict', 'data-found': String(s.total) }, ...prose(`The launch that gives this MEASUREMENT: ${s.matches[0]!.text}${s.total > 1 ? ` — and ${s.total - 1} more configuration${s.total > 2 ? 's' : ''}${more}` : ''}.`)),
+    h('p', { class: verified ? 'ok' : 'strong', id: 'search-verdict', 'data-found': String(s.total) }, ...prose(`The launch that gives this MEASUREMENT: ${s.matches[0]!.text}${s.total > 1 ? ` — and ${s.total - 1} more configuration${s.total > 2 ? 's' : ''}${more}` : ''}.`)),
     h('p', { class: 'muted' }, head, ...s.notes.map((n) => `; ${n}`)),
     h(
       'ol',
