@@ -77,6 +77,18 @@ for (const [width, height] of [
       await page.locator(`#${section}`).screenshot({ path: join(dir, `${shot}.png`) });
     }
 
+    /** axe-core on the page as it is now: no serious or critical violation. */
+    async function axeClean(when: string): Promise<void> {
+      if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(AXE);
+      const found = await page.evaluate(async () => {
+        const axe = (globalThis as unknown as { axe: { run(c: Document, o: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 4).map((n) => n.target.join(' ')) }));
+      });
+      const bad = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      assert.deepEqual(bad, [], `${when}: ${JSON.stringify(bad, null, 1)}`);
+    }
+
     const runs = () => page.evaluate(() => Number(document.body.dataset.runs));
     async function measured(before: number): Promise<void> {
       await page.waitForFunction((n) => Number(document.body.dataset.runs) > n || document.body.dataset.state === 'error', before, { timeout: 120_000 });
@@ -115,6 +127,10 @@ for (const [width, height] of [
       assert.equal(await page.locator('#portable-edits').isVisible(), false);
       await groupsMatchDigests(page, '#portable-groups');
       await look('portable', '06-portable-conflict');
+      // Mid-run states too: a conflict, an expanded digest.
+      await page.locator('#digest-table .dg-short').nth(1).click();
+      assert.equal(await page.locator('#digest-table .dg-full:not([hidden])').count(), 2);
+      await axeClean('IGVM digests and a portability conflict');
       await page.fill('#portable-for', 'openvmm,qemu-kvm,kvm-vmsa-page,kvm-direct-vmsa');
       await page.evaluate(() => delete document.body.dataset.portable);
       await page.click('#portable-run');
@@ -230,14 +246,7 @@ for (const [width, height] of [
     });
 
     it('axe-core finds no serious or critical accessibility violation', async () => {
-      await page.evaluate(AXE);
-      const found = await page.evaluate(async () => {
-        const axe = (globalThis as unknown as { axe: { run(c: Document, o: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
-        const r = await axe.run(document, { resultTypes: ['violations'] });
-        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 4).map((n) => n.target.join(' ')) }));
-      });
-      const bad = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      assert.deepEqual(bad, [], JSON.stringify(bad, null, 1));
+      await axeClean('every section filled');
       await page.screenshot({ path: join(dir, '99-whole-page.png'), fullPage: true });
       assert.deepEqual(errors, []);
       // The KDS links were shown, never followed: the page loaded itself and nothing else.
