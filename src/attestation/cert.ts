@@ -8,7 +8,7 @@
 import { inputError } from '../core/errors.js';
 import { fromBase64, toBase64, toHex } from '../core/bytes.js';
 import { looksLikeCertTable, parseCertTable } from './cert-table.js';
-import { children, ctx, expectTag, raw, readBitString, readNode, readOid, readRoot, readString, readTime, readUnsigned, TAG, value, type DerContext, type DerNode } from './der.js';
+import { children, childrenN, ctx, expectTag, raw, readBitString, readBoolean, readNode, readOid, readRoot, readString, readTime, readUnsigned, TAG, value, type DerContext, type DerNode } from './der.js';
 
 /** Algorithm OIDs used by AMD certificates. */
 export const OID = {
@@ -77,6 +77,10 @@ export interface Certificate {
   extensions: Map<string, Extension>;
   /** BasicConstraints CA flag (false when absent). */
   isCa: boolean;
+  /** KeyUsage keyCertSign (RFC 5280 §4.2.1.3); undefined when there is no KeyUsage. */
+  keyCertSign?: boolean;
+  /** fullName URIs of the CRLDistributionPoints extension, as Go's x509 collects them (§4.2.1.13). */
+  crlUris: string[];
   signature: Uint8Array;
 }
 
@@ -85,7 +89,7 @@ function fail(c: DerContext, n: DerNode | number, reason: string, field?: string
 }
 
 export function parseAlgorithm(c: DerContext, n: DerNode, what: string): SignatureAlgorithm {
-  const parts = children(c, expectTag(c, n, TAG.SEQUENCE, what));
+  const parts = childrenN(c, expectTag(c, n, TAG.SEQUENCE, what), 1, 2, what);
   const oid = readOid(c, expectTag(c, parts[0], TAG.OID, `${what} OID`, n.end));
   if (oid === OID.ecdsaWithSha384) return { oid, name: 'ECDSA-SHA384' };
   if (oid !== OID.rsassaPss) return { oid, name: oid };
@@ -93,24 +97,26 @@ export function parseAlgorithm(c: DerContext, n: DerNode, what: string): Signatu
   const pss: PssParams = { hash: 'SHA-1', mgf1Hash: 'SHA-1', saltLength: 20, trailerField: 1 };
   const params = parts[1];
   if (params !== undefined) {
+    // Each field at most once and in order (X.680 SEQUENCE), each [n] wrapping exactly one value.
+    let last = -1;
     for (const p of children(c, expectTag(c, params, TAG.SEQUENCE, `${what} PSS parameters`))) {
-      const inner = children(c, p)[0];
-      if (inner === undefined) fail(c, p, `${what}: empty PSS parameter`);
+      if (p.tag < ctx(0) || p.tag > ctx(3) || p.tag - ctx(0) <= last) fail(c, p, `${what}: unexpected or out-of-order PSS parameter tag 0x${p.tag.toString(16)}`);
+      last = p.tag - ctx(0);
+      const inner = childrenN(c, p, 1, 1, `${what} PSS parameter [${last}]`)[0]!;
       if (p.tag === ctx(0)) pss.hash = hashName(c, inner, `${what} hashAlgorithm`);
       else if (p.tag === ctx(1)) {
-        const mgf = children(c, expectTag(c, inner, TAG.SEQUENCE, `${what} maskGenAlgorithm`));
+        const mgf = childrenN(c, expectTag(c, inner, TAG.SEQUENCE, `${what} maskGenAlgorithm`), 2, 2, `${what} maskGenAlgorithm`);
         if (readOid(c, expectTag(c, mgf[0], TAG.OID, 'MGF OID', inner.end)) !== OID.mgf1) fail(c, inner, `${what}: mask generation function is not MGF1`);
         pss.mgf1Hash = hashName(c, expectTag(c, mgf[1], TAG.SEQUENCE, 'MGF1 hash', inner.end), `${what} MGF1 hash`);
       } else if (p.tag === ctx(2)) pss.saltLength = Number(readUnsigned(c, inner, `${what} saltLength`));
-      else if (p.tag === ctx(3)) pss.trailerField = Number(readUnsigned(c, inner, `${what} trailerField`));
-      else fail(c, p, `${what}: unknown PSS parameter tag 0x${p.tag.toString(16)}`);
+      else pss.trailerField = Number(readUnsigned(c, inner, `${what} trailerField`));
     }
   }
   return { oid, name: 'RSASSA-PSS', pss };
 }
 
 function hashName(c: DerContext, n: DerNode, what: string): string {
-  const parts = children(c, expectTag(c, n, TAG.SEQUENCE, what));
+  const parts = childrenN(c, expectTag(c, n, TAG.SEQUENCE, what), 1, 2, what);
   const oid = readOid(c, expectTag(c, parts[0], TAG.OID, what, n.end));
   // Hash AlgorithmIdentifier parameters are absent or NULL (RFC 4055 §2.1), nothing else.
   const param = parts[1];
@@ -123,8 +129,8 @@ const STRING_TAGS = new Set<number>([TAG.UTF8_STRING, TAG.PRINTABLE_STRING, TAG.
 export function parseName(c: DerContext, n: DerNode, what: string): [string, string][] {
   const out: [string, string][] = [];
   for (const rdn of children(c, expectTag(c, n, TAG.SEQUENCE, what))) {
-    for (const atv of children(c, expectTag(c, rdn, TAG.SET, `${what} RDN`))) {
-      const [o, v] = children(c, expectTag(c, atv, TAG.SEQUENCE, `${what} attribute`));
+    for (const atv of childrenN(c, expectTag(c, rdn, TAG.SET, `${what} RDN`), 1, Infinity, `${what} RDN`)) {
+      const [o, v] = childrenN(c, expectTag(c, atv, TAG.SEQUENCE, `${what} attribute`), 2, 2, `${what} attribute`);
       const oid = readOid(c, expectTag(c, o, TAG.OID, `${what} attribute type`, atv.end));
       if (v === undefined) fail(c, atv, `${what}: attribute without a value`);
       // Names are informational except the CN; an unusual string type is kept as #hex (RFC 4514 §2.4).
@@ -136,8 +142,8 @@ export function parseName(c: DerContext, n: DerNode, what: string): [string, str
 }
 
 function parsePublicKey(c: DerContext, n: DerNode): PublicKeyInfo {
-  const [alg, key] = children(c, expectTag(c, n, TAG.SEQUENCE, 'SubjectPublicKeyInfo'));
-  const algParts = children(c, expectTag(c, alg, TAG.SEQUENCE, 'public key algorithm', n.end));
+  const [alg, key] = childrenN(c, expectTag(c, n, TAG.SEQUENCE, 'SubjectPublicKeyInfo'), 2, 2, 'SubjectPublicKeyInfo');
+  const algParts = childrenN(c, expectTag(c, alg, TAG.SEQUENCE, 'public key algorithm', n.end), 1, 2, 'public key algorithm');
   const oid = readOid(c, expectTag(c, algParts[0], TAG.OID, 'public key algorithm OID', n.end));
   const bits = readBitString(c, expectTag(c, key, TAG.BIT_STRING, 'subjectPublicKey', n.end), 'subjectPublicKey');
   if (oid === OID.ecPublicKey) {
@@ -149,7 +155,7 @@ function parsePublicKey(c: DerContext, n: DerNode): PublicKeyInfo {
   if (oid === OID.rsaEncryption || oid === OID.rsassaPss) {
     // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 A.1.1)
     const rsa = readRoot(c, bits);
-    const mod = value(children(c, expectTag(c, rsa, TAG.SEQUENCE, 'RSAPublicKey'))[0]!);
+    const mod = value(childrenN(c, expectTag(c, rsa, TAG.SEQUENCE, 'RSAPublicKey'), 2, 2, 'RSAPublicKey')[0]!);
     const mag = mod[0] === 0 ? mod.length - 1 : mod.length;
     return { type: 'rsa', modulusBits: mag * 8 };
   }
@@ -161,37 +167,47 @@ export function parseCertificate(der: Uint8Array, name = 'certificate'): Certifi
   const c: DerContext = { name };
   if (der.length === 0) fail(c, 0, 'empty certificate');
   const root = readRoot(c, der);
-  const [tbs0, algN, sigN] = children(c, expectTag(c, root, TAG.SEQUENCE, 'Certificate'));
+  const [tbs0, algN, sigN] = childrenN(c, expectTag(c, root, TAG.SEQUENCE, 'Certificate'), 3, 3, 'Certificate');
   const tbsN = expectTag(c, tbs0, TAG.SEQUENCE, 'TBSCertificate', root.end);
   const tbsParts = children(c, tbsN);
   let i = 0;
   let version = 1;
   if (tbsParts[0]?.tag === ctx(0)) {
-    version = Number(readUnsigned(c, children(c, tbsParts[0])[0] ?? fail(c, tbsParts[0], 'empty version'), 'version')) + 1;
+    version = Number(readUnsigned(c, childrenN(c, tbsParts[0], 1, 1, 'version')[0]!, 'version')) + 1;
+    // RFC 5280 §4.1.2.1: v1, v2 or v3 (Go's x509: "invalid version").
+    if (version > 3) fail(c, tbsParts[0], `X.509 version ${version} is not 1, 2 or 3`, 'version');
     i++;
   }
   const serialN = expectTag(c, tbsParts[i++], TAG.INTEGER, 'serialNumber', tbsN.end);
   const tbsAlgN = tbsParts[i++] ?? fail(c, tbsN.end, 'TBS signature algorithm is missing');
   const tbsAlg = parseAlgorithm(c, tbsAlgN, 'TBS signature');
   const issuer = parseName(c, tbsParts[i++] ?? fail(c, tbsN.end, 'issuer is missing'), 'issuer');
-  const validity = children(c, expectTag(c, tbsParts[i++], TAG.SEQUENCE, 'validity', tbsN.end));
+  const validity = childrenN(c, expectTag(c, tbsParts[i++], TAG.SEQUENCE, 'validity', tbsN.end), 2, 2, 'validity');
   const notBefore = readTime(c, validity[0] ?? fail(c, tbsN.end, 'notBefore is missing'), 'notBefore');
   const notAfter = readTime(c, validity[1] ?? fail(c, tbsN.end, 'notAfter is missing'), 'notAfter');
   const subject = parseName(c, tbsParts[i++] ?? fail(c, tbsN.end, 'subject is missing'), 'subject');
   const spkiN = expectTag(c, tbsParts[i++], TAG.SEQUENCE, 'SubjectPublicKeyInfo', tbsN.end);
   const publicKey = parsePublicKey(c, spkiN);
   const extensions = new Map<string, Extension>();
+  // issuerUniqueID [1], subjectUniqueID [2] (ignored), extensions [3]: each at most once, in this
+  // order, and nothing after them (RFC 5280 §4.1; Go's x509 rejects trailing TBS data).
+  let lastField = 0;
   for (; i < tbsParts.length; i++) {
     const p = tbsParts[i]!;
-    if (p.tag === (0x80 | 1) || p.tag === (0x80 | 2) || p.tag === ctx(1) || p.tag === ctx(2)) continue; // unique IDs: ignored
-    if (p.tag !== ctx(3)) fail(c, p, `unexpected field with DER tag 0x${p.tag.toString(16)} in TBSCertificate`);
-    const list = children(c, expectTag(c, children(c, p)[0], TAG.SEQUENCE, 'extensions', p.end));
+    const field = p.tag & 0x1f;
+    if ((p.tag & 0xc0) !== 0x80 || field < 1 || field > 3 || field <= lastField || (field === 3 && p.tag !== ctx(3))) {
+      fail(c, p, `unexpected or out-of-order field with DER tag 0x${p.tag.toString(16)} in TBSCertificate`);
+    }
+    lastField = field;
+    if (field !== 3) continue;
+    const list = childrenN(c, expectTag(c, childrenN(c, p, 1, 1, 'extensions [3]')[0], TAG.SEQUENCE, 'extensions', p.end), 1, Infinity, 'extensions');
     for (const e of list) {
-      const parts = children(c, expectTag(c, e, TAG.SEQUENCE, 'extension'));
+      const parts = childrenN(c, expectTag(c, e, TAG.SEQUENCE, 'extension'), 2, 3, 'extension');
       const oid = readOid(c, expectTag(c, parts[0], TAG.OID, 'extension OID', e.end));
       let critical = false;
       let k = 1;
-      if (parts[k]?.tag === TAG.BOOLEAN) critical = value(parts[k++]!)[0] !== 0;
+      if (parts.length === 3 && parts[1]!.tag !== TAG.BOOLEAN) fail(c, parts[2]!, `extension ${oid} has 1 unexpected trailing element(s)`);
+      if (parts.length === 3) critical = readBoolean(c, parts[k++]!, `extension ${oid} critical`);
       const val = expectTag(c, parts[k], TAG.OCTET_STRING, `extension ${oid} value`, e.end);
       if (extensions.has(oid)) fail(c, e, `duplicate extension ${oid}`);
       extensions.set(oid, { critical, value: value(val) });
@@ -218,8 +234,11 @@ export function parseCertificate(der: Uint8Array, name = 'certificate'): Certifi
     publicKey,
     extensions,
     isCa: basicConstraintsCa(c, extensions.get(OID.basicConstraints)),
+    crlUris: crlDistributionUris(c, extensions.get(OID.crlDistributionPoints)),
     signature,
   };
+  const ku = keyUsageCertSign(c, extensions.get(OID.keyUsage));
+  if (ku !== undefined) cert.keyCertSign = ku;
   const icn = cn(issuer);
   const scn = cn(subject);
   if (icn !== undefined) cert.issuerCN = icn;
@@ -231,8 +250,36 @@ export function parseCertificate(der: Uint8Array, name = 'certificate'): Certifi
 function basicConstraintsCa(c: DerContext, e: Extension | undefined): boolean {
   if (!e) return false;
   const seq = readRoot(c, e.value);
-  const first = children(c, expectTag(c, seq, TAG.SEQUENCE, 'basicConstraints'))[0];
-  return first?.tag === TAG.BOOLEAN && value(first)[0] !== 0;
+  const first = childrenN(c, expectTag(c, seq, TAG.SEQUENCE, 'basicConstraints'), 0, 2, 'basicConstraints')[0];
+  return first?.tag === TAG.BOOLEAN && readBoolean(c, first, 'basicConstraints cA');
+}
+
+/** KeyUsage ::= BIT STRING; bit 5 is keyCertSign (bit 0 is the first byte's top bit). */
+function keyUsageCertSign(c: DerContext, e: Extension | undefined): boolean | undefined {
+  if (!e) return undefined;
+  const n = expectTag(c, readRoot(c, e.value), TAG.BIT_STRING, 'keyUsage');
+  const v = value(n);
+  if (v.length < 2 || v[0]! > 7) fail(c, n, 'keyUsage: malformed BIT STRING', 'keyUsage');
+  return ((v[1]! >> 2) & 1) === 1;
+}
+
+/**
+ * CRLDistributionPoints ::= SEQUENCE OF DistributionPoint { distributionPoint [0] { fullName [0]
+ * GeneralNames } ... }: the uniformResourceIdentifier [6] names (RFC 5280 §4.2.1.13).
+ */
+function crlDistributionUris(c: DerContext, e: Extension | undefined): string[] {
+  if (!e) return [];
+  const out: string[] = [];
+  for (const dp of childrenN(c, expectTag(c, readRoot(c, e.value), TAG.SEQUENCE, 'CRLDistributionPoints'), 1, Infinity, 'CRLDistributionPoints')) {
+    const parts = childrenN(c, expectTag(c, dp, TAG.SEQUENCE, 'DistributionPoint'), 0, 3, 'DistributionPoint');
+    const name = parts.find((p) => p.tag === ctx(0));
+    if (!name) continue;
+    for (const full of childrenN(c, name, 1, 1, 'distributionPoint')) {
+      if (full.tag !== ctx(0)) continue; // nameRelativeToCRLIssuer: no URI
+      for (const gn of children(c, full)) if (gn.tag === 0x86) out.push(readString(c, { ...gn, tag: TAG.IA5_STRING }, 'CRL distribution point URI'));
+    }
+  }
+  return out;
 }
 
 export interface PemBlock {

@@ -6,6 +6,7 @@
 import { bytesEqual, fromBase64 } from '../core/bytes.js';
 import { AMD_ROOTS_B64 } from './amd-roots.js';
 import { parseCertificate, type Certificate } from './cert.js';
+import { profileCheck } from './cert-profile.js';
 import { fail, pass, type Check } from './check.js';
 import type { ProductLine } from './product.js';
 import type { VekKind } from './vek.js';
@@ -62,7 +63,16 @@ export interface ChainOptions {
   chain?: Certificate[];
   /** Time for the validity checks. */
   now: Date;
+  /**
+   * Roots to trust instead of the embedded AMD ones, per product line (go-sev-guest
+   * Options.TrustedRoots). For tests that sign with a test ARK and for private PKIs; the CLI never
+   * sets it, so `report verify` always pins AMD's ARK.
+   */
+  trustedRoots?: Partial<Record<ProductLine, AmdChainCerts>>;
 }
+
+/** Same distinguished name (attribute order and values), as X.509 name chaining requires (RFC 5280 §6.1). */
+const sameName = (a: [string, string][], b: [string, string][]): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 export interface ChainResult {
   checks: Check[];
@@ -71,10 +81,10 @@ export interface ChainResult {
   ark?: Certificate;
 }
 
-/** Checks "certificate-chain" and "certificate-validity" for a VCEK/VLEK of the given product. */
+/** Checks "certificate-chain", "certificate-profile" and "certificate-validity" for a VCEK/VLEK of the given product. */
 export async function verifyChain(vek: Certificate, kind: VekKind, line: ProductLine, opts: ChainOptions): Promise<ChainResult> {
   const NAME = 'certificate-chain';
-  const roots = amdRoots(line);
+  const roots = opts.trustedRoots?.[line] ?? amdRoots(line);
   if (!roots) return { checks: [fail(NAME, `no AMD root certificate is embedded for ${line}`)] };
   const cn = expectedCNs(line, kind);
   let ark = roots.ark;
@@ -96,18 +106,18 @@ export async function verifyChain(vek: Certificate, kind: VekKind, line: Product
       inter = match;
     }
   }
-  const checks: Check[] = [];
-  const failed = (reason: string): ChainResult => ({ checks: [fail(NAME, reason)], intermediate: inter, ark });
+  const profile = profileCheck({ vek, kind, intermediate: inter, ark, line });
+  const failed = (reason: string): ChainResult => ({ checks: [fail(NAME, reason), profile], intermediate: inter, ark });
   if (vek.issuerCN !== cn.intermediate) return failed(`${kind} issuer CN is '${vek.issuerCN ?? ''}', expected '${cn.intermediate}' for ${line}`);
-  if (vek.version !== 3) return failed(`${kind} is X.509 version ${vek.version}, expected 3`);
   if (!isAmdPss(vek)) return failed(`${kind} signature algorithm is ${vek.signatureAlgorithm.name}, expected RSASSA-PSS SHA-384/MGF1-SHA-384/salt 48`);
   if (inter.subjectCN !== cn.intermediate || inter.issuerCN !== cn.ark || !inter.isCa) return failed(`intermediate '${inter.subjectCN ?? ''}' is not a CA certificate issued by ${cn.ark}`);
-  if (ark.subjectCN !== cn.ark || ark.issuerCN !== cn.ark) return failed(`root '${ark.subjectCN ?? ''}' is not the self-signed ${cn.ark}`);
+  if (ark.subjectCN !== cn.ark || ark.issuerCN !== cn.ark || !ark.isCa) return failed(`root '${ark.subjectCN ?? ''}' is not the self-signed CA ${cn.ark}`);
+  if (!sameName(vek.issuer, inter.subject) || !sameName(inter.issuer, ark.subject) || !sameName(ark.issuer, ark.subject)) return failed('issuer and subject names do not chain (they differ beyond the CN)');
   if (!(await verifyCertSignature(ark, ark))) return failed(`${cn.ark} self-signature does not verify`);
   if (!(await verifyCertSignature(inter, ark))) return failed(`${cn.intermediate} is not signed by ${cn.ark}`);
   if (!(await verifyCertSignature(vek, inter))) return failed(`the ${kind} (${vek.name}) is not signed by ${cn.intermediate}`);
-  checks.push(pass(NAME, `${kind} ← ${cn.intermediate} ← ${cn.ark} (RSASSA-PSS SHA-384, ARK pinned)`));
-  checks.push(validityCheck([vek, inter, ark], opts.now));
+  const pinned = opts.trustedRoots?.[line] ? 'caller-supplied root' : 'ARK pinned';
+  const checks: Check[] = [pass(NAME, `${kind} ← ${cn.intermediate} ← ${cn.ark} (RSASSA-PSS SHA-384, ${pinned})`), profile, validityCheck([vek, inter, ark], opts.now)];
   return { checks, intermediate: inter, ark };
 }
 

@@ -103,6 +103,25 @@ export function children(c: DerContext, n: DerNode): DerNode[] {
   return out;
 }
 
+/**
+ * The children of a constructed node, between `min` and `max` of them: a SEQUENCE with an element
+ * after the last one its ASN.1 type defines is rejected, as Go's encoding/asn1 and x509 do.
+ */
+export function childrenN(c: DerContext, n: DerNode, min: number, max: number, what: string): DerNode[] {
+  const out = children(c, n);
+  if (out.length > max) fail(c, out[max]!.start, `${what} has ${out.length - max} unexpected trailing element(s)`);
+  if (out.length < min) fail(c, n.end, `${what} has ${out.length} element(s), expected at least ${min}`);
+  return out;
+}
+
+/** DER BOOLEAN (X.690 §11.1): one byte, 0x00 or 0xFF. */
+export function readBoolean(c: DerContext, n: DerNode, what: string): boolean {
+  expectTag(c, n, TAG.BOOLEAN, what);
+  const v = value(n);
+  if (v.length !== 1 || (v[0] !== 0 && v[0] !== 0xff)) fail(c, n.start, `${what}: not a DER BOOLEAN (one byte, 0x00 or 0xFF)`);
+  return v[0] === 0xff;
+}
+
 /** Asserts the tag, naming what was expected. */
 export function expectTag(c: DerContext, n: DerNode | undefined, tag: number, what: string, parentEnd = 0): DerNode {
   if (n === undefined) fail(c, parentEnd, `${what} is missing`);

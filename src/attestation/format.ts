@@ -91,6 +91,8 @@ export function reportToJson(r: AttestationReport): Record<string, unknown> {
     product: r.product ? { line: r.product.line, name: r.product.name, source: r.product.source } : null,
     tcb_layout: r.tcbLayout,
     container: { offset: r.container.offset, trailing_bytes: r.container.trailingBytes, wrapper: r.container.wrapper ?? null },
+    canonical: r.formatProblems.length === 0,
+    format_problems: r.formatProblems.map((p) => ({ rule: p.rule, offset: p.offset, reason: p.reason })),
     warnings: r.warnings,
   };
 }
@@ -138,6 +140,7 @@ export function formatReportText(r: AttestationReport): string[] {
     ['SIGNATURE_S', leInt(r.signature.s)],
   ];
   const lines = rows.map(([k, v]) => `${k.padEnd(19)}${v}`);
+  if (r.formatProblems.length > 0) lines.push(`${'FORMAT'.padEnd(19)}NOT canonical: ${r.formatProblems.length} problem(s), listed below (report verify fails it unless --lenient)`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines;
 }

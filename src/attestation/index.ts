@@ -13,8 +13,10 @@ export { parseCertificate, loadCertificates, parsePem, toPem, type Certificate, 
 export { parseVek, unwrapHwId, AMD_OID, type VekInfo, type VekKind } from './vek.js';
 export { amdRoots, verifyChain, verifyCertSignature, validityCheck, expectedCNs, type AmdChainCerts, type ChainOptions, type ChainResult } from './chain.js';
 export { certChainUrl, crlUrl, vcekUrl, vlekUrl, KDS_BASE } from './kds.js';
-export { verifyReport, verifyReportSignature, signatureToP1363, type VerifyOptions, type VerifyResult } from './verify.js';
-export { validateReport, type ValidateOptions, type PolicyConstraints } from './validate.js';
+export { verifyReport, verifyReportSignature, signatureToP1363, selectVek, type VerifyOptions, type VerifyResult } from './verify.js';
+export { validateReport, type ValidateOptions, type ValidateContext, type PolicyConstraints } from './validate.js';
+export { formatProblems, reportFormatCheck, mbzRanges, SUPPORTED_VERSIONS, UNSIGNED_TAIL, type FormatProblem, type FormatRule } from './report-format.js';
+export { profileCheck, profileProblems, unhandledCriticalExtensions, AMD_LOCATION } from './cert-profile.js';
 export { reportToJson, formatReportText } from './format.js';
 export type { Check } from './check.js';
 export { parseBytesText, parseTcbText, parseFirmwareText, parseTimeText, type ParsedText } from './text.js';

@@ -8,7 +8,8 @@ import { inputError } from '../core/errors.js';
 import { isAllZero, u32, u64 } from '../core/bytes.js';
 import { looksLikeCertTable } from './cert-table.js';
 import { decodePlatformInfo, decodeSignerInfo, type PlatformInfo, type SignerInfo } from './platform-info.js';
-import { decodePolicy, policyProblems, type GuestPolicy } from './policy.js';
+import { decodePolicy, type GuestPolicy } from './policy.js';
+import { formatProblems, type FormatProblem } from './report-format.js';
 import { productFromCpuid, tcbLayoutOf, type Product, type ProductLine, type ProductSource, type TcbLayout } from './product.js';
 import { decodeTcb, type Tcb } from './tcb.js';
 
@@ -54,18 +55,6 @@ export const REPORT_FIELDS = {
   SIGNATURE_R: [0x2a0, 72],
   SIGNATURE_S: [0x2e8, 72],
 } as const satisfies Record<string, readonly [number, number]>;
-
-/** Must-be-zero ranges [start, end) per version (§1.2 "Strictness"). */
-function mbzRanges(version: number): [number, number, string][] {
-  return [
-    [0x04c, 0x050, 'reserved 0x04C'],
-    version >= 3 ? [0x18b, 0x1a0, 'reserved 0x18B'] : [0x188, 0x1a0, 'reserved 0x188 (CPUID bytes are reserved in v2)'],
-    [0x1eb, 0x1ec, 'reserved 0x1EB'],
-    [0x1ef, 0x1f0, 'reserved 0x1EF'],
-    version >= 5 ? [0x208, 0x2a0, 'reserved 0x208'] : [0x1f8, 0x2a0, 'reserved 0x1F8 (mitigation vectors are v5+)'],
-    [0x330, 0x4a0, 'signature reserved 0x330'],
-  ];
-}
 
 /** Highest version whose layout is known; newer ones are read with it (§1.1, virtee behaviour). */
 export const LATEST_KNOWN_VERSION = 5;
@@ -121,7 +110,12 @@ export interface AttestationReport {
   tcbLayout: TcbLayout;
   /** Where the report was in the input and what surrounded it. */
   container: { offset: number; trailingBytes: number; wrapper?: 'MSG_REPORT_RSP' | 'AZURE_HCL' };
-  /** Oddities that do not stop parsing (reserved bytes set, trailing bytes, newer version, ...). */
+  /**
+   * Breaks of the canonical format (report-format.ts: version, SIGNATURE_ALGO, policy and
+   * SIGNER_INFO bits, reserved and unsigned bytes, REPORTED_TCB ≤ CURRENT_TCB); each is also a warning.
+   */
+  formatProblems: FormatProblem[];
+  /** Oddities that do not stop parsing (format problems, trailing bytes, newer version, ...). */
   warnings: string[];
 }
 
@@ -130,7 +124,7 @@ export interface ParseReportOptions {
   name?: string;
   /** Product line when the report cannot say (v2); a v3+ CPUID product wins and a conflict warns. */
   product?: ProductLine;
-  /** Reject trailing bytes and non-zero reserved fields instead of warning (go-sev-guest strictness). */
+  /** Reject trailing bytes and any format problem instead of warning (go-sev-guest's parse strictness). */
   strict?: boolean;
 }
 
@@ -205,22 +199,17 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
   if (version > LATEST_KNOWN_VERSION) warnings.push(`version ${version} is newer than ${LATEST_KNOWN_VERSION}; read with the version ${LATEST_KNOWN_VERSION} layout`);
 
   const policy = decodePolicy(u64(b, REPORT_FIELDS.POLICY[0]));
-  for (const p of policyProblems(policy)) warnings.push(p);
   const vmpl = u32(b, REPORT_FIELDS.VMPL[0]);
   if (vmpl > 3) warnings.push(`VMPL ${vmpl} is out of range 0–3`);
   const signatureAlgo = u32(b, REPORT_FIELDS.SIGNATURE_ALGO[0]);
-  if (signatureAlgo !== 1) warnings.push(`SIGNATURE_ALGO ${signatureAlgo} is not 1 (ECDSA P-384 with SHA-384)`);
   const signerInfo = decodeSignerInfo(u32(b, REPORT_FIELDS.SIGNER_INFO[0]));
-  if (signerInfo.reservedBits !== 0) warnings.push(`SIGNER_INFO reserved bits 31:5 are not zero (0x${signerInfo.raw.toString(16)})`);
   const platformInfo = decodePlatformInfo(u64(b, REPORT_FIELDS.PLATFORM_INFO[0]));
   if (platformInfo.unknownBits.length > 0) warnings.push(`PLATFORM_INFO has unknown bit(s) ${platformInfo.unknownBits.join(', ')} set`);
 
-  for (const [s, e, what] of mbzRanges(version)) {
-    if (!isAllZero(b.subarray(s, e))) {
-      if (opts.strict) throw inputError('REPORT_MBZ', `${what} must be zero`, { file: name, offset: offset + s });
-      warnings.push(`${what}..0x${(e - 1).toString(16).toUpperCase()} is not zero`);
-    }
-  }
+  const problems = formatProblems(b);
+  const firstProblem = problems[0];
+  if (opts.strict && firstProblem) throw inputError(firstProblem.rule === 'reserved' || firstProblem.rule === 'unsigned-tail' ? 'REPORT_MBZ' : 'REPORT_FORMAT', firstProblem.reason, { file: name, offset: offset + firstProblem.offset });
+  for (const p of problems) warnings.push(p.reason);
 
   const chipId = f('CHIP_ID');
   let cpuid: AttestationReport['cpuid'];
@@ -252,8 +241,6 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
   });
   const r = f('SIGNATURE_R');
   const s = f('SIGNATURE_S');
-  // P-384 scalars are 48 bytes; the upper 24 of each 72-byte field must be zero (§1.2).
-  if (!isAllZero(r.subarray(48)) || !isAllZero(s.subarray(48))) warnings.push('signature R or S has non-zero bytes above the 48-byte P-384 range');
 
   const report: AttestationReport = {
     bytes: b,
@@ -285,6 +272,7 @@ export function parseReport(input: Uint8Array, opts: ParseReportOptions = {}): A
     signature: { r, s },
     tcbLayout,
     container: { offset, trailingBytes: Math.max(0, trailingBytes), ...(wrapper ? { wrapper } : {}) },
+    formatProblems: problems,
     warnings,
   };
   if (cpuid) report.cpuid = cpuid;

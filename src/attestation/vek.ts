@@ -7,7 +7,7 @@ import { inputError } from '../core/errors.js';
 import { TAG, readRoot, readString, readUnsigned, type DerContext } from './der.js';
 import type { Certificate } from './cert.js';
 import { productFromName, type ProductLine, type TcbLayout } from './product.js';
-import type { TcbParts } from './tcb.js';
+import { encodeTcb, type TcbParts } from './tcb.js';
 
 const AMD = '1.3.6.1.4.1.3704.1';
 /** Extension OIDs (§2.2 table). */
@@ -38,6 +38,12 @@ export interface VekInfo {
   productLine?: ProductLine;
   /** The SPLs the key was derived for (must equal the report's REPORTED_TCB). */
   tcb: TcbParts;
+  /**
+   * The whole 64-bit TCB_VERSION the certificate stands for, reserved SPLs included (go-sev-guest
+   * kds.ComposeTCBParts): Milan/Genoa spl_4..spl_7 fill bytes 2..5; the Turin layout's reserved
+   * bytes are zero. Compared with REPORTED_TCB as a whole.
+   */
+  tcbRaw: bigint;
   /** The TCB layout the SPLs belong to (from structVersion, else the product). */
   tcbLayout: TcbLayout;
   /** VCEK: CHIP_ID (64 bytes Milan/Genoa, 8 bytes Turin), unwrapped. */
@@ -110,11 +116,13 @@ export function parseVek(cert: Certificate): VekInfo {
   };
   if (tcbLayout === 'turin') tcb.fmc = req(AMD_OID.fmcSPL, 'fmcSPL');
   else if (cert.extensions.has(AMD_OID.fmcSPL)) problems.push('fmcSPL is present in a Milan/Genoa-layout certificate');
-  for (const [oid, what] of [[AMD_OID.spl4, 'spl4'], [AMD_OID.spl5, 'spl5'], [AMD_OID.spl6, 'spl6'], [AMD_OID.spl7, 'spl7']] as const) {
+  let tcbRaw = encodeTcb(tcb, tcbLayout);
+  for (const [i, [oid, what]] of ([[AMD_OID.spl4, 'spl4'], [AMD_OID.spl5, 'spl5'], [AMD_OID.spl6, 'spl6'], [AMD_OID.spl7, 'spl7']] as const).entries()) {
     const v = intExt(c, cert, oid, what);
     if (v !== undefined && v !== 0) problems.push(`${what} is ${v}, expected 0`);
+    if (v !== undefined && tcbLayout === 'milan') tcbRaw |= BigInt(v) << BigInt(8 * (2 + i));
   }
-  const info: VekInfo = { kind: kind!, tcb, tcbLayout, problems };
+  const info: VekInfo = { kind: kind!, tcb, tcbRaw, tcbLayout, problems };
   if (structVersion !== undefined) info.structVersion = structVersion;
   if (productName !== undefined) info.productName = productName;
   if (productLine) info.productLine = productLine;

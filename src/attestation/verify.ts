@@ -6,7 +6,7 @@
  */
 import { bytesEqual, isAllZero } from '../core/bytes.js';
 import type { Certificate } from './cert.js';
-import { verifyChain } from './chain.js';
+import { verifyChain, type AmdChainCerts } from './chain.js';
 import { fail, pass, type Check } from './check.js';
 import { vcekUrl, vlekUrl } from './kds.js';
 import { tcbLayoutOf, type ProductLine } from './product.js';
@@ -57,6 +57,8 @@ export interface VerifyOptions {
   product?: ProductLine;
   /** Time for certificate validity; default now. */
   now?: Date;
+  /** Roots to trust instead of AMD's embedded ARK/ASK/ASVK (tests, private PKI; see ChainOptions). */
+  trustedRoots?: Partial<Record<ProductLine, AmdChainCerts>>;
 }
 
 export interface VerifyResult {
@@ -66,9 +68,18 @@ export interface VerifyResult {
   /** The report with its product fixed (TCBs re-decoded when the product came from the certificate). */
   report: AttestationReport;
   vek: VekInfo;
+  /**
+   * The product line, when the report's CPUID says it, the caller gave it, or the certificate says
+   * it and the certificate is proven (its chain and the report signature verify).
+   */
   product?: ProductLine;
+  /** A product the certificate claims but that is not proven (display: "unknown, certificate claims ..."). */
+  claimedProduct?: ProductLine;
   /** Where the endorsement key can be fetched (display only). */
   kdsUrl?: string;
+  /** The intermediate (ASK/ASVK) and ARK the chain was checked with (e.g. for revocation). */
+  intermediate?: Certificate;
+  ark?: Certificate;
 }
 
 /** Resolves the product and reports a conflict between report CPUID, certificate and caller. */
@@ -79,7 +90,8 @@ function productCheck(report: AttestationReport, vek: VekInfo, given?: ProductLi
   const NAME = 'product';
   if (!line) return { check: fail(NAME, 'product unknown: the report (v2) and the certificate do not say; pass --product') };
   const says = [fromReport && `report CPUID: ${fromReport}`, fromCert && `certificate productName: ${vek.productName}`, given && `--product ${given}`].filter(Boolean).join(', ');
-  if (fromCert && fromCert !== line) return { check: fail(NAME, `certificate is for ${fromCert} (${vek.productName}) but the report is from ${line} (${says})`), line };
+  const named = vek.productName !== undefined && vek.productName !== fromCert ? ` (${vek.productName})` : '';
+  if (fromCert && fromCert !== line) return { check: fail(NAME, `certificate is for ${fromCert}${named} but the report is from ${line} (${says})`), line };
   if (given && given !== line) return { check: fail(NAME, `--product ${given} conflicts with ${says}`), line };
   if (tcbLayoutOf(line) !== vek.tcbLayout) return { check: fail(NAME, `certificate structVersion ${vek.structVersion ?? '(absent)'} is the ${vek.tcbLayout} TCB layout, not ${line}'s`), line };
   return { check: pass(NAME, `${line}${says ? ` (${says})` : ''}`), line };
@@ -101,35 +113,70 @@ export async function verifyReport(input: AttestationReport, opts: VerifyOptions
 
   checks.push(vek.problems.length === 0 ? pass('certificate-extensions', `${vek.kind} extensions well-formed${vek.hwIdWrapped ? ' (hwID DER-wrapped)' : ''}`) : fail('certificate-extensions', vek.problems.join('; ')));
 
+  let chain: Awaited<ReturnType<typeof verifyChain>> | undefined;
   if (pc.line) {
-    const chain = await verifyChain(opts.vek, vek.kind, pc.line, { now: opts.now ?? new Date(), ...(opts.chain ? { chain: opts.chain } : {}) });
+    chain = await verifyChain(opts.vek, vek.kind, pc.line, { now: opts.now ?? new Date(), ...(opts.chain ? { chain: opts.chain } : {}), ...(opts.trustedRoots ? { trustedRoots: opts.trustedRoots } : {}) });
     checks.push(...chain.checks);
   } else checks.push(fail('certificate-chain', 'not checked: product unknown'));
 
   const sigOk = await verifyReportSignature(report, opts.vek);
+  const algo = report.signatureAlgo === 1 ? '' : ` although SIGNATURE_ALGO is ${report.signatureAlgo}`;
   checks.push(
     sigOk
-      ? pass('report-signature', `ECDSA P-384 SHA-384 over 0x000..0x29F verifies with the ${vek.kind}`)
+      ? pass('report-signature', `ECDSA P-384 SHA-384 over 0x000..0x29F verifies with the ${vek.kind}${algo}`)
       : fail('report-signature', signatureToP1363(report) ? `the signature does not verify with this ${vek.kind} (${opts.vek.name})` : 'R or S has non-zero bytes above 48 (not a P-384 signature)'),
   );
-
-  // The key is derived for REPORTED_TCB (chosen by the host), not CURRENT_TCB (§1.6).
-  const diff = tcbDiff(report.reportedTcb, vek.tcb);
-  checks.push(
-    diff.length === 0
-      ? pass('reported-tcb', `REPORTED_TCB = certificate SPLs (${formatTcb(vek.tcb)})`)
-      : fail('reported-tcb', `REPORTED_TCB ${formatTcb(report.reportedTcb)} ≠ certificate SPLs ${formatTcb(vek.tcb)} (differ in ${diff.join(', ')})`),
-  );
-
+  // A product learned from the certificate is only as good as the certificate: unproven when the
+  // chain or the signature fails, so no TCB decoding, product name or KDS URL rests on it.
+  const proven = sigOk && (chain?.checks.find((c) => c.name === 'certificate-chain')?.pass ?? false);
+  const fromCertOnly = pc.line !== undefined && input.product?.source !== 'cpuid' && report.product?.source === 'certificate';
+  checks.push(reportedTcbCheck(report.reportedTcb, vek, !fromCertOnly || proven));
   checks.push(chipIdCheck(report, vek));
-
   const result: VerifyResult = { ok: checks.every((c) => c.pass), checks, report, vek };
+  if (chain?.intermediate) result.intermediate = chain.intermediate;
+  if (chain?.ark) result.ark = chain.ark;
+  if (fromCertOnly && !proven) {
+    result.report = input;
+    result.claimedProduct = pc.line!;
+    pc.check.reason += ` — not proven: ${sigOk ? 'the certificate chain fails' : 'the report signature does not verify with this certificate'}`;
+    return result;
+  }
   if (pc.line) {
     result.product = pc.line;
     const url = vek.kind === 'VLEK' ? vlekUrl(pc.line, report.reportedTcb) : vcekUrl(pc.line, report.chipId, report.reportedTcb);
     if (url) result.kdsUrl = url;
   }
   return result;
+}
+
+/**
+ * "reported-tcb": the key is derived for REPORTED_TCB (chosen by the host), not CURRENT_TCB (§1.6),
+ * compared as the whole 64-bit value with the certificate's, reserved SPLs included (go-sev-guest
+ * tcbNeError on kds.ComposeTCBParts).
+ */
+function reportedTcbCheck(t: AttestationReport['reportedTcb'], vek: VekInfo, layoutKnown: boolean): Check {
+  const NAME = 'reported-tcb';
+  const hx = (v: bigint) => '0x' + v.toString(16).padStart(16, '0');
+  if (t.raw === vek.tcbRaw) return pass(NAME, `REPORTED_TCB ${hx(t.raw)} = certificate TCB (${formatTcb(vek.tcb)})`);
+  const bytes: number[] = [];
+  for (let i = 0; i < 8; i++) if (((t.raw ^ vek.tcbRaw) >> BigInt(8 * i)) & 0xffn) bytes.push(i);
+  // The layout came from an unproven certificate: compare bytes only, decode nothing.
+  if (!layoutKnown) return fail(NAME, `REPORTED_TCB ${hx(t.raw)} ≠ certificate TCB ${hx(vek.tcbRaw)}: they differ in byte(s) ${bytes.join(', ')}`);
+  const named = tcbDiff(t, vek.tcb);
+  const where = named.length > 0 ? `differ in ${named.join(', ')}` : `differ only in reserved byte(s) ${bytes.join(', ')}`;
+  return fail(NAME, `REPORTED_TCB ${hx(t.raw)} (${formatTcb(t)}) ≠ certificate TCB ${hx(vek.tcbRaw)} (${formatTcb(vek.tcb)}): ${where}`);
+}
+
+/**
+ * The VCEK or VLEK among a file's end-entity certificates. With both (a GHCB certificate table may
+ * carry a VCEK and a VLEK), the one SIGNER_INFO.SIGNING_KEY names, as go-sev-guest decodeCerts does.
+ * Undefined when there is none or the choice is ambiguous.
+ */
+export function selectVek(certs: readonly Certificate[], report: Pick<AttestationReport, 'signerInfo'>): Certificate | undefined {
+  const ends = certs.filter((c) => !c.isCa);
+  if (ends.length <= 1) return ends[0];
+  const named = ends.filter((c) => c.subjectCN === `SEV-${report.signerInfo.signingKey}`);
+  return named.length === 1 ? named[0] : undefined;
 }
 
 /** CHIP_ID = hwID for VCEKs (Turin: the first 8 bytes, the rest zero); skipped when masked or VLEK. */

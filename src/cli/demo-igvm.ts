@@ -8,7 +8,8 @@
 import { bytesSource } from '../core/source.js';
 import { KVM_VMSA_GPA } from '../firmware/page-types.js';
 import { igvmBuilder } from '../images/igvm/builder.js';
-import { IGVM_PLATFORMS, type IgvmMeasureOptions, type IgvmPlatform, type MeasureResult } from '../measure/types.js';
+import { IGVM_PLATFORMS, type IgvmPlatform } from '../core/platforms.js';
+import type { IgvmMeasureOptions, MeasureResult } from '../measure/types.js';
 import { buildQemuResetVmsa } from '../vmsa/profiles/build.js';
 import { vcpuTypeSignature } from '../vmsa/vcpu-types.js';
 import { demoBlob, fillRow, type DemoImage, type DemoRow, type DemoSectionRows } from './demo-cases.js';
@@ -25,6 +26,7 @@ const WHY: Record<IgvmPlatform, string> = {
   'kvm-vmsa-page': 'shared page measured; VMSA inline, at its own GPA',
   'kvm-direct-vmsa': 'one VMSA per VP_CONTEXT, inline; this file has only the BSP\'s',
   'cloud-hypervisor-mshv': 'all pages sorted by GPA; ONE page per parameter area',
+  'cloud-hypervisor-kvm': 'shared page measured; zero pages as ZERO; VMSA rebuilt by KVM from the registers, after all pages',
 };
 
 export function buildDemoIgvm(): DemoImage {
@@ -72,7 +74,7 @@ export async function igvmDemoSection(): Promise<DemoSectionRows | undefined> {
         baseline,
         sameAsBaseline: null,
         firstDifference: null,
-        why: vcpus === 1 ? WHY[platform] : platform === 'qemu-kvm' ? '+3 AP reset VMSAs (QEMU profile, RDX = EPYC-v4)' : 'the vCPU count does not matter here',
+        why: vcpus === 1 ? WHY[platform] : platform === 'qemu-kvm' ? '+3 AP reset VMSAs (QEMU profile, RDX = EPYC-v4)' : platform === 'cloud-hypervisor-kvm' ? '+3 AP VMSAs at KVM reset state (RDX 0x600)' : 'the vCPU count does not matter here',
         error: null,
       };
       await fillRow(row, results, id, () => measure(m, img, platform, vcpus));

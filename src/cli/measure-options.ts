@@ -8,7 +8,8 @@
  * Validation (resolveMeasureRequest) does no I/O, so every usage error is reported before a file
  * is opened, as in the reference.
  */
-import { IGVM_PLATFORMS, type MeasureResult } from '../measure/types.js';
+import { IGVM_PLATFORMS } from '../core/platforms.js';
+import type { MeasureResult } from '../measure/types.js';
 import {
   MEASURE_INPUT_OPTIONS,
   OVMF_MODES,
@@ -55,6 +56,10 @@ export const MEASURE_OPTIONS: OptionSpec[] = [
   { name: 'kvm', type: 'string', metavar: 'GEN', extension: true, help: 'host KVM generation: init2 (Linux >= 6.10, default; MXCSR/FCW 0x1F80/0x037F) or legacy (0/0)' },
   { name: 'vmsa-gpa', type: 'auto', metavar: 'GPA', extension: true, help: 'GPA at which KVM measures the VMSAs (default 0xfffffffff000; 0xffffffffff000 on pre-v9 SNP KVM on 52-bit hosts and GCE Genoa)' },
   { name: 'rdx', type: 'auto', metavar: 'VALUE', extension: true, help: 'RDX of ec2/gce VMSAs instead of 0x600 (EC2 wrote 0 before 2026)' },
+  { name: 'krun', type: 'flag', extension: true, help: "libkrun's OVMF-less launch (same as --vmm-type krun): needs --qboot and --kernel" },
+  { name: 'qboot', type: 'string', metavar: 'PATH', extension: true, help: "krun: qboot's bios.bin, measured at 0xffff0000" },
+  { name: 'ram', type: 'decimal', metavar: 'MIB', extension: true, help: 'krun: guest RAM in MiB, for the boot_params e820 table (default 2048)' },
+  { name: 'kernel-gpa', type: 'auto', metavar: 'GPA', extension: true, help: 'krun: load address of a kernel that is not a vmlinux ELF (libkrunfw x86-64: 0x1000000)' },
 ];
 
 /** The parsed image/launch option values (typed by the option specs above), by input key. */

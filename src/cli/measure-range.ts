@@ -38,6 +38,9 @@ export function takeVcpuList(argv: readonly string[]): { argv: string[]; counts?
 
 /** The one-variant space a request describes, over `counts`. */
 function requestSpace(req: MeasureRequest, counts: number[]): LaunchSpace {
+  if (req.kind === 'krun') {
+    return { platforms: ['krun'], vcpus: counts, vcpuSigs: [0], guestFeatures: [0x1n], kvm: [req.kvm ?? 'legacy'], vmsaGpas: [KVM_VMSA_GPA], kernelHashes: [false], cloudRdx: [KVM_DEFAULT_RDX] };
+  }
   if (req.kind === 'igvm') {
     return { platforms: [req.platform], vcpus: counts, vcpuSigs: [req.vcpuSig ?? 0], guestFeatures: [0x1n], kvm: ['init2'], vmsaGpas: [KVM_VMSA_GPA], kernelHashes: [false], cloudRdx: [KVM_DEFAULT_RDX] };
   }

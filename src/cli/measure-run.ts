@@ -37,7 +37,12 @@ export async function runMeasureRequest(request: MeasureRequest, run: RunOptions
     }
     const call = measureCall(request, opened, run);
     // Loaded on demand: `report` resolves image options without always measuring.
-    const raw = call.kind === 'ovmf' ? await (await import('../measure/ovmf.js')).measureOvmf(call.options) : await (await import('../measure/igvm.js')).measureIgvm(call.options);
+    const raw =
+      call.kind === 'ovmf'
+        ? await (await import('../measure/ovmf.js')).measureOvmf(call.options)
+        : call.kind === 'igvm'
+          ? await (await import('../measure/igvm.js')).measureIgvm(call.options)
+          : await (await import('../measure/krun.js')).measureKrun(call.options);
     const out: MeasureRun = { request, result: withRequestWarnings(request, raw) };
     if (run.describeInputs) {
       out.inputs = {};

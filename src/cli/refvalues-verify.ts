@@ -8,7 +8,8 @@ import type { AttestationReport } from '../attestation/report.js';
 import type { Check } from '../attestation/check.js';
 import { inputError } from '../core/errors.js';
 import { readSmallFile } from '../node/file-source.js';
-import { checkReportAgainstRefValues, decodeReferenceValues, describeRefCell } from '../refvalues/index.js';
+import { checkReportAgainstRefValues, decodeReferenceValues, describeRefCell, type PinnedField } from '../refvalues/index.js';
+import { REPORT_NAME } from '../refvalues/check.js';
 
 /** A 100,000-cell CoRIM is ~11 MB; JSON ~20 MB. */
 const MAX_REFVALUES_FILE = 64 * 1024 * 1024;
@@ -26,14 +27,19 @@ export function p384PublicFromPem(pem: string, path: string): Uint8Array {
   return new Uint8Array([0x04, ...Buffer.from(jwk.x!, 'base64url'), ...Buffer.from(jwk.y!, 'base64url')]);
 }
 
-export async function refValuesChecks(report: AttestationReport, file: string, keyPath?: string): Promise<Check[]> {
+/**
+ * The checks, and the report fields the reference values pin (MEASUREMENT always; POLICY,
+ * HOST_DATA, ... when the file pins them), for the "not checked" list.
+ */
+export async function refValuesChecks(report: AttestationReport, file: string, keyPath?: string): Promise<{ checks: Check[]; covers: string[] }> {
   const key = keyPath === undefined ? undefined : p384PublicFromPem(new TextDecoder().decode(await readSmallFile(keyPath, 64 * 1024)), keyPath);
   const rv = decodeReferenceValues(await readSmallFile(file, MAX_REFVALUES_FILE), file, key);
   const res = checkReportAgainstRefValues(report, rv);
+  const covers = ['MEASUREMENT', ...(Object.keys(rv.pinned) as PinnedField[]).filter((k) => rv.pinned[k] !== undefined).map((k) => REPORT_NAME[k])];
   const signed = key ? ', signature verified' : '';
   if (res.pass) {
     const more = res.matchingCells > 1 ? ` (and ${res.matchingCells - 1} more cell${res.matchingCells > 2 ? 's' : ''} with this MEASUREMENT)` : '';
-    return [{ name: 'refvalues', pass: true, reason: `matches ${describeRefCell(res.cell!)}${more}, pinned fields hold (${file}: ${rv.cells.length} cells${signed})` }];
+    return { checks: [{ name: 'refvalues', pass: true, reason: `matches ${describeRefCell(res.cell!)}${more}, pinned fields hold (${file}: ${rv.cells.length} cells${signed})` }], covers };
   }
-  return res.failures.map((f) => ({ name: `refvalues.${f.field}`, pass: false, reason: `${f.reason} (${file})` }));
+  return { checks: res.failures.map((f) => ({ name: `refvalues.${f.field}`, pass: false, reason: `${f.reason} (${file})` })), covers };
 }

@@ -14,7 +14,8 @@ import type { ByteSource } from '../core/source.js';
 import { parseIgvm } from '../images/igvm/parse.js';
 import { prepareIgvm } from '../loaders/igvm/_common.js';
 import { measureParsedIgvm } from '../measure/igvm.js';
-import { IGVM_PLATFORMS, type IdBlockCheck, type IgvmMeasureOptions, type IgvmPlatform } from '../measure/types.js';
+import { IGVM_PLATFORMS, type IgvmPlatform } from '../core/platforms.js';
+import type { IdBlockCheck, IgvmMeasureOptions } from '../measure/types.js';
 import { firstDivergence, type Divergence } from './divergence.js';
 import { fromLogEntry } from './entries.js';
 

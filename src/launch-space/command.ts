@@ -9,7 +9,10 @@ import { KVM_DEFAULT_RDX } from './signatures.js';
 import type { LaunchCell } from './types.js';
 
 /** The image's file names as the user gave them (paths for the CLI). */
-export type ImagePaths = { kind: 'ovmf'; ovmf: string; kernel?: string; initrd?: string; append?: string } | { kind: 'igvm'; igvm: string };
+export type ImagePaths =
+  | { kind: 'ovmf'; ovmf: string; kernel?: string; initrd?: string; append?: string }
+  | { kind: 'igvm'; igvm: string }
+  | { kind: 'krun'; qboot: string; kernel: string; initrd?: string; kernelGpa?: number; ramMiB: number };
 
 const VMM: Record<string, string> = { 'qemu-kvm': 'QEMU', ec2: 'ec2', gce: 'gce' };
 
@@ -27,6 +30,12 @@ function typeName(sig: number, names: Readonly<Record<string, { family: number; 
 
 function imageArgs(p: ImagePaths, kernelHashes: boolean): string[] {
   if (p.kind === 'igvm') return ['--igvm', shellQuote(p.igvm)];
+  if (p.kind === 'krun') {
+    const a = ['--vmm-type', 'krun', '--qboot', shellQuote(p.qboot), '--kernel', shellQuote(p.kernel)];
+    if (p.kernelGpa !== undefined) a.push('--kernel-gpa', '0x' + p.kernelGpa.toString(16));
+    if (p.initrd !== undefined) a.push('--initrd', shellQuote(p.initrd));
+    return [...a, '--ram', String(p.ramMiB)];
+  }
   const a = ['--ovmf', shellQuote(p.ovmf)];
   // The kernel-hashes gate off digests exactly like a launch without a kernel.
   if (kernelHashes && p.kernel !== undefined) {
@@ -40,6 +49,7 @@ function imageArgs(p: ImagePaths, kernelHashes: boolean): string[] {
 /** `snp-launch measure ...` reproducing `cell` (one vCPU count). */
 export function measureCommand(cell: LaunchCell, paths: ImagePaths): string {
   const a = ['snp-launch', 'measure'];
+  if (paths.kind === 'krun') return [...a, ...imageArgs(paths, false), '--vcpus', String(cell.vcpus), ...(cell.kvm !== 'legacy' ? ['--kvm', cell.kvm] : [])].join(' ');
   if (paths.kind === 'igvm') {
     a.push(...imageArgs(paths, false), '--platform', cell.platform, '--vcpus', String(cell.vcpus));
     if (cell.platform === 'qemu-kvm' && cell.vcpus > 1) a.push(...sigArgs(cell.vcpuSig, VCPU_TYPES));
@@ -63,7 +73,7 @@ function sigArgs(sig: number, names: Parameters<typeof typeName>[1]): string[] {
 
 /** The sev-snp-measure 0.0.13 command for `cell`, or undefined when that tool cannot express it. */
 export function referenceCommand(cell: LaunchCell, paths: ImagePaths): string | undefined {
-  if (paths.kind === 'igvm' || cell.vmsaGpa !== KVM_VMSA_GPA) return undefined;
+  if (paths.kind !== 'ovmf' || cell.vmsaGpa !== KVM_VMSA_GPA) return undefined;
   if (cell.platform === 'qemu-kvm' && cell.kvm !== 'init2') return undefined;
   if (cell.platform !== 'qemu-kvm' && cell.vcpuSig !== KVM_DEFAULT_RDX) return undefined;
   const a = ['sev-snp-measure', '--mode', 'snp', '--vcpus', String(cell.vcpus)];

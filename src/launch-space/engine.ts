@@ -22,12 +22,13 @@ import { EC2_RULES } from '../loaders/ovmf/ec2.js';
 import { GCE_RULES } from '../loaders/ovmf/gce.js';
 import { QEMU_RULES } from '../loaders/ovmf/qemu.js';
 import { measureIgvm } from '../measure/igvm.js';
-import type { IgvmPlatform } from '../measure/types.js';
+import type { IgvmPlatform } from '../core/platforms.js';
 import { UpstreamKvmSession } from '../uapi/kvm-upstream.js';
 import { buildQemuResetVmsa } from '../vmsa/profiles/build.js';
 import { VMSA } from '../vmsa/layout.js';
 import { SnpLaunchError } from '../core/errors.js';
-import { describeSignature } from './signatures.js';
+import { describeSignature, KVM_DEFAULT_RDX } from './signatures.js';
+import { krunSpace } from './krun-space.js';
 import { variantsFor, type VmsaVariant } from './space.js';
 import type { CellVisitor, LaunchCell, LaunchSpace, OvmfPlatform, SpaceImage } from './types.js';
 
@@ -51,6 +52,7 @@ export interface EnumerateSummary {
  * call (the engine reuses them): copy what you keep (`{ ...cell }`, `digest.slice()`).
  */
 export async function forEachDigest(image: SpaceImage, space: LaunchSpace, visit: CellVisitor, opts: EnumerateOptions = {}): Promise<EnumerateSummary> {
+  if (image.kind === 'krun') return krunSpace(image, space, visit, opts);
   return image.kind === 'ovmf' ? ovmfSpace(image, space, visit, opts) : igvmSpace(image, space, visit, opts);
 }
 
@@ -164,6 +166,26 @@ async function anchorIgvm(igvm: Extract<SpaceImage, { kind: 'igvm' }>['igvm'], s
 }
 
 /**
+ * cloud-hypervisor-kvm: vCPU i's KVM-built VMSA does not depend on the vCPU count, so one launch at
+ * the largest count gives every VMSA; the digest at N is the 1-vCPU digest extended by VMSAs 1..N−1.
+ * Returns true when the visitor stopped the enumeration.
+ */
+async function chKvmCounts(image: Extract<SpaceImage, { kind: 'igvm' }>, space: LaunchSpace, one: Uint8Array, base: Omit<LaunchCell, 'vcpus' | 'vcpuSig' | 'vcpuTypes'>, summary: EnumerateSummary, visit: CellVisitor): Promise<boolean> {
+  const max = Math.max(...space.vcpus);
+  const all = max > 1 ? await measureIgvm({ igvm: image.igvm, platform: 'cloud-hypervisor-kvm', vcpus: max, keepVmsas: true }) : undefined;
+  const sha384 = hashProvider().sha384;
+  const fw = new SnpFirmware({ seed: one });
+  let n = 1;
+  for (const want of space.vcpus) {
+    for (; n < want; n++) fw.step(PageType.VMSA, KVM_VMSA_GPA, sha384(all!.vmsas![n]!), `vCPU ${n} VMSA`);
+    summary.configurations++;
+    if (visit({ ...base, vcpus: n, vcpuSig: KVM_DEFAULT_RDX, vcpuTypes: [] }, fw.current) === false) return true;
+  }
+  if (all && n === max && !bytesEqual(fw.current, all.digest)) throw new Error('launch-space engine: the chained digest differs from the cloud-hypervisor-kvm IGVM launch (internal error)');
+  return false;
+}
+
+/**
  * IGVM: every platform but qemu-kvm measures the file's own VMSAs, so its digest does not depend on
  * the vCPU count or signature; qemu-kvm adds N−1 AP reset VMSAs (QEMU profile, the file's
  * sev_features, RDX = the signature) at KVM's VMSA GPA after the BSP's.
@@ -183,6 +205,10 @@ async function igvmSpace(image: Extract<SpaceImage, { kind: 'igvm' }>, space: La
       }
       const features = r.vmsas?.[0] ? u64(r.vmsas[0], VMSA.SEV_FEATURES) : 1n;
       const base = { platform, guestFeatures: features, kvm: 'init2' as const, vmsaGpa: KVM_VMSA_GPA, kernelHashes: false };
+      if (platform === 'cloud-hypervisor-kvm') {
+        if (await chKvmCounts(image, space, r.digest, base, summary, visit)) throw new Stop();
+        continue;
+      }
       if (platform !== 'qemu-kvm') {
         for (const vcpus of space.vcpus) {
           summary.configurations++;

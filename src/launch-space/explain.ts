@@ -52,7 +52,9 @@ export function explainNoMatch(r: SearchResult, space: LaunchSpace, image: Space
     image.kind === 'ovmf'
       ? `searched: platforms ${space.platforms.join(', ')}; vCPUs ${vcpuText(space.vcpus)}; ${space.vcpuSigs.length} vCPU signatures; SEV_FEATURES ${space.guestFeatures.map(hex).join(', ')}; KVM ${space.kvm.join(', ')}; VMSA GPAs ${space.vmsaGpas.map(hex).join(', ')}` +
         (image.kernel ? '; kernel hashes on and off' : '')
-      : `searched: platforms ${space.platforms.join(', ')}; vCPUs ${vcpuText(space.vcpus)}; ${space.vcpuSigs.length} AP signatures (qemu-kvm); the file's own VMSAs and SEV_FEATURES`,
+      : image.kind === 'krun'
+        ? `searched: krun; vCPUs ${vcpuText(space.vcpus)}; ${image.ramMiB} MiB RAM; KVM ${space.kvm.join(', ')}`
+        : `searched: platforms ${space.platforms.join(', ')}; vCPUs ${vcpuText(space.vcpus)}; ${space.vcpuSigs.length} AP signatures (qemu-kvm); the file's own VMSAs and SEV_FEATURES`,
   ];
   for (const s of r.skipped) lines.push(`not launchable on ${s.platform}: ${s.reason}`);
   const refused = facts && space.platforms.includes('qemu-kvm') ? facts.qemuRefusals(space.vcpus[space.vcpus.length - 1] ?? 1) : [];
@@ -62,6 +64,8 @@ export function explainNoMatch(r: SearchResult, space: LaunchSpace, image: Space
     lines.push('  - the firmware bytes (another OVMF build, or a different file than the one the VMM loaded);');
     if (image.kernel) lines.push('  - the kernel, initrd or command line bytes (the cmdline is hashed with its NUL; a trailing newline or space changes it);');
     else if (facts?.kernelHashes !== false) lines.push('  - direct boot: the VMM measured a kernel-hashes table (pass --kernel/--initrd/--append as the VMM got them);');
+  } else if (image.kind === 'krun') {
+    lines.push('  - the qboot, kernel or initrd bytes, the kernel load address, or the RAM size (it is in boot_params);');
   } else {
     lines.push('  - the IGVM file (another build, or the VMM rewrote it);');
   }

@@ -5,12 +5,11 @@
  * values; an axis given explicitly is multiplied in full (not filtered by the historical rules).
  */
 import { usageError } from '../core/errors.js';
-import { IGVM_PLATFORMS } from '../measure/types.js';
+import { DIRECT_PLATFORMS, IGVM_PLATFORMS } from '../core/platforms.js';
 import { KVM_GENERATIONS, type KvmGeneration } from '../vmsa/profiles/_profile.js';
 import { vcpuTypeSignature } from '../vmsa/vcpu-types.js';
 import { defaultSpace, parseList, parseVcpuList } from './space.js';
-import { OVMF_SPACE_PLATFORMS, type LaunchSpace, type OvmfPlatform } from './types.js';
-import type { IgvmPlatform } from '../measure/types.js';
+import { OVMF_SPACE_PLATFORMS, type LaunchSpace, type SpaceKind, type SpacePlatform } from './types.js';
 
 export interface NarrowText {
   platform?: string;
@@ -33,13 +32,13 @@ export function parseIntText(text: string, option: string): bigint {
   return BigInt(t);
 }
 
-export function narrowSpace(kind: 'ovmf' | 'igvm', hasKernel: boolean, n: NarrowText): LaunchSpace {
+export function narrowSpace(kind: SpaceKind, hasKernel: boolean, n: NarrowText): LaunchSpace {
   const space: LaunchSpace = { ...defaultSpace(kind, hasKernel) };
   if (n.platform !== undefined) {
-    const allowed: readonly string[] = kind === 'ovmf' ? OVMF_SPACE_PLATFORMS : IGVM_PLATFORMS;
+    const allowed: readonly string[] = kind === 'ovmf' ? OVMF_SPACE_PLATFORMS : kind === 'krun' ? DIRECT_PLATFORMS : IGVM_PLATFORMS;
     space.platforms = parseList(n.platform, '--platform', (p) => {
       if (!allowed.includes(p)) throw usageError('BAD_CHOICE', `argument --platform: invalid choice for --${kind}: '${p}' (choose from ${allowed.join(', ')})`, '--platform');
-      return p as OvmfPlatform | IgvmPlatform;
+      return p as SpacePlatform;
     });
   }
   if (n.vcpus !== undefined) space.vcpus = parseVcpuList(n.vcpus);

@@ -8,8 +8,8 @@ import { KVM_VMSA_GPA } from '../firmware/page-types.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 import { vcpuSignature } from '../vmsa/vcpu-types.js';
 import { defaultSignatures, KVM_DEFAULT_RDX } from './signatures.js';
-import { OVMF_SPACE_PLATFORMS, type LaunchSpace, type OvmfPlatform } from './types.js';
-import type { IgvmPlatform } from '../measure/types.js';
+import { OVMF_SPACE_PLATFORMS, type LaunchSpace, type OvmfPlatform, type SpaceKind, type SpacePlatform } from './types.js';
+import { IGVM_PLATFORMS } from '../core/platforms.js';
 
 /** KVM's largest vCPU count on x86 (KVM_MAX_VCPUS); also the bound of `measure --vcpus`. */
 export const MAX_SPACE_VCPUS = 4096;
@@ -35,9 +35,9 @@ const PRE_V9_SIGS: readonly number[] = [
 ];
 
 /** The default space for an image: launch-space.md §5 (OVMF) or every IGVM platform. */
-export function defaultSpace(kind: 'ovmf' | 'igvm', hasKernel = false, platforms?: readonly (OvmfPlatform | IgvmPlatform)[]): LaunchSpace {
+export function defaultSpace(kind: SpaceKind, hasKernel = false, platforms?: readonly SpacePlatform[]): LaunchSpace {
   return {
-    platforms: platforms ?? (kind === 'ovmf' ? OVMF_SPACE_PLATFORMS : ['openvmm', 'igvmmeasure', 'qemu-kvm', 'kvm-vmsa-page', 'kvm-direct-vmsa', 'cloud-hypervisor-mshv']),
+    platforms: platforms ?? (kind === 'ovmf' ? OVMF_SPACE_PLATFORMS : kind === 'krun' ? ['krun'] : IGVM_PLATFORMS),
     vcpus: range(1, DEFAULT_MAX_VCPUS),
     vcpuSigs: defaultSignatures().map((c) => c.sig),
     guestFeatures: INIT2_FEATURES,
@@ -111,17 +111,18 @@ function historicalQemu(rdx: number, kvm: KvmGeneration, features: bigint, gpa: 
 }
 
 /** Number of configurations of `space` (vCPU counts × prefixes × VMSA variants, per platform). */
-export function spaceSize(space: LaunchSpace, kind: 'ovmf' | 'igvm'): number {
+export function spaceSize(space: LaunchSpace, kind: SpaceKind): number {
   let n = 0;
   for (const p of space.platforms) {
     if (kind === 'ovmf') n += variantsFor(space, p as OvmfPlatform).length * space.kernelHashes.length;
+    else if (kind === 'krun') n += space.kvm.length;
     else n += p === 'qemu-kvm' ? space.vcpuSigs.length : 1;
   }
   return n * space.vcpus.length;
 }
 
 /** Refuses a space over MAX_SPACE_CONFIGURATIONS, saying how to narrow it. */
-export function checkSpaceSize(space: LaunchSpace, kind: 'ovmf' | 'igvm'): number {
+export function checkSpaceSize(space: LaunchSpace, kind: SpaceKind): number {
   const n = spaceSize(space, kind);
   if (n > MAX_SPACE_CONFIGURATIONS) {
     throw usageError(

@@ -5,17 +5,24 @@
  * loaders, the KVM UAPI model and the firmware model (docs/launch-space.md).
  */
 import type { ByteSource } from '../core/source.js';
-import type { IgvmPlatform } from '../measure/types.js';
+import { OVMF_PLATFORMS, type DirectPlatform, type IgvmPlatform, type OvmfPlatform } from '../core/platforms.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 
-/** OVMF launch platforms (VMM profiles) of sev-snp-measure: QEMU/KVM, AWS EC2, Google GCE. */
-export type OvmfPlatform = 'qemu-kvm' | 'ec2' | 'gce';
-export const OVMF_SPACE_PLATFORMS: readonly OvmfPlatform[] = ['qemu-kvm', 'ec2', 'gce'];
+/** OVMF launch platforms (VMM profiles) of sev-snp-measure: QEMU/KVM, AWS EC2, Google GCE (src/core/platforms.ts). */
+export type { OvmfPlatform };
+export const OVMF_SPACE_PLATFORMS: readonly OvmfPlatform[] = OVMF_PLATFORMS;
 
 /** The image whose launches are enumerated. Files are ByteSources (Node files, Blobs, bytes). */
 export type SpaceImage =
   | { kind: 'ovmf'; ovmf: ByteSource; kernel?: ByteSource; initrd?: ByteSource; append?: string }
-  | { kind: 'igvm'; igvm: ByteSource };
+  | { kind: 'igvm'; igvm: ByteSource }
+  /** libkrun: its bundles' files, the RAM size (in boot_params) and a flattened kernel's load address. */
+  | { kind: 'krun'; qboot: ByteSource; kernel: ByteSource; kernelGpa?: number; initrd?: ByteSource; ramMiB: number };
+
+/** The image kinds a space can enumerate. */
+export type SpaceKind = SpaceImage['kind'];
+/** Every platform a launch space can name. */
+export type SpacePlatform = OvmfPlatform | IgvmPlatform | DirectPlatform;
 
 /**
  * A launch space: every combination of the listed values is one configuration per vCPU count.
@@ -24,7 +31,7 @@ export type SpaceImage =
  * platform's own rules decide which values apply (see variantsFor).
  */
 export interface LaunchSpace {
-  platforms: readonly (OvmfPlatform | IgvmPlatform)[];
+  platforms: readonly SpacePlatform[];
   /** vCPU counts, ascending, each 1..4096. */
   vcpus: readonly number[];
   /** RDX values for QEMU/KVM (CPUID(1).EAX); ignored by EC2/GCE (whose RDX is in their own lists). */
@@ -44,7 +51,7 @@ export interface LaunchSpace {
 
 /** One launch configuration, with the vCPU count. */
 export interface LaunchCell {
-  platform: OvmfPlatform | IgvmPlatform;
+  platform: SpacePlatform;
   vcpus: number;
   /** The value in RDX of the VMSAs (for EC2/GCE their fixed value; for IGVM qemu-kvm the APs' RDX). */
   vcpuSig: number;

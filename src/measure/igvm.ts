@@ -9,8 +9,10 @@ import { usageError } from '../core/errors.js';
 import { parseIgvm } from '../images/igvm/parse.js';
 import type { IgvmFile } from '../images/igvm/types.js';
 import { prepareIgvm, type IgvmLaunchInput } from '../loaders/igvm/_common.js';
+import { cloudHypervisorKernelHashes } from '../loaders/igvm/cloud-hypervisor-kvm.js';
 import { IGVM_PLATFORM_INFO, type IgvmPlatformInfo } from '../loaders/igvm/index.js';
-import { IGVM_PLATFORMS, type IgvmMeasureOptions, type MeasureResult } from './types.js';
+import { IGVM_PLATFORM_META, IGVM_PLATFORMS } from '../core/platforms.js';
+import type { IgvmMeasureOptions, MeasureResult } from './types.js';
 
 export async function measureIgvm(opts: IgvmMeasureOptions): Promise<MeasureResult> {
   const { info, vcpus } = checkOptions(opts);
@@ -33,11 +35,17 @@ function checkOptions(opts: IgvmMeasureOptions): { info: IgvmPlatformInfo; vcpus
   if (opts.nativeZero && opts.platform !== 'igvmmeasure') {
     throw usageError('OPTION_CONFLICT', `--native-zero applies to --platform igvmmeasure only, not '${opts.platform}'`, '--native-zero');
   }
+  if ((opts.kernel || opts.initrd || opts.append !== undefined) && opts.platform !== 'cloud-hypervisor-kvm') {
+    throw usageError('OPTION_CONFLICT', `--kernel/--initrd/--append apply to --igvm launches on cloud-hypervisor-kvm only, not '${opts.platform}'`, '--kernel');
+  }
+  if (!opts.kernel && (opts.initrd || opts.append !== undefined)) throw usageError('NEEDS_KERNEL', `--kernel required when using ${opts.initrd ? '--initrd' : '--append'}`, opts.initrd ? '--initrd' : '--append');
   return { info, vcpus };
 }
 
 async function run(info: IgvmPlatformInfo, vcpus: number, input: IgvmLaunchInput, opts: IgvmMeasureOptions): Promise<MeasureResult> {
+  const kernelHashes = opts.kernel ? await cloudHypervisorKernelHashes(opts.kernel, opts.initrd, opts.append) : undefined;
   const out = await info.launch(input, {
+    ...(kernelHashes ? { kernelHashes } : {}),
     vcpus,
     ...(opts.vcpuSig !== undefined ? { vcpuSig: opts.vcpuSig } : {}),
     ...(opts.nativeZero ? { nativeZero: true } : {}),
@@ -46,7 +54,7 @@ async function run(info: IgvmPlatformInfo, vcpus: number, input: IgvmLaunchInput
   });
   const r = out.result;
   const warnings = [...input.warnings, ...r.warnings];
-  if (vcpus > 1 && opts.platform !== 'qemu-kvm' && opts.platform !== 'kvm-direct-vmsa' && opts.platform !== 'kvm-vmsa-page') {
+  if (vcpus > 1 && !IGVM_PLATFORM_META[opts.platform].takesVcpus) {
     warnings.push(`${opts.platform}: the vCPU count does not change the digest`);
   }
   const res: MeasureResult = { digest: r.digest, algorithm: 'sha384', mode: 'snp', platform: opts.platform, warnings };

@@ -5,7 +5,7 @@
  * Schema "snp-launch.measure/1" (docs/json-output.md), keys in this order:
  *   format     "snp-launch.measure/1"
  *   tool       "snp-launch";  version: the tool's version
- *   image      "ovmf" | "igvm"
+ *   image      "ovmf" | "igvm" | "krun" (libkrun: qboot + kernel + initrd)
  *   mode       sev | seves | snp | snp:ovmf-hash | snp:svsm (OVMF); the library's label for IGVM
  *   platform   qemu-kvm | ec2 | gce (OVMF); an IGVM platform id (IGVM)
  *   algorithm  "sha384" (SNP) | "sha256" (SEV, SEV-ES)
@@ -56,6 +56,9 @@ export interface MeasureJsonOptions {
   vmsaGpa?: string;
   /** "0x%08x" (only when given) */
   rdx?: string;
+  /** krun: guest RAM in MiB; "0x%x" load address of a flattened kernel (only when given) */
+  ramMiB?: number;
+  kernelGpa?: string;
 }
 
 export interface MeasureJsonLogEntry {
@@ -79,7 +82,7 @@ export interface MeasureJson {
   format: typeof MEASURE_JSON_FORMAT;
   tool: string;
   version: string;
-  image: 'ovmf' | 'igvm';
+  image: 'ovmf' | 'igvm' | 'krun';
   mode: string;
   platform: string;
   algorithm: 'sha384' | 'sha256';
@@ -108,7 +111,7 @@ export function logEntryToJson(e: MeasurementLogEntry): MeasureJsonLogEntry {
 
 export interface MeasureJsonParams {
   version: string;
-  image: 'ovmf' | 'igvm';
+  image: 'ovmf' | 'igvm' | 'krun';
   result: MeasureResult;
   inputs: Record<string, InputInfo>;
   options: MeasureJsonOptions;
@@ -174,7 +177,7 @@ export function parseMeasureJson(text: string, file: string): MeasureJson {
   for (const k of ['tool', 'version', 'mode', 'platform', 'digest'] as const) {
     if (typeof o[k] !== 'string') throw bad(k, 'must be a string');
   }
-  if (o.image !== 'ovmf' && o.image !== 'igvm') throw bad('image', 'must be "ovmf" or "igvm"');
+  if (o.image !== 'ovmf' && o.image !== 'igvm' && o.image !== 'krun') throw bad('image', 'must be "ovmf", "igvm" or "krun"');
   if (o.algorithm !== 'sha384' && o.algorithm !== 'sha256') throw bad('algorithm', 'must be "sha384" or "sha256"');
   const hexLen = o.algorithm === 'sha384' ? 96 : 64;
   if (!new RegExp(`^[0-9a-f]{${hexLen}}$`).test(o.digest as string)) throw bad('digest', `must be ${hexLen} lowercase hex digits`);

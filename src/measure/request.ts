@@ -13,20 +13,24 @@
 import { inputError, usageError } from '../core/errors.js';
 import { fromHex, toHex } from '../core/bytes.js';
 import type { ByteSource } from '../core/source.js';
-import { SEV_SNP_MEASURE_VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '../vmsa/vcpu-types.js';
+import { VCPU_TYPES as ALL_VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '../vmsa/vcpu-types.js';
 import { hexBig, hexU32, type MeasureJsonOptions } from './json.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 import { launchAxes } from './launch-axes.js';
-import { IGVM_PLATFORMS, type IgvmMeasureOptions, type IgvmPlatform, type MeasureResult, type OvmfMeasureOptions, type OvmfMode, type VmmType } from './types.js';
+import { krunCall, krunJsonOptions, resolveKrun, wantsKrun, type KrunRequest } from './krun-request.js';
+import type { KrunMeasureOptions } from './krun.js';
+export type { KrunRequest } from './krun-request.js';
+import { IGVM_PLATFORMS, OVMF_PLATFORMS, type IgvmPlatform } from '../core/platforms.js';
+import type { IgvmMeasureOptions, MeasureResult, OvmfMeasureOptions, OvmfMode, VmmType } from './types.js';
 
 export const OVMF_MODES: readonly OvmfMode[] = ['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm'];
 /** sev-snp-measure --vmm-type names (exact case, §2) and the matching --platform names. */
 const VMM_TYPES: readonly VmmType[] = ['QEMU', 'ec2', 'gce'];
-export const OVMF_PLATFORMS = ['qemu-kvm', 'ec2', 'gce'] as const;
+export { OVMF_PLATFORMS } from '../core/platforms.js';
 const PLATFORM_TO_VMM: Record<string, VmmType> = { 'qemu-kvm': 'QEMU', ec2: 'ec2', gce: 'gce' };
 export const VMM_TO_PLATFORM: Record<VmmType, string> = { QEMU: 'qemu-kvm', ec2: 'ec2', gce: 'gce' };
-/** The --vcpu-type names sev-snp-measure knows (§2). */
-export const VCPU_TYPES: readonly string[] = Object.keys(SEV_SNP_MEASURE_VCPU_TYPES);
+/** The --vcpu-type names: sev-snp-measure's 16 (§2), then every other QEMU EPYC model and version. */
+export const VCPU_TYPES: readonly string[] = Object.keys(ALL_VCPU_TYPES);
 /** SEV_FEATURES default of sev-snp-measure ≥ 0.0.10 for mode snp (§5). */
 const DEFAULT_GUEST_FEATURES = 0x1n;
 const U64_MAX = (1n << 64n) - 1n;
@@ -61,6 +65,11 @@ export interface MeasureInputs {
   kvm?: string;
   vmsaGpa?: bigint;
   rdx?: bigint;
+  /** libkrun launches (krun-request.ts). */
+  krun?: boolean;
+  qboot?: string;
+  ram?: number;
+  kernelGpa?: bigint;
 }
 
 /**
@@ -91,10 +100,14 @@ export const MEASURE_INPUT_OPTIONS: readonly (readonly [name: string, key: keyof
   ['kvm', 'kvm'],
   ['vmsa-gpa', 'vmsaGpa'],
   ['rdx', 'rdx'],
+  ['krun', 'krun'],
+  ['qboot', 'qboot'],
+  ['ram', 'ram'],
+  ['kernel-gpa', 'kernelGpa'],
 ];
 
 /** The files a request reads, by role. */
-export type FileRole = 'ovmf' | 'kernel' | 'initrd' | 'svsm' | 'varsFile' | 'igvm';
+export type FileRole = 'ovmf' | 'kernel' | 'initrd' | 'svsm' | 'varsFile' | 'igvm' | 'qboot';
 /** The opened files of a request, by role (the CLI: files on disk; the page: Blobs). */
 export type RequestFiles = Partial<Record<FileRole, ByteSource>>;
 
@@ -128,7 +141,9 @@ export interface OvmfRequest {
 export interface IgvmRequest {
   kind: 'igvm';
   platform: IgvmPlatform;
-  paths: { igvm: string };
+  /** kernel/initrd: cloud-hypervisor-kvm measured boot (its kernel-hashes block). */
+  paths: { igvm: string; kernel?: string; initrd?: string };
+  append?: string;
   vcpus?: number;
   vcpuType?: string;
   vcpuSig?: number;
@@ -137,7 +152,7 @@ export interface IgvmRequest {
   warnings: string[];
 }
 
-export type MeasureRequest = OvmfRequest | IgvmRequest;
+export type MeasureRequest = OvmfRequest | IgvmRequest | KrunRequest;
 
 export interface ResolveOptions {
   /** Mode when --ovmf is given without --mode (report verify); measure keeps it required. */
@@ -147,7 +162,7 @@ export interface ResolveOptions {
 }
 
 /** Names of the OVMF-only options, rejected with --igvm. */
-const OVMF_ONLY: readonly (keyof MeasureInputs)[] = ['kernel', 'initrd', 'append', 'snpOvmfHash', 'svsm', 'varsSize', 'varsFile', 'vmmType', 'kvm', 'vmsaGpa', 'rdx'];
+const OVMF_ONLY: readonly (keyof MeasureInputs)[] = ['kernel', 'initrd', 'append', 'snpOvmfHash', 'svsm', 'varsSize', 'varsFile', 'vmmType', 'kvm', 'vmsaGpa', 'rdx', 'qboot', 'ram', 'kernelGpa'];
 
 const given = (i: MeasureInputs, key: keyof MeasureInputs): boolean => i[key] !== undefined && i[key] !== false;
 const optionName = (key: keyof MeasureInputs): string => '--' + MEASURE_INPUT_OPTIONS.find(([, k]) => k === key)![0];
@@ -161,6 +176,7 @@ const givenOptions = (i: MeasureInputs, except: readonly (keyof MeasureInputs)[]
  */
 export function resolveMeasureInputs(i: MeasureInputs, opts: ResolveOptions = {}): MeasureRequest | undefined {
   if (i.ovmf !== undefined && i.igvm !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --igvm: not allowed with argument --ovmf', '--igvm');
+  if (wantsKrun(i)) return resolveKrun(i, optionName);
   if (i.igvm !== undefined) return resolveIgvm(i, i.igvm);
   if (i.ovmf === undefined) {
     if (givenOptions(i).length === 0) return undefined;
@@ -231,7 +247,8 @@ function resolveOvmf(i: MeasureInputs, ovmf: string, opts: ResolveOptions): Ovmf
 
 function resolveIgvm(i: MeasureInputs, igvm: string): IgvmRequest {
   for (const key of OVMF_ONLY) {
-    if (given(i, key)) {
+    // Cloud Hypervisor on KVM measures a kernel-hashes block for IGVM launches too (docs/platforms.md).
+    if (given(i, key) && !(i.platform === 'cloud-hypervisor-kvm' && (key === 'kernel' || key === 'initrd' || key === 'append'))) {
       const name = optionName(key);
       const hint = key === 'vmmType' ? ' (use --platform with --igvm)' : '';
       throw usageError('OPTION_CONFLICT', `${name} applies to --ovmf images, not to --igvm${hint}`, name);
@@ -249,6 +266,9 @@ function resolveIgvm(i: MeasureInputs, igvm: string): IgvmRequest {
   const sig = resolveSignature(i, warnings);
   const v = checkValues(i);
   const req: IgvmRequest = { kind: 'igvm', platform: platform as IgvmPlatform, paths: { igvm }, nativeZero, warnings };
+  if (i.kernel !== undefined) req.paths.kernel = i.kernel;
+  if (i.initrd !== undefined) req.paths.initrd = i.initrd;
+  if (i.append !== undefined) req.append = i.append;
   if (i.vcpus !== undefined) req.vcpus = i.vcpus;
   if (sig !== undefined) req.vcpuSig = sig;
   if (i.vcpuType !== undefined) req.vcpuType = i.vcpuType;
@@ -332,16 +352,20 @@ export interface CallOptions {
 }
 
 /** The library call a request makes; the caller runs measureOvmf or measureIgvm on it. */
-export type MeasureCall = { kind: 'ovmf'; options: OvmfMeasureOptions } | { kind: 'igvm'; options: IgvmMeasureOptions };
+export type MeasureCall = { kind: 'ovmf'; options: OvmfMeasureOptions } | { kind: 'igvm'; options: IgvmMeasureOptions } | { kind: 'krun'; options: KrunMeasureOptions };
 
 /** The measureOvmf / measureIgvm options for a request whose files are opened (by role, as in request.paths). */
 export function measureCall(r: MeasureRequest, files: RequestFiles, run: CallOptions = {}): MeasureCall {
+  if (r.kind === 'krun') return { kind: 'krun', options: krunCall(r, files, run) };
   if (r.kind === 'igvm') {
     const o: IgvmMeasureOptions = { igvm: need(files, 'igvm'), platform: r.platform };
     if (r.vcpus !== undefined) o.vcpus = r.vcpus;
     if (r.vcpuSig !== undefined) o.vcpuSig = r.vcpuSig;
     if (r.nativeZero) o.nativeZero = true;
     if (r.guestFeatures !== undefined) o.guestFeatures = r.guestFeatures;
+    if (files.kernel) o.kernel = files.kernel;
+    if (files.initrd) o.initrd = files.initrd;
+    if (r.append !== undefined) o.append = r.append;
     if (run.log) o.log = true;
     if (run.keepVmsas) o.keepVmsas = true;
     return { kind: 'igvm', options: o };
@@ -381,6 +405,7 @@ export function withRequestWarnings(r: MeasureRequest, result: MeasureResult): M
 
 /** The request's parameters in the --json "options" form (src/measure/json.ts). */
 export function requestJsonOptions(r: MeasureRequest): MeasureJsonOptions {
+  if (r.kind === 'krun') return krunJsonOptions(r);
   const o: MeasureJsonOptions = {};
   if (r.vcpus !== undefined) o.vcpus = r.vcpus;
   if (r.vcpuType !== undefined) o.vcpuType = r.vcpuType;
@@ -393,8 +418,9 @@ export function requestJsonOptions(r: MeasureRequest): MeasureJsonOptions {
     if (r.kvm !== undefined) o.kvm = r.kvm;
     if (r.vmsaGpa !== undefined) o.vmsaGpa = '0x' + r.vmsaGpa.toString(16);
     if (r.rdx !== undefined) o.rdx = hexU32(r.rdx);
-  } else if (r.nativeZero) {
-    o.nativeZero = true;
+  } else {
+    if (r.append !== undefined) o.append = r.append;
+    if (r.nativeZero) o.nativeZero = true;
   }
   return o;
 }

@@ -76,10 +76,9 @@ export interface IdBlockCheck {
   expected: string;
 }
 
-/** IGVM measurement platforms (specs/platforms.md §4). */
-export type IgvmPlatform = 'openvmm' | 'igvmmeasure' | 'qemu-kvm' | 'kvm-vmsa-page' | 'kvm-direct-vmsa' | 'cloud-hypervisor-mshv';
-
-export const IGVM_PLATFORMS: readonly IgvmPlatform[] = ['openvmm', 'igvmmeasure', 'qemu-kvm', 'kvm-vmsa-page', 'kvm-direct-vmsa', 'cloud-hypervisor-mshv'];
+/** IGVM measurement platforms: defined at the bottom layer (src/core/platforms.ts), re-exported here for existing importers. */
+import type { IgvmPlatform } from '../core/platforms.js';
+export { IGVM_PLATFORMS, type IgvmPlatform } from '../core/platforms.js';
 
 export interface IgvmMeasureOptions {
   igvm: ByteSource;
@@ -92,6 +91,10 @@ export interface IgvmMeasureOptions {
   nativeZero?: boolean;
   /** Expected SEV_FEATURES (kvm-vmsa-page / kvm-direct-vmsa reject a VMSA that differs). */
   guestFeatures?: bigint;
+  /** cloud-hypervisor-kvm measured boot: kernel, optional initrd and command line (all needed but the initrd). */
+  kernel?: ByteSource;
+  initrd?: ByteSource;
+  append?: string;
   log?: boolean;
   keepVmsas?: boolean;
 }

@@ -24,6 +24,9 @@ export function ruleConflicts(targets: readonly PortableTarget[], vcpus: number)
       `qemu-kvm with ${vcpus} vCPUs measures ${vcpus - 1} AP reset VMSA${vcpus > 2 ? 's' : ''} at LAUNCH_FINISH that no other platform measures, and QEMU loads exactly one VP context, so no file makes it agree with the others (platforms.md §5.2 rule 3)`,
     );
   }
+  if (vcpus > 1 && has(targets, 'cloud-hypervisor-kvm') && targets.length > 1) {
+    out.push(`cloud-hypervisor-kvm with ${vcpus} vCPUs measures ${vcpus - 1} KVM-built AP VMSA${vcpus > 2 ? 's' : ''} at LAUNCH_FINISH that no other platform measures alike (docs/platforms.md)`);
+  }
   return out;
 }
 

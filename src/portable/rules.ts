@@ -40,18 +40,22 @@ export function rulesFor(targets: readonly PortableTarget[]): RuleSet {
   };
   const sortByGpa = several && has(targets, 'cloud-hypervisor-mshv');
   if (sortByGpa) note('sortByGpa', 'measured directives in ascending GPA order: cloud-hypervisor-mshv sorts them by GPA, the other platforms measure in file order (platforms.md §5.2 rule 6)');
-  const zeroAsData = several && has(targets, 'igvmmeasure', true);
-  if (zeroAsData) note('zeroAsData', 'zero pages written as zero-filled file data: igvmmeasure --native-zero measures a page without data as ZERO, every other platform as SHA-384 of zeros (rule 2)');
+  const zeroAsData = several && (has(targets, 'igvmmeasure', true) || has(targets, 'cloud-hypervisor-kvm'));
+  if (zeroAsData) note('zeroAsData', 'zero pages written as zero-filled file data: igvmmeasure --native-zero and cloud-hypervisor-kvm measure a page without data as ZERO, the other platforms as SHA-384 of zeros (rule 2, docs/platforms.md)');
   const noShared = several && has(targets, 'openvmm');
   if (noShared) note('noShared', 'no shared pages: openvmm skips them, the other platforms measure them (rules 1-3)');
   const whole = targets.some((t) => !ONE_PAGE_PARAMS.includes(t.platform));
   const onePage = targets.some((t) => ONE_PAGE_PARAMS.includes(t.platform));
   const onePageAreas = whole && onePage;
   if (onePageAreas) note('onePageAreas', 'parameter areas of exactly 4 KiB: igvmmeasure and cloud-hypervisor-mshv measure one UNMEASURED page per area, the others every page (rules 1, 2, 6)');
-  const vmsaLast = several && has(targets, 'qemu-kvm');
-  if (vmsaLast) note('vmsaLast', 'the VP context after every page: qemu-kvm measures the VMSA at LAUNCH_FINISH, the others where the directive is (rules 3-5)');
+  const kvmBuilt = has(targets, 'qemu-kvm') || has(targets, 'cloud-hypervisor-kvm');
+  const vmsaLast = several && kvmBuilt;
+  if (vmsaLast) note('vmsaLast', 'the VP context after every page: qemu-kvm and cloud-hypervisor-kvm measure the VMSA at LAUNCH_FINISH, the others where the directive is (rules 3-5)');
   const out: RuleSet = { sortByGpa, zeroAsData, noShared, onePageAreas, vmsaLast, vmsaNot2MiB: has(targets, 'kvm-direct-vmsa'), notes: [], noteOf };
-  if (has(targets, 'qemu-kvm')) {
+  if (several && kvmBuilt) {
+    out.vmsaGpa = KVM_VMSA_GPA;
+    note('vmsaGpa', 'the VMSA at 0xfffffffff000: where upstream KVM measures the VMSA it builds, the only GPA QEMU accepts (rule 3)');
+  } else if (has(targets, 'qemu-kvm')) {
     out.vmsaGpa = KVM_VMSA_GPA;
     note('vmsaGpa', 'the VMSA at 0xfffffffff000: the only GPA QEMU/KVM accepts (rule 3)');
   }

@@ -4,7 +4,7 @@
  * changes how zero pages measure (rule 2).
  */
 import { usageError } from '../core/errors.js';
-import { IGVM_PLATFORMS, type IgvmPlatform } from '../measure/types.js';
+import { IGVM_PLATFORMS, type IgvmPlatform } from '../core/platforms.js';
 
 export interface PortableTarget {
   platform: IgvmPlatform;
@@ -25,7 +25,15 @@ export function target(platform: IgvmPlatform, nativeZero = false): PortableTarg
 }
 
 /**
- * Parses a --for list ("openvmm,qemu-kvm" or repeated options); empty → all six platforms.
+ * The default targets: every platform that measures the file's VMSA bytes. cloud-hypervisor-kvm is
+ * built for only when named: it loads a VP context into vCPU registers and KVM rebuilds the VMSA,
+ * so fields it does not load (FPU, PAT, DR6/DR7, XCR0) take KVM's values (docs/platforms.md), and a
+ * file whose VMSA sets them otherwise (the SVSM VMSA's FCW 0) can never agree with it.
+ */
+export const DEFAULT_TARGET_PLATFORMS: readonly IgvmPlatform[] = IGVM_PLATFORMS.filter((p) => p !== 'cloud-hypervisor-kvm');
+
+/**
+ * Parses a --for list ("openvmm,qemu-kvm" or repeated options); empty → DEFAULT_TARGET_PLATFORMS.
  * `nativeZero` adds the igvmmeasure --native-zero target (as `portability --native-zero` does).
  */
 export function parseTargets(names: readonly string[], nativeZero = false, option = '--for'): PortableTarget[] {
@@ -39,7 +47,7 @@ export function parseTargets(names: readonly string[], nativeZero = false, optio
     else if ((IGVM_PLATFORMS as readonly string[]).includes(w)) add(target(w as IgvmPlatform));
     else throw usageError('BAD_CHOICE', `argument ${option}: invalid platform '${w}' (choose from ${TARGET_NAMES.join(', ')})`, option);
   }
-  if (out.length === 0) for (const p of IGVM_PLATFORMS) add(target(p));
+  if (out.length === 0) for (const p of DEFAULT_TARGET_PLATFORMS) add(target(p));
   if (nativeZero) add(target('igvmmeasure', true));
   return out;
 }

@@ -49,12 +49,14 @@ export async function matrixCells(image: SpaceImage, m: RefMatrix): Promise<RefC
   }
   const cpus = m.cpus?.length ? m.cpus : [{ sig: 0 }];
   const features = m.guestFeatures?.length ? m.guestFeatures : [1n];
-  const kvms = m.kvm?.length ? m.kvm : (['init2'] as const);
-  if (image.kind === 'igvm' && m.guestFeatures?.length) throw usageError('OPTION_CONFLICT', '--guest-features applies to --ovmf images (an IGVM file carries its own SEV_FEATURES)', '--guest-features');
+  // libkrun's VMSAs come from a pre-INIT2 host (MXCSR/FCW 0): its default generation is legacy.
+  const kvms = m.kvm?.length ? m.kvm : image.kind === 'krun' ? (['legacy'] as const) : (['init2'] as const);
+  if (image.kind !== 'ovmf' && m.guestFeatures?.length) throw usageError('OPTION_CONFLICT', '--guest-features applies to --ovmf images (an IGVM file carries its own SEV_FEATURES, libkrun writes 0x1)', '--guest-features');
   const sigs = [...new Set(cpus.map((c) => c.sig))];
   const digests = new Map<string, { d: Uint8Array; f: bigint }>();
   const keyOf = (platform: string, sig: number, f: bigint, kvm: string, vcpus: number): string => {
     if (platform === 'ec2' || platform === 'gce') return `${platform}|${f}|${vcpus}`;
+    if (image.kind === 'krun') return `${platform}|${kvm}|${vcpus}`;
     if (image.kind === 'igvm') return platform === 'qemu-kvm' ? `${platform}|${sig}|${vcpus}` : `${platform}|${vcpus}`;
     return `${platform}|${sig}|${f}|${kvm}|${vcpus}`;
   };
@@ -78,7 +80,7 @@ export async function matrixCells(image: SpaceImage, m: RefMatrix): Promise<RefC
   const cells: RefCell[] = [];
   for (const platform of m.platforms) {
     for (const cpu of cpus) {
-      for (const f of image.kind === 'igvm' ? [undefined] : features) {
+      for (const f of image.kind !== 'ovmf' ? [undefined] : features) {
         for (const kvm of kvms) {
           for (const vcpus of m.vcpus) {
             const got = digests.get(keyOf(platform, cpu.sig, f ?? 0n, kvm, vcpus));

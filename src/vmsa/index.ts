@@ -3,3 +3,4 @@ export * from './layout.js';
 export * from './sev-features.js';
 export * from './vcpu-types.js';
 export * from './profiles/index.js';
+export * from './kvm-vcpu.js';

@@ -1,7 +1,7 @@
 /**
  * vCPU types and the CPUID Fn0000_0001_EAX signature QEMU writes into RDX of OVMF VMSAs.
- * specs/launch-digest.md §5 (the 16 sev-snp-measure 0.0.13 `--vcpu-type` names, plus
- * EPYC-Genoa-v2 from virtee/sev-snp-measure-go with the same family/model/stepping as Genoa).
+ * specs/launch-digest.md §5 (the 16 sev-snp-measure 0.0.13 `--vcpu-type` names), plus every other
+ * EPYC model and version QEMU defines (QEMU_EPYC_MODELS below).
  */
 
 export interface VcpuType {
@@ -48,12 +48,38 @@ export const SEV_SNP_MEASURE_VCPU_TYPES: Readonly<Record<string, VcpuType>> = {
   'EPYC-Turin': TURIN,
 };
 
-/** Names accepted beyond the reference: only those whose facts the spec gives. */
-export const EXTRA_VCPU_TYPES: Readonly<Record<string, VcpuType>> = {
-  /** In virtee/sev-snp-measure-go; same CPUID family/model/stepping as EPYC-Genoa. */
-  'EPYC-Genoa-v2': GENOA,
-};
+/**
+ * Every EPYC CPU model QEMU defines (target/i386/cpu.c `builtin_x86_defs`): family/model/stepping
+ * of the base definition and its number of versions. A version's props only switch features, cache
+ * info and model-id, never family/model/stepping (qemu/qemu 0048035a87 for EPYC v1-v4, EPYC-Rome
+ * v1-v4, EPYC-Milan v1-v2, EPYC-Genoa; Babu Moger's series "Add support for EPYC-Turin model"
+ * (v5, Feb 2025, merged for QEMU 10.0) for EPYC-v5, EPYC-Rome-v5, EPYC-Milan-v3, EPYC-Genoa-v2 and
+ * EPYC-Turin; EPYC-Turin-v2 later; specs/launch-space.md §1.2). So `-cpu NAME-vK` and `-cpu NAME`
+ * put the same signature in RDX. EPYC-IBPB is QEMU's alias of EPYC-v2.
+ */
+export const QEMU_EPYC_MODELS: readonly { name: string; fms: VcpuType; versions: number; aliases?: Readonly<Record<string, number>> }[] = [
+  { name: 'EPYC', fms: EPYC, versions: 5, aliases: { 'EPYC-IBPB': 2 } },
+  { name: 'EPYC-Rome', fms: ROME, versions: 5 },
+  { name: 'EPYC-Milan', fms: MILAN, versions: 3 },
+  { name: 'EPYC-Genoa', fms: GENOA, versions: 2 },
+  { name: 'EPYC-Turin', fms: TURIN, versions: 2 },
+];
 
+/** Every QEMU EPYC name (model, each version, aliases), model by model. */
+export const QEMU_EPYC_VCPU_TYPES: Readonly<Record<string, VcpuType>> = /* @__PURE__ */ Object.fromEntries(
+  QEMU_EPYC_MODELS.flatMap((m) => [
+    [m.name, m.fms] as const,
+    ...Array.from({ length: m.versions }, (_, i) => [`${m.name}-v${i + 1}`, m.fms] as const),
+    ...Object.keys(m.aliases ?? {}).map((a) => [a, m.fms] as const),
+  ]),
+);
+
+/** Names accepted beyond the reference: the QEMU EPYC names sev-snp-measure 0.0.13 lacks. */
+export const EXTRA_VCPU_TYPES: Readonly<Record<string, VcpuType>> = /* @__PURE__ */ Object.fromEntries(
+  Object.entries(QEMU_EPYC_VCPU_TYPES).filter(([n]) => !Object.prototype.hasOwnProperty.call(SEV_SNP_MEASURE_VCPU_TYPES, n)),
+);
+
+/** Every accepted `--vcpu-type`: the reference's 16 names in its order, then the other QEMU names. */
 export const VCPU_TYPES: Readonly<Record<string, VcpuType>> = { ...SEV_SNP_MEASURE_VCPU_TYPES, ...EXTRA_VCPU_TYPES };
 
 /** Signature of a named vCPU type, or undefined for an unknown name (exact case). */

@@ -1,91 +1,61 @@
 /**
- * Turin end to end without AMD's keys (no public Turin report is in shared/): OpenSSL makes a
- * VCEK-shaped certificate with the Turin extensions (structVersion 1, fmcSPL, 8-byte hwID), node:crypto
- * signs a Turin v5 report with its key, and every check except the AMD chain must pass; binding
- * mismatches (FMC SPL, CHIP_ID) must fail by name. The chain check fails (self-made issuer).
+ * Turin end to end without AMD's keys (no public Turin report is in shared/): a test AMD PKI for
+ * Turin (test/attestation/_testpki.ts, trusted through VerifyOptions.trustedRoots only) issues a
+ * VCEK with the Turin extensions (structVersion 1, fmcSPL, 8-byte hwID), node:crypto signs a Turin
+ * v5 report with its key, and every check must pass; binding mismatches (FMC SPL, CHIP_ID) must
+ * fail by name; with AMD's roots (the CLI's only choice) the chain fails.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { createPrivateKey, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadCertificates, parseReport, verifyReport, type Certificate } from '../../src/attestation/index.js';
+import { parseReport, validateReport, verifyReport, type Certificate, type VerifyOptions } from '../../src/attestation/index.js';
+import { makeTestPki, resign, skipNoOpenssl, type TestPki } from './_testpki.js';
 import { turinV5Report } from './_vectors.js';
 
-const haveOpenssl = spawnSync('openssl', ['version'], { encoding: 'utf8' }).status === 0;
-const skip = haveOpenssl ? false : 'openssl not found (needed to make a synthetic Turin VCEK)';
+const skip = skipNoOpenssl;
 const HWID = '59790fb1c39f35c1'; // the Turin VCEK hwID named in specs/attestation.md §4
 
-let dir = '';
+let pki: TestPki;
 let keyPem = '';
 let vek: Certificate;
 
-/** AMD extension lines for OpenSSL's config: `OID = DER:hex` (specs/attestation.md §2.2). */
-function extConfig(ext: Record<string, string>): string {
-  return ['[req]', 'distinguished_name = dn', 'x509_extensions = amd', 'prompt = no', '[dn]', 'CN = SEV-VCEK', '[amd]', ...Object.entries(ext).map(([k, v]) => `1.3.6.1.4.1.3704.1.${k} = DER:${v}`), ''].join('\n');
-}
-
 before(() => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'snp-launch-turin-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const key = join(dir, 'key.pem');
-  const run = (args: string[]) => {
-    const r = spawnSync('openssl', args, { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-  };
-  run(['ecparam', '-name', 'secp384r1', '-genkey', '-noout', '-out', key]);
-  writeFileSync(
-    join(dir, 'req.cnf'),
-    extConfig({
-      '1': '02:01:01', // structVersion 1
-      '2': '16:05:54:75:72:69:6e', // IA5String "Turin"
-      '3.9': '02:01:01', // fmcSPL 1
-      '3.1': '02:01:01', // blSPL 1
-      '3.2': '02:01:01', // teeSPL 1
-      '3.3': '02:01:04', // snpSPL 4
-      '3.5': '02:01:00',
-      '3.6': '02:01:00',
-      '3.7': '02:01:00',
-      '3.8': '02:01:51', // ucodeSPL 81
-      '4': HWID.match(/../g)!.join(':'), // raw 8-byte hwID
-    }),
-  );
-  run(['req', '-x509', '-new', '-key', key, '-config', join(dir, 'req.cnf'), '-days', '30', '-set_serial', '0', '-outform', 'der', '-out', join(dir, 'vcek.der')]);
-  keyPem = readFileSync(key, 'utf8');
-  vek = loadCertificates(new Uint8Array(readFileSync(join(dir, 'vcek.der'))), 'synthetic-turin-vcek.der')[0]!;
+  pki = makeTestPki('Turin');
+  // fmc 1, bl 1, tee 1, snp 4, ucode 81 = TCB 0x5100000004010101 (specs/attestation.md §1.3).
+  const v = pki.vek({ tcb: { fmc: 1, bl: 1, tee: 1, snp: 4, ucode: 81 }, hwId: HWID, productName: 'Turin' });
+  vek = v.cert;
+  keyPem = v.keyPem;
 });
 
 /** The synthetic Turin v5 report (CHIP_ID = HWID), optionally changed, then signed with the test key. */
 function turinReport(mutate?: (b: Uint8Array, dv: DataView) => void): Uint8Array {
   const b = turinV5Report();
-  const dv = new DataView(b.buffer);
-  mutate?.(b, dv);
-  // node:crypto gives r‖s big-endian; the report stores each little-endian in 72 bytes.
-  const sig = sign('sha384', b.subarray(0, 0x2a0), { key: createPrivateKey(keyPem), dsaEncoding: 'ieee-p1363' });
-  b.set(Uint8Array.from(sig.subarray(0, 48)).reverse(), 0x2a0);
-  b.set(Uint8Array.from(sig.subarray(48)).reverse(), 0x2e8);
-  return b;
+  mutate?.(b, new DataView(b.buffer));
+  return resign(b, keyPem);
 }
 
-const now = () => new Date(Date.now() + 60_000);
+const opts = (): VerifyOptions => ({ vek, now: new Date(Date.now() + 3_600_000), trustedRoots: { Turin: pki.roots } });
 
-test('synthetic Turin v5 report: every binding check passes, only the AMD chain fails', { skip }, async () => {
+test('synthetic Turin v5 report: every check passes with the test PKI; with AMD roots only the chain fails', { skip }, async () => {
   const r = parseReport(turinReport());
-  const res = await verifyReport(r, { vek, now: now() });
+  const res = await verifyReport(r, opts());
   const verdict = Object.fromEntries(res.checks.map((c) => [c.name, c.pass]));
   assert.deepEqual(verdict, {
     product: true,
     'signing-key': true,
     'certificate-extensions': true,
-    'certificate-chain': false,
+    'certificate-chain': true,
+    'certificate-profile': true,
+    'certificate-validity': true,
     'report-signature': true,
     'reported-tcb': true,
     'chip-id': true,
   });
-  assert.match(res.checks.find((c) => c.name === 'certificate-chain')!.reason, /issuer CN is 'SEV-VCEK', expected 'SEV-Turin'/);
+  assert.deepEqual(validateReport(res.report, { minLaunchMitVector: 0x3fn, minCurrentMitVector: 0x1n }).filter((c) => !c.pass), []);
+  assert.match(validateReport(res.report, { minLaunchMitVector: 0x40n }).at(-1)!.reason, /LAUNCH_MIT_VECTOR 0x3f lacks 0x40/);
+  const amd = await verifyReport(r, { vek, now: new Date() });
+  assert.match(amd.checks.find((c) => c.name === 'certificate-chain')!.reason, /the supplied|is not signed by|not AMD's|SEV-Turin/);
+  assert.equal(amd.checks.find((c) => c.name === 'certificate-chain')!.pass, false);
   assert.match(res.checks.find((c) => c.name === 'chip-id')!.reason, /CHIP_ID\[0\.\.8\] = hwID \(8 bytes\)/);
   // KDS format of specs/attestation.md §3 for Turin: 16 hex characters, fmcSPL first.
   assert.equal(res.kdsUrl, `https://kdsintf.amd.com/vcek/v1/Turin/${HWID}?fmcSPL=1&blSPL=1&teeSPL=1&snpSPL=4&ucodeSPL=81`);
@@ -93,13 +63,13 @@ test('synthetic Turin v5 report: every binding check passes, only the AMD chain 
 
 test('Turin binding mismatches fail by name (FMC SPL, CHIP_ID, extra CHIP_ID bytes)', { skip }, async () => {
   const fmc2 = parseReport(turinReport((_b, dv) => dv.setBigUint64(0x180, 0x5100000004010102n, true)));
-  const r1 = await verifyReport(fmc2, { vek, now: now() });
+  const r1 = await verifyReport(fmc2, opts());
   assert.equal(r1.checks.find((c) => c.name === 'report-signature')!.pass, true);
   assert.match(r1.checks.find((c) => c.name === 'reported-tcb')!.reason, /differ in fmc/);
   const otherChip = parseReport(turinReport((b) => (b[0x1a0] = 0)));
-  assert.equal((await verifyReport(otherChip, { vek, now: now() })).checks.find((c) => c.name === 'chip-id')!.pass, false);
+  assert.equal((await verifyReport(otherChip, opts())).checks.find((c) => c.name === 'chip-id')!.pass, false);
   const longChip = parseReport(turinReport((b) => (b[0x1a0 + 20] = 1)));
-  assert.match((await verifyReport(longChip, { vek, now: now() })).checks.find((c) => c.name === 'chip-id')!.reason, /bytes 8\.\.63 are not zero/);
+  assert.match((await verifyReport(longChip, opts())).checks.find((c) => c.name === 'chip-id')!.reason, /bytes 8\.\.63 are not zero/);
 });
 
 test('v2 Turin report: product and TCB layout come from the certificate', { skip }, async () => {
@@ -111,7 +81,7 @@ test('v2 Turin report: product and TCB layout come from the certificate', { skip
   });
   const r = parseReport(v2);
   assert.equal(r.product, undefined);
-  const res = await verifyReport(r, { vek, now: now() });
+  const res = await verifyReport(r, opts());
   assert.equal(res.product, 'Turin');
   assert.equal(res.report.reportedTcb.fmc, 1);
   assert.equal(res.checks.find((c) => c.name === 'reported-tcb')!.pass, true);

@@ -27,49 +27,60 @@ test('measurement, report data, host data, ID key digest (Genoa report with an I
     vmpl: 0,
   });
   assert.deepEqual(ok.filter((c) => !c.pass), []);
-  assert.equal(ok.length, 8);
+  // 6 default checks (format, 4 policy bits, provisional firmware) + 8 requested.
+  assert.equal(ok.length, 14);
   const flipped = h(m);
   flipped[0] = flipped[0]! ^ 1;
-  const bad = validateReport(r, { measurements: [flipped], idKeyDigests: [new Uint8Array(48).fill(1)], minGuestSvn: 3, vmpl: 1, hostData: new Uint8Array(32) });
+  const bad = validateReport(r, { measurements: [flipped], idKeyDigests: [new Uint8Array(48).fill(1)], minGuestSvn: 3, vmpl: 1, hostData: new Uint8Array(32) }).slice(6);
+  assert.equal(bad.length, 5);
   assert.ok(bad.every((c) => !c.pass));
   assert.ok(by(bad, 'measurement').reason.includes(m) && by(bad, 'measurement').reason.includes('expected 5eee'), by(bad, 'measurement').reason);
-  assert.match(validateReport(r, { authorKeyDigests: [new Uint8Array(48)] })[0]!.reason, /AUTHOR_KEY_EN is 0/);
+  assert.match(by(validateReport(r, { authorKeyDigests: [new Uint8Array(48)] }), 'author-key-digest').reason, /AUTHOR_KEY_EN is 0/);
 });
 
 test('ID key allow-list fails when the report has no ID block', { skip: needsShared }, () => {
   const r = parseReport(read(VEC('virtee_milan_report.bin')));
-  assert.match(validateReport(r, { idKeyDigests: [new Uint8Array(48)] })[0]!.reason, /zero \(launched without an ID block\)/);
+  assert.match(by(validateReport(r, { idKeyDigests: [new Uint8Array(48)] }), 'id-key-digest').reason, /zero \(launched without an ID block\)/);
 });
 
 test('guest policy constraints (go-sev-guest report: policy 0xb0000, DEBUG set)', { skip: needsShared }, () => {
   const r = parseReport(read(VEC('gosevguest_milan_attestation.bin')));
   const c = validateReport(r, { policy: { allowDebug: false, allowSmt: false, allowMigrateMa: false, allowCxl: false, requireSingleSocket: true, minAbi: { major: 0, minor: 0 } } });
   assert.deepEqual(
-    c.map((x) => [x.name, x.pass]),
+    c.filter((x) => x.name.startsWith('policy.')).map((x) => [x.name, x.pass]),
     [['policy.debug', false], ['policy.migrate-ma', true], ['policy.smt', false], ['policy.cxl', true], ['policy.single-socket', false], ['policy.min-abi', true]],
   );
+  // Defaults (go-sev-guest's zero value for DEBUG / MIGRATE_MA; SMT and CXL accepted but named).
+  const d = validateReport(r, {});
+  assert.equal(by(d, 'policy.debug').pass, false);
+  assert.match(by(d, 'policy.debug').reason, /allows DEBUG/);
+  assert.equal(by(d, 'policy.smt').pass, true);
+  assert.match(by(d, 'policy.smt').reason, /allows SMT: accepted \(by default\)/);
+  assert.equal(by(validateReport(r, { policy: { allowDebug: true } }), 'policy.debug').pass, true);
   const az = parseReport(read(VEC('trustee_milan_vcek_report.bin'))); // policy 0x3001f = ABI 0.31
-  assert.equal(validateReport(az, { policy: { minAbi: { major: 0, minor: 31 } } })[0]!.pass, true);
-  assert.equal(validateReport(az, { policy: { minAbi: { major: 0, minor: 32 } } })[0]!.pass, false);
-  assert.equal(validateReport(az, { policy: { minAbi: { major: 1, minor: 0 } } })[0]!.pass, false);
+  assert.equal(by(validateReport(az, { policy: { minAbi: { major: 0, minor: 31 } } }), 'policy.min-abi').pass, true);
+  assert.equal(by(validateReport(az, { policy: { minAbi: { major: 0, minor: 32 } } }), 'policy.min-abi').pass, false);
+  assert.equal(by(validateReport(az, { policy: { minAbi: { major: 1, minor: 0 } } }), 'policy.min-abi').pass, false);
 });
 
 test('minimum TCB per component over current, committed and reported; launch TCB; firmware', { skip: needsShared }, () => {
   // trustee VLEK report: current ucode 220, committed 219, reported 217; fw 1.55.29.
   const r = parseReport(read(VEC('trustee_milan_vlek_report.bin')));
-  assert.equal(validateReport(r, { minTcb: { bl: 4, tee: 0, snp: 24, ucode: 217 } })[0]!.pass, true);
-  const c = validateReport(r, { minTcb: { ucode: 218 } })[0]!;
+  assert.equal(validateReport(r, { minTcb: { bl: 4, tee: 0, snp: 24, ucode: 217 } }).at(-1)!.pass, true);
+  const c = validateReport(r, { minTcb: { ucode: 218 } }).at(-1)!;
   assert.equal(c.pass, false);
   assert.match(c.reason, /REPORTED_TCB .* below ucode=218 in ucode/);
   assert.doesNotMatch(c.reason, /CURRENT_TCB/);
-  assert.equal(validateReport(r, { minTcb: { snp: 25 } })[0]!.pass, false);
-  assert.match(validateReport(r, { minTcb: { fmc: 1 } })[0]!.reason, /Milan\/Genoa TCB layout/);
-  assert.equal(validateReport(r, { minLaunchTcb: { ucode: 219 } })[0]!.pass, true);
-  assert.equal(validateReport(r, { minLaunchTcb: { ucode: 220 } })[0]!.pass, false);
-  assert.equal(validateReport(r, { minFirmware: { major: 1, minor: 55, build: 29 } })[0]!.pass, true);
-  assert.equal(validateReport(r, { minFirmware: { major: 1, minor: 55, build: 30 } })[0]!.pass, false);
-  assert.equal(validateReport(r, { minFirmware: { major: 1, minor: 51 } })[0]!.pass, true);
-  assert.deepEqual(validateReport(r, {}), []);
+  assert.equal(validateReport(r, { minTcb: { snp: 25 } }).at(-1)!.pass, false);
+  assert.match(validateReport(r, { minTcb: { fmc: 1 } }).at(-1)!.reason, /Milan\/Genoa TCB layout/);
+  assert.equal(validateReport(r, { minLaunchTcb: { ucode: 219 } }).at(-1)!.pass, true);
+  assert.equal(validateReport(r, { minLaunchTcb: { ucode: 220 } }).at(-1)!.pass, false);
+  assert.equal(validateReport(r, { minFirmware: { major: 1, minor: 55, build: 29 } }).at(-1)!.pass, true);
+  assert.equal(validateReport(r, { minFirmware: { major: 1, minor: 55, build: 30 } }).at(-1)!.pass, false);
+  assert.equal(validateReport(r, { minFirmware: { major: 1, minor: 51 } }).at(-1)!.pass, true);
+  // Nothing requested: only the six defaults run (this report runs provisional firmware: 220 > 219).
+  assert.deepEqual(validateReport(r, {}).map((c) => [c.name, c.pass]), [['report-format', true], ['policy.debug', true], ['policy.migrate-ma', true], ['policy.smt', true], ['policy.cxl', true], ['provisional-firmware', false]]);
+  assert.equal(validateReport(r, { allowProvisionalFirmware: true }).at(-1)!.pass, true);
 });
 
 test('text parsers for CLI values', () => {

@@ -45,8 +45,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('every platform prints the independently computed digest', async () => {
   cliBuilt();
-  const outs = await pool(IGVM_PLATFORMS, (p) => runCli(['measure', '--igvm', 'good.igvm', '--platform', p], dir));
-  IGVM_PLATFORMS.forEach((p, i) => {
+  // cloud-hypervisor-kvm rebuilds the VMSA from its registers: test/platforms/cloud-hypervisor-kvm.test.ts.
+  const platforms = IGVM_PLATFORMS.filter((p) => p !== 'cloud-hypervisor-kvm');
+  const outs = await pool(platforms, (p) => runCli(['measure', '--igvm', 'good.igvm', '--platform', p], dir));
+  platforms.forEach((p, i) => {
     const r = outs[i]!;
     assert.equal(r.code, 0, `${p}: ${r.stderr}`);
     assert.equal(r.stdout, EXPECTED + '\n', p);

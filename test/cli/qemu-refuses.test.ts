@@ -5,7 +5,6 @@
 // section. Digests are recomputed here with node:crypto (specs/ovmf.md §7.1, §8.1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,44 +12,13 @@ import { after } from 'node:test';
 import { buildOvmfImage, AMDSEV_SECTIONS } from '../../src/images/ovmf/builder.js';
 import { needsShared, shared } from '../_shared.js';
 import { assertOneLineError, cliBuilt, pool, runCli } from './_cli.js';
+import { RefChain, T } from '../platforms/_ref.js';
+import { qemuVmsa } from '../ovmf/_qemu-vmsa.js';
 
 const DEBIAN_4M = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 const noDebian = existsSync(DEBIAN_4M) ? false : `${DEBIAN_4M} is absent (install Debian's ovmf package)`;
 const dir = mkdtempSync(join(tmpdir(), 'qemu-refuses-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-const sha384 = (b: Uint8Array) => createHash('sha384').update(b).digest();
-function step(ld: Buffer, type: number, gpa: number, page?: Uint8Array): Buffer {
-  const info = Buffer.alloc(0x70);
-  ld.copy(info, 0);
-  if (page) sha384(page).copy(info, 0x30);
-  info.writeUInt16LE(0x70, 0x60);
-  info[0x62] = type;
-  info.writeBigUInt64LE(BigInt(gpa), 0x68);
-  return sha384(info);
-}
-/** QEMU reset-state VMSA, features 0x1 (ovmf.md §7.1). */
-function vmsa(eip: number, sig: number): Buffer {
-  const v = Buffer.alloc(4096);
-  const seg = (off: number, sel: number, attrib: number, base = 0) => {
-    v.writeUInt16LE(sel, off);
-    v.writeUInt16LE(attrib, off + 2);
-    v.writeUInt32LE(0xffff, off + 4);
-    v.writeBigUInt64LE(BigInt(base), off + 8);
-  };
-  for (const off of [0x00, 0x20, 0x30, 0x40, 0x50]) seg(off, 0, 0x93);
-  seg(0x10, 0xf000, 0x9b, (eip & 0xffff0000) >>> 0);
-  seg(0x60, 0, 0);
-  seg(0x70, 0, 0x82);
-  seg(0x80, 0, 0);
-  seg(0x90, 0, 0x8b);
-  const q = (off: number, x: bigint) => v.writeBigUInt64LE(x, off);
-  q(0xd0, 0x1000n), q(0x148, 0x40n), q(0x158, 0x10n), q(0x160, 0x400n), q(0x168, 0xffff0ff0n), q(0x170, 2n);
-  q(0x178, BigInt(eip & 0xffff)), q(0x268, 0x0007040600070406n), q(0x310, BigInt(sig)), q(0x3b0, 1n), q(0x3e8, 1n);
-  v.writeUInt32LE(0x1f80, 0x408);
-  v.writeUInt16LE(0x37f, 0x410);
-  return v;
-}
 
 test('Debian OVMF_CODE_4M.fd (no SEV metadata): measure prints the reference digest and one warning line', { skip: noDebian }, async () => {
   cliBuilt();
@@ -60,11 +28,9 @@ test('Debian OVMF_CODE_4M.fd (no SEV metadata): measure prints the reference dig
   assert.equal(fw.subarray(n - 66, n - 50).toString('hex'), 'de71f7007e1acb4f890e68c77e2fb44e');
   const apEip = fw.readUInt32LE(n - 72);
   // The reference: firmware pages, no metadata pages (no OVMF_SEV_META_DATA entry: an empty list), VMSAs.
-  let ld: Buffer = Buffer.alloc(48);
-  for (let o = 0; o < n; o += 4096) ld = step(ld, 1, 0x1_0000_0000 - n + o, fw.subarray(o, o + 4096));
-  ld = step(ld, 2, 0xfffffffff000, vmsa(0xfffffff0, 0x800f12));
-  ld = step(ld, 2, 0xfffffffff000, vmsa(apEip, 0x800f12));
-  const want = ld.toString('hex');
+  const c = new RefChain().range(T.NORMAL, 0x1_0000_0000 - n, n / 4096, fw);
+  c.step(T.VMSA, 0xfffffffff000, qemuVmsa(0xfffffff0, 1n, 0x800f12)).step(T.VMSA, 0xfffffffff000, qemuVmsa(apEip, 1n, 0x800f12));
+  const want = c.hex;
 
   const r = await runCli(['measure', '--mode', 'snp', '--vcpus', '2', '--vcpu-type', 'EPYC-v4', '--ovmf', DEBIAN_4M], dir);
   assert.equal(r.code, 0, r.stderr);

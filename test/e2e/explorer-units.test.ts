@@ -179,7 +179,7 @@ describe('explorer engine', () => {
 
   it('has a row per OVMF VMM and mode and per IGVM platform', () => {
     assert.deepEqual(rowsFor('ovmf').map((r) => r.id), ['qemu-kvm/snp', 'ec2/snp', 'gce/snp', 'qemu-kvm/seves', 'ec2/seves', 'gce/seves', 'qemu-kvm/sev', 'qemu-kvm/snp:ovmf-hash', 'qemu-kvm/snp:svsm']);
-    assert.deepEqual(rowsFor('igvm').map((r) => r.id), ['openvmm', 'igvmmeasure', 'qemu-kvm', 'kvm-vmsa-page', 'kvm-direct-vmsa', 'cloud-hypervisor-mshv']);
+    assert.deepEqual(rowsFor('igvm').map((r) => r.id), ['openvmm', 'igvmmeasure', 'qemu-kvm', 'kvm-vmsa-page', 'kvm-direct-vmsa', 'cloud-hypervisor-mshv', 'cloud-hypervisor-kvm']);
   });
 
   it('parses guest features like the CLI (Python int(x, 0), 64 bits)', () => {

@@ -65,7 +65,7 @@ test('regression: an EC key with an oversized scalar is rejected, the process do
   const dir = mkdtempSync(join(tmpdir(), 'snp-badkey-'));
   const key = join(dir, 'bad.pem');
   writeFileSync(key, `-----BEGIN EC PRIVATE KEY-----\n${der.toString('base64')}\n-----END EC PRIVATE KEY-----\n`);
-  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'snp-launch.js'), 'id-block', '--measurement', Buffer.alloc(48).toString('base64'), '--idkey', key, '--authorkey', key], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'snp-launch.js'), 'id-block', '--measurement', '00'.repeat(48), '--idkey', key, '--authorkey', key], { encoding: 'utf8' });
   assert.equal(r.status, 1, r.stderr);
   assert.equal(r.signal, null);
   assert.match(r.stderr.trim(), /^Error: .*bad\.pem.*not a readable PEM private key/);

@@ -90,6 +90,10 @@ test('--measurement as hex (what measure prints) or base64: byte-identical ID bl
   const b64 = cli('--measurement', Buffer.from(LD_A_HEX, 'hex').toString('base64'), ...k);
   const upper = cli('--measurement', '0x' + LD_A_HEX.toUpperCase(), ...k);
   for (const r of [hex, b64, upper]) assert.equal(r.code, 0, r.err);
+  // Base64 that looks like hex: 64 'A's are 48 zero bytes, not 32 bytes of hex.
+  const zeros = cli('--measurement', 'A'.repeat(64), ...k);
+  assert.equal(zeros.code, 0, zeros.err);
+  assert.deepEqual(parseLines(zeros.out).block.subarray(0, 48), Buffer.alloc(48));
   assert.equal(parseLines(hex.out).block.toString('base64'), ID_BLOCK_A);
   assert.equal(hex.out, b64.out, 'deterministic signatures: the whole output is identical');
   assert.equal(upper.out, hex.out);

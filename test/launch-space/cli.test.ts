@@ -47,7 +47,8 @@ test('match --json: the issue 8 schema; equal-digest CPU models are listed toget
   assert.equal(typeof doc.searched.ms, 'number');
   assert.equal(doc.matches.length, 1);
   const m = doc.matches[0];
-  assert.deepEqual(Object.keys(m).sort(), ['command', 'guestFeatures', 'kernelHashes', 'kvm', 'platform', 'referenceCommand', 'vcpuSig', 'vcpuTypes', 'vcpus', 'vmsaGpa'].sort());
+  assert.deepEqual(Object.keys(m).sort(), ['command', 'guestFeatures', 'kernelHashes', 'kvm', 'launchable', 'platform', 'referenceCommand', 'vcpuSig', 'vcpuTypes', 'vcpus', 'vmsaGpa'].sort());
+  assert.deepEqual(m.launchable, { ok: true, reasons: [] }, 'QEMU launches the AmdSev build');
   assert.deepEqual([m.platform, m.vcpus, m.vcpuSig, m.guestFeatures, m.kvm, m.vmsaGpa, m.kernelHashes], ['qemu-kvm', 3, '0x00800f12', '0x21', 'init2', '0xfffffffff000', false]);
   for (const t of ['EPYC', 'EPYC-v4', 'EPYC-IBPB']) assert.ok(m.vcpuTypes.includes(t), t);
   assert.match(m.referenceCommand, /^sev-snp-measure --mode snp --vcpus 3 --vcpu-type EPYC /);

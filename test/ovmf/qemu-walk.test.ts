@@ -13,10 +13,11 @@ import { bytesSource } from '../../src/core/source.js';
 import { measureOvmf } from '../../src/measure/ovmf.js';
 import { nodeHashProvider } from '../../src/node/hash.js';
 import { needsShared, shared } from '../_shared.js';
+import { RefChain, T } from '../platforms/_ref.js';
+import { qemuVmsa } from './_qemu-vmsa.js';
 
 setHashProvider(nodeHashProvider);
 
-const sha384 = (b: Uint8Array) => createHash('sha384').update(b).digest();
 const EPYC_V4 = 0x800f12;
 /** sev-snp-measure: snp, 1 vCPU, QEMU, EPYC-v4, features 0x21, AmdSev suffix, no kernel (ovmf.md §11). */
 const KNOWN_1VCPU = 'e1e1ca029dd7973ab9513295be68198472dcd4fc834bd9af9b63f6e8a1674dbf281a9278a4a2ebe0eed9f22adbcd0e2b';
@@ -25,63 +26,21 @@ const TDX_SIZE_FIELD = 0xf58 + 4;
 const FOOTER_SIZE_FIELD = 4096 - 50;
 const RESET_EIP = 0x0080b004;
 
-function chainStep(ld: Buffer, type: number, gpa: number, page?: Uint8Array): Buffer {
-  const info = Buffer.alloc(0x70);
-  ld.copy(info, 0);
-  if (page) sha384(page).copy(info, 0x30);
-  info.writeUInt16LE(0x70, 0x60);
-  info[0x62] = type;
-  info.writeBigUInt64LE(BigInt(gpa), 0x68);
-  return sha384(info);
-}
-
-/** QEMU reset-state VMSA (ovmf.md §7.1), written out by hand. */
-function qemuVmsa(eip: number, features: bigint, sig: number): Buffer {
-  const v = Buffer.alloc(4096);
-  const seg = (off: number, sel: number, attrib: number, base = 0) => {
-    v.writeUInt16LE(sel, off);
-    v.writeUInt16LE(attrib, off + 2);
-    v.writeUInt32LE(0xffff, off + 4);
-    v.writeBigUInt64LE(BigInt(base), off + 8);
-  };
-  for (const off of [0x00, 0x20, 0x30, 0x40, 0x50]) seg(off, 0, 0x93);
-  seg(0x10, 0xf000, 0x9b, (eip & 0xffff0000) >>> 0);
-  seg(0x60, 0, 0);
-  seg(0x70, 0, 0x82);
-  seg(0x80, 0, 0);
-  seg(0x90, 0, 0x8b);
-  v.writeBigUInt64LE(0x1000n, 0xd0);
-  v.writeBigUInt64LE(0x40n, 0x148);
-  v.writeBigUInt64LE(0x10n, 0x158);
-  v.writeBigUInt64LE(0x400n, 0x160);
-  v.writeBigUInt64LE(0xffff0ff0n, 0x168);
-  v.writeBigUInt64LE(0x2n, 0x170);
-  v.writeBigUInt64LE(BigInt(eip & 0xffff), 0x178);
-  v.writeBigUInt64LE(0x0007040600070406n, 0x268);
-  v.writeBigUInt64LE(BigInt(sig), 0x310);
-  v.writeBigUInt64LE(features, 0x3b0);
-  v.writeBigUInt64LE(1n, 0x3e8);
-  v.writeUInt32LE(0x1f80, 0x408);
-  v.writeUInt16LE(0x37f, 0x410);
-  return v;
-}
-
 /**
  * The reference's snp digest on QEMU of `fw`, given the metadata sections and AP reset EIP the
  * reference finds in it (type: 1 SEC_MEM → ZERO, 2 SECRETS, 3 CPUID, 4 SVSM_CAA → ZERO, 0x10 → ZERO
  * without a kernel).
  */
 function referenceSnp(fw: Uint8Array, sections: readonly [number, number, number][], apEip: number, vcpus: number, features: bigint, sig: number): string {
-  let ld: Buffer = Buffer.alloc(48);
-  const base = 0x1_0000_0000 - fw.length;
-  for (let o = 0; o < fw.length; o += 4096) ld = chainStep(ld, 1, base + o, fw.subarray(o, o + 4096));
+  const c = new RefChain();
+  c.range(T.NORMAL, 0x1_0000_0000 - fw.length, fw.length / 4096, fw);
   for (const [gpa, size, type] of sections) {
-    if (type === 2) ld = chainStep(ld, 5, gpa);
-    else if (type === 3) ld = chainStep(ld, 6, gpa);
-    else for (let o = 0; o < size; o += 4096) ld = chainStep(ld, 3, gpa + o);
+    if (type === 2) c.step(T.SECRETS, gpa);
+    else if (type === 3) c.step(T.CPUID, gpa);
+    else c.range(T.ZERO, gpa, size / 4096);
   }
-  for (let i = 0; i < vcpus; i++) ld = chainStep(ld, 2, 0xfffffffff000, qemuVmsa(i === 0 ? 0xfffffff0 : apEip, features, sig));
-  return ld.toString('hex');
+  for (let i = 0; i < vcpus; i++) c.step(T.VMSA, 0xfffffffff000, qemuVmsa(i === 0 ? 0xfffffff0 : apEip, features, sig));
+  return c.hex;
 }
 
 const AMDSEV_SECTIONS: [number, number, number][] = [

@@ -34,7 +34,8 @@ test('common: only directives whose mask has the SNP bit apply; no SNP platform 
     .pageData(0x3000, filled(3), { mask: 3 })
     .vpContext(KVM_GPA, 0, V, 2);
   const want = new RefChain().step(T.NORMAL, 0x2000, filled(2)).step(T.NORMAL, 0x3000, filled(3)).step(T.VMSA, KVM_GPA, V).hex;
-  for (const p of IGVM_PLATFORMS) if (p !== 'kvm-direct-vmsa') assert.equal(await digestOf(b, p), want, p);
+  // cloud-hypervisor-kvm rebuilds the VMSA from its registers (test/platforms/cloud-hypervisor-kvm.test.ts).
+  for (const p of IGVM_PLATFORMS) if (p !== 'kvm-direct-vmsa' && p !== 'cloud-hypervisor-kvm') assert.equal(await digestOf(b, p), want, p);
   await fails(igvmBuilder().platform('NATIVE').pageData(0, filled(1)), 'openvmm', /no SUPPORTED_PLATFORM header with platform_type SEV_SNP/);
 });
 

@@ -25,7 +25,8 @@ import {
   type MeasureRequest,
   type RequestFiles,
 } from '../../src/measure/request.js';
-import { IGVM_PLATFORMS, type MeasureResult, type OvmfMode } from '../../src/measure/types.js';
+import { IGVM_PLATFORMS } from '../../src/core/platforms.js';
+import type { MeasureResult, OvmfMode } from '../../src/measure/types.js';
 import type { ImageKind } from './protocol.js';
 
 /** "IGVM" at offset 0 (IGVM_FIXED_HEADER.magic 0x4D564749, little-endian; specs/igvm.md). */
@@ -143,6 +144,7 @@ export async function measureRow(spec: RowSpec, l: Launch, log: boolean): Promis
   try {
     const req = rowRequest(spec, l);
     const call = measureCall(req, filesFor(req, l), { log });
+    if (call.kind === 'krun') throw new Error('libkrun launches are measured from the command line (measure --vmm-type krun)');
     const result = call.kind === 'ovmf' ? await measureOvmf(call.options) : await measureIgvm(call.options);
     return { result: withRequestWarnings(req, result) };
   } catch (e) {

@@ -9,7 +9,7 @@ import { blobSource, hashSource } from '../../src/core/source.js';
 import { hashProvider } from '../../src/core/hash.js';
 import { loadCertificates, parsePem } from '../../src/attestation/index.js';
 import { parseVcpuList, type SpaceImage } from '../../src/launch-space/index.js';
-import { IGVM_PLATFORMS } from '../../src/measure/types.js';
+import { IGVM_PLATFORMS } from '../../src/core/platforms.js';
 import {
   checkReportAgainstRefValues,
   decodeReferenceValues,

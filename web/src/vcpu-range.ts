@@ -2,12 +2,12 @@
  * Worker side of the vCPU table: one digest per vCPU count and platform for the chosen image, in one
  * pass (the launch-space engine, src/launch-space; the same digests as `measure --vcpus 1-64,96`).
  * OVMF: qemu-kvm (the form's CPU type, default EPYC-v4), ec2 and gce with the form's SEV_FEATURES;
- * IGVM: the six platforms (the vCPU count matters to qemu-kvm only).
+ * IGVM: every IGVM platform (the vCPU count matters to qemu-kvm and cloud-hypervisor-kvm).
  */
 import { blobSource } from '../../src/core/source.js';
 import { KVM_VMSA_GPA } from '../../src/firmware/page-types.js';
 import { forEachDigest, parseVcpuList, type LaunchSpace, type SpaceImage } from '../../src/launch-space/index.js';
-import { IGVM_PLATFORMS } from '../../src/measure/types.js';
+import { IGVM_PLATFORMS } from '../../src/core/platforms.js';
 import { vcpuTypeSignature } from '../../src/vmsa/vcpu-types.js';
 import { toHex } from '../../src/core/bytes.js';
 import { detectKind, parseGuestFeatures } from './engine.js';

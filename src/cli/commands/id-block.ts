@@ -50,20 +50,21 @@ function warn(msg: string): void {
  * The launch digest as hex (96 digits, what `measure` prints; 0x and whitespace allowed) or base64
  * (the reference's form). Exactly 48 bytes: the reference silently uses the first 48 bytes of a
  * longer value, so hex passed to it becomes a garbage digest (issue 17); nothing is guessed here.
- * A value of only hex digits is hex: a 64-character base64 digest made only of hex digits has
- * odds of about 1e-30.
+ * Hex-looking text can be base64 too ("AAAA..." is 48 zero bytes): 96 hex digits are hex, then a
+ * value that is 48 bytes as base64 is base64; otherwise the error counts the bytes in the form
+ * the text most looks like.
  */
 export function parseMeasurement(text: string): Uint8Array {
   const t = text.replace(/\s+/g, '');
   const hexText = t.replace(/^0x/i, '');
-  const isHex = /^[0-9a-f]*$/i.test(hexText) && hexText.length % 2 === 0 && hexText.length > 0;
-  const bytes = isHex ? fromHex(hexText) : fromBase64(t);
+  const isHex = /^[0-9a-f]+$/i.test(hexText) && hexText.length % 2 === 0;
+  if (isHex && hexText.length === 2 * LD_SIZE) return fromHex(hexText)!;
+  const b64 = fromBase64(t);
+  if (b64?.length === LD_SIZE) return b64;
+  const bytes = isHex ? fromHex(hexText) : b64;
   if (!bytes) throw inputError('BAD_MEASUREMENT', `'${text.slice(0, 24)}${text.length > 24 ? '...' : ''}' is neither hex nor base64`, { field: '--measurement' });
-  if (bytes.length !== LD_SIZE) {
-    const form = isHex ? `${hexText.length} hex digits` : 'base64';
-    throw inputError('BAD_MEASUREMENT', `decodes to ${bytes.length} bytes (${form}); a launch digest is exactly ${LD_SIZE} bytes (96 hex digits or 64 base64 characters)`, { field: '--measurement' });
-  }
-  return bytes;
+  const form = isHex ? `${hexText.length} hex digits` : 'base64';
+  throw inputError('BAD_MEASUREMENT', `decodes to ${bytes.length} bytes (${form}); a launch digest is exactly ${LD_SIZE} bytes (96 hex digits or 64 base64 characters)`, { field: '--measurement' });
 }
 
 function parseId(text: string | undefined, opt: string): Uint8Array | undefined {

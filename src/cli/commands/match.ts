@@ -24,6 +24,7 @@ import {
   type SpaceImage,
 } from '../../launch-space/index.js';
 import { openSpaceImage } from '../space-image.js';
+import { KRUN_IMAGE_OPTIONS, krunArgs, krunPaths } from '../krun-image.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 import { loadReport } from '../report-input.js';
 import { writeStdout } from '../stdout.js';
@@ -40,6 +41,7 @@ export const MATCH_SPEC: CommandSpec = {
     { name: 'initrd', type: 'string', metavar: 'PATH', help: 'initrd (needs --kernel)' },
     { name: 'append', type: 'string', metavar: 'CMDLINE', help: 'kernel command line (needs --kernel)' },
     { name: 'igvm', type: 'string', metavar: 'FILE', help: 'IGVM image (instead of --ovmf)' },
+    ...KRUN_IMAGE_OPTIONS,
     { name: 'platform', type: 'string', metavar: 'LIST', help: 'platforms to search (OVMF: qemu-kvm,ec2,gce; IGVM: the six IGVM platforms); default all' },
     { name: 'vcpus', type: 'string', metavar: 'LIST', help: 'vCPU counts, e.g. 4, 1-64 or 1-64,96,128 (default 1-512)' },
     { name: 'vcpu-type', type: 'string', metavar: 'LIST', help: 'QEMU CPU model names (default: every named model and real EPYC silicon)' },
@@ -125,13 +127,15 @@ function checkArgs(args: ParsedArgs): { paths: ImagePaths; space: ReturnType<typ
   if (measurementText !== undefined && reportPath !== undefined) throw usageError('OPTION_CONFLICT', 'argument --report: not allowed with argument --measurement', '--report');
   const ovmf = get.str(args, 'ovmf');
   const igvm = get.str(args, 'igvm');
-  if (ovmf === undefined && igvm === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --ovmf or --igvm (the image whose launches are searched)', '--ovmf');
+  if (ovmf === undefined && igvm === undefined && !krunArgs(args)) throw usageError('MISSING_OPTION', 'the following arguments are required: --ovmf or --igvm (the image whose launches are searched)', '--ovmf');
   if (ovmf !== undefined && igvm !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --igvm: not allowed with argument --ovmf', '--igvm');
   const kernel = get.str(args, 'kernel');
   const initrd = get.str(args, 'initrd');
   const append = get.str(args, 'append');
   let paths: ImagePaths;
-  if (igvm !== undefined) {
+  if (krunArgs(args)) {
+    paths = krunPaths(args);
+  } else if (igvm !== undefined) {
     for (const o of ['kernel', 'initrd', 'append', 'kernel-hashes', 'rdx']) if (args.values.has(o)) throw usageError('OPTION_CONFLICT', `--${o} applies to --ovmf images, not to --igvm`, `--${o}`);
     paths = { kind: 'igvm', igvm };
   } else {

@@ -32,7 +32,7 @@ const byName = new Map(MEASURE_OPTIONS.map((o) => [o.name, o]));
 const opt = (n: string) => byName.get(n)!;
 
 export const MEASURE_SPEC: CommandSpec = {
-  usage: 'snp-launch measure --mode MODE --ovmf PATH [options]\n       snp-launch measure --igvm FILE --platform PLATFORM [options]',
+  usage: 'snp-launch measure --mode MODE --ovmf PATH [options]\n       snp-launch measure --igvm FILE --platform PLATFORM [options]\n       snp-launch measure --vmm-type krun --qboot BIOS --kernel VMLINUX [--initrd F] --ram MIB --vcpus N',
   summary: 'Predict the SEV-SNP (or SEV/SEV-ES) launch digest of an OVMF or IGVM image. Accepts every sev-snp-measure 0.0.13 option with identical output.',
   options: [
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
@@ -52,6 +52,10 @@ export const MEASURE_SPEC: CommandSpec = {
     opt('kvm'),
     opt('vmsa-gpa'),
     opt('rdx'),
+    opt('krun'),
+    opt('qboot'),
+    opt('ram'),
+    opt('kernel-gpa'),
     { name: 'dump-vmsa-dir', type: 'string', metavar: 'DIR', extension: true, help: 'like --dump-vmsa, into DIR (created if missing)' },
     { name: 'log', type: 'flag', extension: true, help: 'after the digest, print the measurement log (runs of pages folded into one row)' },
     { name: 'log-full', type: 'flag', extension: true, help: 'like --log, one row per measured page' },
@@ -65,6 +69,7 @@ export const MEASURE_SPEC: CommandSpec = {
     '  snp-launch measure --mode snp --vcpus 4 --vcpu-type EPYC-Milan --ovmf OVMF.fd --kernel vmlinuz --append "console=ttyS0"',
     '  snp-launch measure --mode snp --vcpus 2 --platform gce --ovmf OVMF.fd --log',
     '  snp-launch measure --igvm coconut-qemu.igvm --platform qemu-kvm --vcpus 4 --vcpu-type EPYC-v4 --json --log > a.json',
+    '  snp-launch measure --vmm-type krun --qboot bios.bin --kernel vmlinux --initrd initrd.gz --ram 2048 --vcpus 2',
     '',
     'Exit status: 0 ok, 1 input error (file, image, digest), 2 usage error. JSON schema: docs/json-output.md.',
   ].join('\n'),
@@ -158,7 +163,7 @@ export function digestLine(req: MeasureRequest, digest: Uint8Array, base64: bool
   if (req.kind === 'ovmf' && req.mode === 'snp:ovmf-hash') return toHex(digest);
   const value = base64 ? toBase64(digest) : toHex(digest);
   if (!verbose) return value;
-  const name = req.kind === 'igvm' ? 'SEV_SNP' : VERBOSE_MODE[req.mode]!;
+  const name = req.kind !== 'ovmf' ? 'SEV_SNP' : VERBOSE_MODE[req.mode]!;
   return `Calculated ${name} guest measurement: ${value}`;
 }
 

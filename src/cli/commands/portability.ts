@@ -8,7 +8,7 @@
 import { inputError, usageError } from '../../core/errors.js';
 import { analyzePortability, type PortabilityReport } from '../../explain/portability.js';
 import { describeStep } from '../../explain/entries.js';
-import { IGVM_PLATFORMS, type IgvmPlatform } from '../../measure/types.js';
+import { IGVM_PLATFORMS, type IgvmPlatform } from '../../core/platforms.js';
 import { openFileSource } from '../../node/file-source.js';
 import { VCPU_TYPES } from '../../vmsa/vcpu-types.js';
 import { signature } from './portable-output.js';

@@ -9,7 +9,8 @@ import { fromBase64, fromHex } from '../../core/bytes.js';
 import { usageError } from '../../core/errors.js';
 import { parseList, parseVcpuList, type SpaceImage } from '../../launch-space/index.js';
 import { parseIntText } from '../../launch-space/narrow.js';
-import { IGVM_PLATFORMS } from '../../measure/types.js';
+import { IGVM_PLATFORMS } from '../../core/platforms.js';
+import { KRUN_IMAGE_OPTIONS, krunArgs, openKrunImage } from '../krun-image.js';
 import { openFileSource } from '../../node/file-source.js';
 import type { ByteSource } from '../../core/source.js';
 import { encodeCorim, matrixCells, matrixSize, referenceValuesToJson, signCorim, MAX_REFVALUE_CELLS, type MatrixCpu, type PinnedFields, type RefCell, type ReferenceValues } from '../../refvalues/index.js';
@@ -37,7 +38,8 @@ export const REFVALUES_SPEC: CommandSpec = {
     { name: 'initrd', type: 'string', metavar: 'PATH', help: 'initrd (needs --kernel)' },
     { name: 'append', type: 'string', metavar: 'CMDLINE', help: 'kernel command line (needs --kernel)' },
     { name: 'igvm', type: 'string', metavar: 'FILE', help: 'IGVM image (instead of --ovmf)' },
-    { name: 'platform', type: 'string', metavar: 'LIST', help: 'platforms (OVMF: qemu-kvm,ec2,gce; IGVM: the six IGVM platforms); default qemu-kvm' },
+    ...KRUN_IMAGE_OPTIONS,
+    { name: 'platform', type: 'string', metavar: 'LIST', help: 'platforms (OVMF: qemu-kvm,ec2,gce; IGVM: the IGVM platforms; krun); default qemu-kvm' },
     { name: 'vcpus', type: 'string', metavar: 'LIST', help: 'vCPU counts: 4, 1-64 or 1-64,96,128 (required with an image)' },
     { name: 'vcpu-type', type: 'string', metavar: 'LIST', help: 'QEMU -cpu names, e.g. EPYC-v4,EPYC-Milan,EPYC-Genoa' },
     { name: 'vcpu-sig', type: 'string', metavar: 'LIST', help: 'CPUID(1).EAX signatures (beside --vcpu-type); qemu-kvm needs one of the two, as measure does (--vcpu-sig 0: a CPU model with signature 0)' },
@@ -170,11 +172,11 @@ function pinnedFields(args: ParsedArgs): PinnedFields {
   return p;
 }
 
-function matrixArgs(args: ParsedArgs, kind: 'ovmf' | 'igvm') {
+function matrixArgs(args: ParsedArgs, kind: SpaceImage['kind']) {
   const vcpusText = get.str(args, 'vcpus');
   if (vcpusText === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --vcpus (a count, list or range)', '--vcpus');
-  const allowed: readonly string[] = kind === 'ovmf' ? ['qemu-kvm', 'ec2', 'gce'] : IGVM_PLATFORMS;
-  const platforms = parseList(get.str(args, 'platform') ?? 'qemu-kvm', '--platform', (p) => {
+  const allowed: readonly string[] = kind === 'ovmf' ? ['qemu-kvm', 'ec2', 'gce'] : kind === 'krun' ? ['krun'] : IGVM_PLATFORMS;
+  const platforms = parseList(get.str(args, 'platform') ?? (kind === 'krun' ? 'krun' : 'qemu-kvm'), '--platform', (p) => {
     if (!allowed.includes(p)) throw usageError('BAD_CHOICE', `argument --platform: invalid choice for --${kind}: '${p}' (choose from ${allowed.join(', ')})`, '--platform');
     return p;
   });
@@ -231,7 +233,7 @@ async function openImage(args: ParsedArgs, opened: ByteSource[]): Promise<{ imag
   const append = get.str(args, 'append');
   if (ovmf !== undefined && igvm !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --igvm: not allowed with argument --ovmf', '--igvm');
   if (igvm !== undefined && (kernel ?? initrd ?? append) !== undefined) throw usageError('OPTION_CONFLICT', '--kernel/--initrd/--append apply to --ovmf images, not to --igvm', '--kernel');
-  if (ovmf === undefined && kernel !== undefined) throw usageError('MISSING_OPTION', '--kernel needs --ovmf', '--kernel');
+  if (ovmf === undefined && kernel !== undefined && !krunArgs(args)) throw usageError('MISSING_OPTION', '--kernel needs --ovmf', '--kernel');
   if (initrd !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --initrd', '--initrd');
   if (append !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --append', '--append');
   const inputs: Record<string, string> = {};
@@ -242,6 +244,8 @@ async function openImage(args: ParsedArgs, opened: ByteSource[]): Promise<{ imag
     return s;
   };
   if (igvm !== undefined) return { image: { kind: 'igvm', igvm: await open(igvm) }, inputs };
+  const krun = await openKrunImage(args, open);
+  if (krun) return { image: krun, inputs };
   if (ovmf === undefined) return { inputs };
   const image: SpaceImage = {
     kind: 'ovmf',

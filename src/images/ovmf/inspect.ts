@@ -39,6 +39,8 @@ export function inspectOvmf(img: OvmfImage): OvmfSummary {
   if (sections.some((s) => !s.known)) caps.push('snp: fails on an unknown metadata section type');
   caps.push(sections.some((s) => s.type === SectionType.SNP_KERNEL_HASHES) ? 'snp measured direct boot: yes (SNP_KERNEL_HASHES section)' : 'snp measured direct boot: no SNP_KERNEL_HASHES section');
   caps.push(ht !== undefined && ht.gpa !== 0 ? 'sev/seves measured direct boot: yes' : 'sev/seves measured direct boot: no (hash-table GPA missing or 0)');
+  const stop = img.footer.stop;
+  if (stop) caps.push(`footer table: entry ${ovmfGuidName(stop.guid) ?? stop.guid} runs ${stop.overhang} bytes past the table start; QEMU (and this tool) stop reading the table there`);
   return {
     file: img.name,
     size: img.size,

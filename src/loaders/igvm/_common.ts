@@ -13,7 +13,8 @@ import { appliesTo, readVpContext, snpMask } from '../../images/igvm/access.js';
 import type { IgvmFile, IgvmPageData, IgvmSnpIdBlock, IgvmVpContext } from '../../images/igvm/types.js';
 import { PAGE_DATA_TYPES, PAGE_FLAG_2MB, PAGE_FLAG_SHARED, PAGE_FLAG_UNMEASURED } from '../../images/igvm/defs.js';
 import { compactDirectives } from '../../images/igvm/page-table.js';
-import type { IgvmPlatform } from '../../measure/types.js';
+import type { IgvmPlatform } from '../../core/platforms.js';
+import type { KernelHashes } from '../../images/ovmf/kernel-hashes.js';
 import type { LaunchUpdateParams, PageData } from '../../uapi/types.js';
 
 /** A run of PAGE_DATA directives measured alike. */
@@ -71,6 +72,8 @@ export interface IgvmLaunchOptions {
   vcpuSig?: number;
   nativeZero?: boolean;
   guestFeatures?: bigint;
+  /** Kernel/initrd/cmdline hashes for platforms that measure a kernel-hashes block (cloud-hypervisor-kvm). */
+  kernelHashes?: KernelHashes;
   /** Passed to the session. */
   log?: boolean;
 }

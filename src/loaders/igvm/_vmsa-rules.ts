@@ -4,7 +4,7 @@
  * to equal the VM's vmsa_features (`--guest-features` when given).
  */
 import { u64 } from '../../core/bytes.js';
-import type { IgvmPlatform } from '../../measure/types.js';
+import type { IgvmPlatform } from '../../core/platforms.js';
 import { VMSA } from '../../vmsa/layout.js';
 import { platformError, type IgvmLaunchInput, type VpItem } from './_common.js';
 

@@ -5,3 +5,4 @@ export { EC2_PROFILE } from './ec2.js';
 export { GCE_PROFILE } from './gce.js';
 export * from './svsm.js';
 export * from './build.js';
+export * from './krun.js';
