@@ -25,7 +25,7 @@ import {
   type MeasureRequest,
   type RequestFiles,
 } from '../../src/measure/request.js';
-import { IGVM_PLATFORMS } from '../../src/core/platforms.js';
+import { IGVM_PLATFORM_META, IGVM_PLATFORMS, type IgvmPlatform } from '../../src/core/platforms.js';
 import type { MeasureResult, OvmfMode } from '../../src/measure/types.js';
 import type { ImageKind } from './protocol.js';
 
@@ -97,7 +97,9 @@ const NO_SIG_REASON = 'QEMU puts the vCPU signature in RDX: choose a vCPU type';
 /** The `snp-launch measure` option values of a row: the one place the page decides what it passes. */
 function rowInputs(spec: RowSpec, l: Launch): MeasureInputs {
   if (spec.image === 'igvm') {
-    const i: MeasureInputs = { igvm: l.image.name, platform: spec.platform, vcpus: l.vcpus };
+    const i: MeasureInputs = { igvm: l.image.name, platform: spec.platform };
+    // A platform whose digest does not depend on the vCPU count gets none (the CLI would warn).
+    if (IGVM_PLATFORM_META[spec.platform as IgvmPlatform]?.takesVcpus !== false) i.vcpus = l.vcpus;
     if (l.vcpuType !== undefined) i.vcpuType = l.vcpuType;
     if (l.guestFeatures !== undefined) i.guestFeatures = l.guestFeatures;
     return i;

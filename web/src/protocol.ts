@@ -190,7 +190,7 @@ export type Request =
   | { type: 'report'; seq: number; report: File; cert?: File; crl?: File; predicted: { id: string; digest: string }[]; /** ISO date for certificate validity; default now. */ at?: string }
   | { type: 'search'; seq: number; report: File; form: FormValues }
   | { type: 'detect'; seq: number; file: File }
-  | { type: 'portable'; seq: number; image: File; /** --for names; empty = all six. */ targets: string[]; vcpus: number; vcpuType?: string }
+  | { type: 'portable'; seq: number; image: File; /** --for names; empty = every IGVM platform. */ targets: string[]; vcpus: number; vcpuType?: string }
   | { type: 'range'; seq: number; form: FormValues; /** e.g. "1-64,96,128" */ range: string }
   | { type: 'refv-export'; seq: number; form: FormValues; range: string; /** comma list; empty = every platform of the image kind */ platforms: string; format: RefFormat }
   | { type: 'refv-check'; seq: number; report: File; refvalues: File; key?: File; cert?: File; crl?: File; at?: string };
