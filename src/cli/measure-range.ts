@@ -7,7 +7,7 @@
 import { toBase64, toHex } from '../core/bytes.js';
 import { usageError } from '../core/errors.js';
 import { KVM_VMSA_GPA } from '../firmware/page-types.js';
-import { forEachDigest, parseVcpuList, type LaunchSpace } from '../launch-space/index.js';
+import { forEachDigest, ovmfFacts, parseVcpuList, type LaunchSpace } from '../launch-space/index.js';
 import { KVM_DEFAULT_RDX } from '../launch-space/signatures.js';
 import type { MeasureRequest } from '../measure/request.js';
 import { requestJsonOptions } from '../measure/request.js';
@@ -70,6 +70,9 @@ export async function measureRange(req: MeasureRequest, counts: number[], o: Ran
     const rows: { vcpus: number; digest: Uint8Array }[] = [];
     const s = await forEachDigest(image, space, (cell, d) => void rows.push({ vcpus: cell.vcpus, digest: d.slice() }));
     if (s.skipped.length > 0) throw usageError('PLATFORM', `${s.skipped[0]!.platform} cannot launch this image: ${s.skipped[0]!.reason}`, '--platform');
+    // As for one count: the digests stay the reference's, one stderr line says QEMU refuses them.
+    const refused = req.platform === 'qemu-kvm' ? ((await ovmfFacts(image))?.qemuRefusals(Math.max(...counts)) ?? []) : [];
+    if (refused.length > 0) process.stderr.write(`snp-launch measure: warning: QEMU refuses this launch: ${refused.join('; ')}\n`);
     if (o.json) {
       const { vcpus: _omit, ...options } = requestJsonOptions(req);
       const doc = {

@@ -39,6 +39,12 @@ test('Debian OVMF_CODE_4M.fd (no SEV metadata): measure prints the reference dig
   assert.equal(lines.length, 1, r.stderr);
   assert.match(lines[0]!, /^snp-launch measure: warning: QEMU refuses this launch: no SEV metadata in the firmware .*"Failed to locate SEV metadata header"/);
 
+  // A list of counts: the same digest for 2, and the same one line.
+  const range = await runCli(['measure', '--mode', 'snp', '--vcpus', '1-2', '--vcpu-type', 'EPYC-v4', '--ovmf', DEBIAN_4M], dir);
+  assert.equal(range.code, 0, range.stderr);
+  assert.match(range.stdout, new RegExp(`\\n2\\t${want}\\n$`));
+  assert.equal(range.stderr, lines[0] + '\n');
+
   const j = await runCli(['measure', '--mode', 'snp', '--vcpus', '2', '--vcpu-type', 'EPYC-v4', '--ovmf', DEBIAN_4M, '--json'], dir);
   const doc = JSON.parse(j.stdout);
   assert.equal(doc.digest, want);

@@ -42,6 +42,11 @@ test('built for 1 vCPU on six platforms: the ID block holds for every count exce
   assert.equal(await m('openvmm', '7'), ld);
   assert.equal(await m('qemu-kvm', '1'), ld);
   assert.notEqual(await m('qemu-kvm', '2'), ld);
+  // refvalues on qemu-kvm: AP VMSAs (more than one vCPU) need the vCPU signature, one vCPU does not.
+  const rv2 = await runCli(['refvalues', '--igvm', out, '--platform', 'qemu-kvm', '--vcpus', '1-2'], dir);
+  assert.equal(rv2.code, 2, rv2.stderr);
+  assert.match(rv2.stderr, /--vcpu-type/);
+  assert.equal(JSON.parse(await ok(['refvalues', '--igvm', out, '--platform', 'qemu-kvm', '--vcpus', '1'])).cells[0].measurement, ld);
 });
 
 test('built for 4 vCPUs on qemu-kvm: JSON vcpus 4, and the ID block holds for 4 vCPUs with the EPYC-v4 signature only', { skip: needsShared, timeout: 120_000 }, async () => {
