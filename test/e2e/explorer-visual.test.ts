@@ -243,6 +243,12 @@ for (const [width, height] of [
       assert.ok(!marked.includes('qemu-kvm/sev'), 'SEV has no AP reset address');
       assert.match((await page.textContent('#digest-table tr[data-row="qemu-kvm/snp"]')) ?? '', /QEMU refuses this launch: AP reset address 0/);
       await look('digests', '01-digests-qemu-refuses');
+      // As `snp-launch refvalues`: no reference values for it.
+      await page.evaluate(() => delete document.body.dataset.refv);
+      await page.click('#refv-json');
+      await page.waitForFunction(() => document.body.dataset.refv !== undefined, undefined, { timeout: 60_000 });
+      assert.equal(await page.evaluate(() => document.body.dataset.refv), 'error');
+      assert.match((await page.textContent('#refv-verdict')) ?? '', /eip0\.fd: QEMU refuses SNP launches of this firmware: AP reset address 0/);
     });
 
     it('axe-core finds no serious or critical accessibility violation', async () => {

@@ -21,6 +21,8 @@ import {
   type ReferenceValues,
 } from '../../src/refvalues/index.js';
 import { vcpuTypeSignature } from '../../src/vmsa/vcpu-types.js';
+import { parseOvmf } from '../../src/images/ovmf/parse.js';
+import { requireQemuLaunchable } from '../../src/loaders/ovmf/qemu-launchable.js';
 import { detectKind, parseGuestFeatures } from './engine.js';
 import type { FormValues, RefCheckData, RefExportData, RefFormat } from './protocol.js';
 import { VERSION } from './version.js';
@@ -60,9 +62,14 @@ export async function exportRefValues(form: FormValues, rangeText: string, platf
     if (form.append) image.append = form.append;
   }
   const features = kind === 'ovmf' ? [parseGuestFeatures(form.guestFeatures) ?? 1n] : undefined;
+  const vcpus = parseVcpuList(rangeText, 'vCPU range');
+  // As `snp-launch refvalues`: no reference values for firmware QEMU refuses to launch for SNP.
+  if (image.kind === 'ovmf' && platforms.includes('qemu-kvm')) {
+    requireQemuLaunchable(await parseOvmf(image.ovmf), Math.max(...vcpus), 'reference values for it would never match a report');
+  }
   const cells = await matrixCells(image, {
     platforms,
-    vcpus: parseVcpuList(rangeText, 'vCPU range'),
+    vcpus,
     cpus: [{ type: typeName, sig }],
     ...(features ? { guestFeatures: features } : {}),
   });
