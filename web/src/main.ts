@@ -141,7 +141,7 @@ async function measure(force = false): Promise<void> {
 function showRows(): void {
   // A diff of the previous image would describe rows that are gone.
   if (el.diffOut.dataset.image !== state.image?.name) el.diffOut.replaceChildren();
-  el.note.textContent = `${state.image?.name ?? ''} (${state.kind === 'ovmf' ? 'OVMF image' : 'IGVM file'}, ${state.rows[0]?.vcpus ?? 1} vCPUs)`;
+  el.note.textContent = `${state.image?.name ?? ''} (${state.kind === 'ovmf' ? 'OVMF image' : 'IGVM file'}, ${state.rows[0]?.vcpus ?? 1} vCPU${(state.rows[0]?.vcpus ?? 1) === 1 ? '' : 's'})`;
   state.grouping = renderDigests(el.digestTargets, state.rows, state.kind, { exportJson }, state.matches);
   const withLog = state.rows.filter((r) => r.log);
   fillSelect(el.mapRow, withLog.length > 0 ? withLog : state.rows, el.mapRow.value);
