@@ -211,6 +211,18 @@ for (const [width, height] of [
       const [k1, n1] = await drop('vcek.der', readFileSync(att('virtee_milan_vcek.der')));
       assert.equal(k1, 'cert');
       assert.match(n1, /^vcek\.der is a VCEK certificate \(Milan[^)]*\): put in 5\. Report check \(certificate\)\.$/);
+      // A real drop (a DataTransfer on the drop event) anywhere on the page, here on the memory map.
+      await page.evaluate(() => delete document.body.dataset.drop);
+      const bytes = Array.from(readFileSync(att('virtee_milan_report.bin')));
+      const dt = await page.evaluateHandle((b) => {
+        const t = new DataTransfer();
+        t.items.add(new File([new Uint8Array(b)], 'dropped.bin'));
+        return t;
+      }, bytes);
+      await page.dispatchEvent('#memory', 'drop', { dataTransfer: dt });
+      await page.waitForFunction(() => document.body.dataset.drop !== undefined);
+      assert.equal(await page.evaluate(() => document.body.dataset.drop), 'report');
+      assert.equal(await page.$eval('#report-file', (i) => (i as HTMLInputElement).files?.[0]?.name), 'dropped.bin');
       const [k2, n2] = await drop('notes.txt', Buffer.from('hello\n'));
       assert.equal(k2, 'refused');
       assert.match(n2, /^notes\.txt was not used: it is a text file/);
