@@ -45,3 +45,6 @@ export * from './idblock/index.js';
 
 // Reference values for verifiers: JSON, CoRIM (SEV-SNP profile), COSE_Sign1; report check
 export * from './refvalues/index.js';
+
+// Cloud and container-stack endorsements beside a report (docs/endorsements.md)
+export * from './endorsements/index.js';

@@ -12,7 +12,7 @@ export type OptionType =
   | 'decimal' // Python int(x): optional sign, decimal digits only
   | 'auto' // Python int(x, 0): 0x / 0o / 0b / decimal without leading zeros; returns bigint
   | 'choice'
-  | 'list'; // repeatable string option, collected in order
+  | 'list'; // a list: comma-separated and/or repeated (`--for a,b` = `--for a --for b`), in order
 
 export interface OptionSpec {
   /** Long name without dashes, e.g. "vcpu-type". */
@@ -24,6 +24,11 @@ export interface OptionSpec {
   help: string;
   /** Hidden from --help (compatibility aliases). */
   hidden?: boolean;
+  /**
+   * Other long names for the same option (e.g. snp-create-id-block's `idkey` for `id-key`): the
+   * value is stored under `name`, and prefixes of an alias resolve like prefixes of the name.
+   */
+  aliases?: readonly string[];
   /**
    * An option added on top of a reference tool's interface (e.g. `measure --log` beside the
    * sev-snp-measure options). When a prefix matches both, the reference options win, so every
@@ -75,13 +80,15 @@ export function parseAutoInt(text: string, opt: string): bigint {
 export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
   const values = new Map<string, ParsedValue>();
   const positionals: string[] = [];
-  const byName = new Map(spec.options.map((o) => [o.name, o]));
+  const byName = new Map<string, OptionSpec>();
+  for (const o of spec.options) for (const n of [o.name, ...(o.aliases ?? [])]) byName.set(n, o);
   const byShort = new Map(spec.options.filter((o) => o.short).map((o) => [o.short!, o]));
 
   const resolve = (raw: string): OptionSpec => {
     const exact = byName.get(raw);
     if (exact) return exact;
-    const cands = spec.options.filter((o) => o.name.startsWith(raw));
+    // Candidates by option (an option whose name and alias both match counts once).
+    const cands = [...new Set([...byName].filter(([n]) => n.startsWith(raw)).map(([, o]) => o))];
     if (cands.length === 1) return cands[0]!;
     const base = cands.filter((o) => !o.extension);
     if (base.length === 1 && cands.length > 1) return base[0]!;
@@ -156,10 +163,21 @@ function convert(opt: OptionSpec, text: string, prev: ParsedValue | undefined): 
       }
       return text;
     case 'list':
-      return [...((prev as string[] | undefined) ?? []), text];
+      return [...((prev as string[] | undefined) ?? []), ...splitList(text, opt.name)];
     case 'flag':
       return true;
   }
+}
+
+/**
+ * The one list syntax of every command: items separated by commas (spaces around them ignored);
+ * an empty item is a usage error naming the option. A `list` option may also be repeated.
+ */
+export function splitList(text: string, opt: string): string[] {
+  if (text.trim() === '') throw usageError('BAD_LIST', `argument --${opt}: empty list`, `--${opt}`);
+  const items = text.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw usageError('BAD_LIST', `argument --${opt}: empty item in '${text}'`, `--${opt}`);
+  return items;
 }
 
 /** Typed accessors (the parser already validated the type). */
@@ -169,18 +187,62 @@ export const get = {
   big: (a: ParsedArgs, n: string) => a.values.get(n) as bigint | undefined,
   flag: (a: ParsedArgs, n: string) => a.values.get(n) === true,
   list: (a: ParsedArgs, n: string) => (a.values.get(n) as string[] | undefined) ?? [],
+  /** A list option as one comma-joined text (for parsers of list text such as narrowSpace), or undefined when not given. */
+  csv: (a: ParsedArgs, n: string) => (a.values.has(n) ? (a.values.get(n) as string[]).join(',') : undefined),
 };
 
+/** Terminal output fits this many columns (help, tables, messages); `--wide` where offered lifts it. */
+export const TERMINAL_WIDTH = 100;
+
 export function formatHelp(spec: CommandSpec): string {
-  const lines = [`usage: ${spec.usage}`, '', spec.summary, '', 'options:'];
+  const lines = [...spec.usage.split('\n').map((u, i) => (i === 0 ? `usage: ${u}` : u)), '', spec.summary, '', 'options:'];
   const rows = spec.options
     .filter((o) => !o.hidden)
     .map((o) => {
       const mv = o.type === 'flag' ? '' : ' ' + (o.metavar ?? (o.choices ? `{${o.choices.join(',')}}` : o.name.toUpperCase().replace(/-/g, '_')));
-      return [`${o.short ? `-${o.short}, ` : '    '}--${o.name}${mv}`, o.help] as const;
+      const also = o.aliases?.length ? ` (also ${o.aliases.map((a) => '--' + a).join(', ')})` : '';
+      return [`${o.short ? `-${o.short}, ` : '    '}--${o.name}${mv}`, o.help + also] as const;
     });
-  const w = Math.min(40, Math.max(...rows.map((r) => r[0].length)) + 2);
+  const w = Math.min(34, Math.max(...rows.map((r) => r[0].length)) + 2);
   for (const [l, h] of rows) lines.push(l.length + 2 > w ? `  ${l}\n  ${' '.repeat(w)}${h}` : `  ${l.padEnd(w)}${h}`);
   if (spec.epilog) lines.push('', spec.epilog);
-  return lines.join('\n') + '\n';
+  return lines.join('\n').split('\n').flatMap((l) => foldLine(l, TERMINAL_WIDTH, 0)).join('\n') + '\n';
+}
+
+/**
+ * One line of terminal output folded to TERMINAL_WIDTH at spaces. An option's help continues under
+ * its help column; a command (`  snp-launch ...`, `sev-snp-measure ...`) continues after a shell
+ * line break (` \`) before an option, so it can still be pasted; a list item (`1. `, `- `) under
+ * its text; any other line under its own indentation plus `hang` spaces (a 96-digit digest that
+ * does not fit moves whole to the next line).
+ */
+export function foldLine(line: string, width = TERMINAL_WIDTH, hang = 2): string[] {
+  if (line.length <= width) return [line];
+  const indent = /^ */.exec(line)![0].length;
+  const command = /^ *(\$ )?(snp-launch|sev-snp-measure) /.test(line);
+  const opt = /^ {2}(-\w, | {4})--\S+( \S+)? {2,}/.exec(line);
+  const bullet = /^ *(\d+\.|-|\*) /.exec(line);
+  const cont = ' '.repeat(line.startsWith('usage: ') ? 7 : command ? indent + 4 : opt ? opt[0].length : bullet ? bullet[0].length : indent >= 8 ? indent : indent + hang);
+  const out: string[] = [];
+  let rest = line;
+  while (rest.length > width) {
+    // Break points: spaces after the indentation, in a command outside quotes (it stays pasteable).
+    const spaces: number[] = [];
+    let quote = '';
+    for (let i = 0; i < rest.length; i++) {
+      const c = rest[i]!;
+      if (quote) quote = c === quote ? '' : quote;
+      else if (command && (c === '"' || c === "'")) quote = c;
+      else if (c === ' ' && i > cont.length && rest[i - 1] !== ' ') spaces.push(i);
+    }
+    const room = command ? width - 2 : width;
+    // A command breaks before an option where it can, so an option stays with its value.
+    const fit = spaces.filter((i) => i <= room);
+    const cut = (command ? fit.filter((i) => rest[i + 1] === '-').pop() : undefined) ?? fit.pop() ?? spaces.find((i) => i > room);
+    if (cut === undefined) break;
+    out.push(rest.slice(0, cut).trimEnd() + (command ? ' \\' : ''));
+    rest = cont + rest.slice(cut + 1).trimStart();
+  }
+  out.push(rest);
+  return out;
 }

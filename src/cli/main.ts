@@ -11,6 +11,7 @@ import { nodeParallelHashProvider } from '../node/parallel-hash.js';
 import { limitHeapGrowthForLargeFiles, readSmallFilesSynchronously } from '../node/file-source.js';
 import { SNP_LAUNCH_VERSION } from './version.js';
 import { writeStdout } from './stdout.js';
+import { wrapText } from './output.js';
 
 export interface Command {
   /** Runs with the arguments after the command name; resolves to the exit status. */
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   portability: { summary: 'measure one IGVM image on every platform and explain the differences', load: () => import('./commands/portability.js') },
   diff: { summary: 'compare two `measure --log --json` outputs and explain the first divergence', load: () => import('./commands/diff.js') },
   report: { summary: 'attestation reports: `report show FILE`, `report verify FILE --cert ...`', load: () => import('./commands/report.js') },
+  gce: { summary: 'GCE launch endorsements: `gce endorsement show|verify FILE [--root PEM]`', load: () => import('./commands/gce.js') },
   kds: { summary: "AMD KDS: `kds fetch REPORT [-o DIR]` writes the report's vcek.der, cert_chain.pem and crl.der", load: () => import('./commands/kds.js') },
   explore: { summary: 'serve the local-only explorer web page on 127.0.0.1', load: () => import('./commands/explore.js') },
 };
@@ -42,7 +44,7 @@ function mainHelp(): string {
     'Predict, explain and verify AMD SEV-SNP launch measurements.',
     '',
     'commands:',
-    ...Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(w)}${v.summary}`),
+    ...Object.entries(COMMANDS).flatMap(([k, v]) => wrapText(v.summary, `  ${k.padEnd(w)}`, ' '.repeat(w + 2))),
     '',
     'Run `snp-launch <command> --help` for the options of a command.',
     '',
@@ -54,7 +56,8 @@ export function reportError(cmd: string, e: unknown): number {
   if (e instanceof SnpLaunchError) {
     // argparse-style reasons already name the option ("argument --vcpus: ..."); don't repeat it.
     const { field, file, offset, index } = e.location;
-    const named = field !== undefined && file === undefined && offset === undefined && index === undefined && e.reason.includes(field);
+    // argparse-style reasons ("argument --x: ...") name their option themselves.
+    const named = field !== undefined && file === undefined && offset === undefined && index === undefined && (e.reason.includes(field) || e.reason.startsWith('argument '));
     const text = named ? e.reason : e.message;
     if (e.kind === 'usage') {
       process.stderr.write(`snp-launch ${cmd}: error: ${text}\n`);

@@ -50,7 +50,7 @@ export const MEASURE_OPTIONS: OptionSpec[] = [
     type: 'string',
     metavar: 'PLATFORM',
     extension: true,
-    help: `with --ovmf: ${OVMF_PLATFORMS.join('|')} (same as --vmm-type QEMU|ec2|gce); with --igvm: ${IGVM_PLATFORMS.join('|')}`,
+    help: `with --ovmf: ${OVMF_PLATFORMS.join(', ')} (same as --vmm-type QEMU, ec2, gce); with --igvm: ${IGVM_PLATFORMS.join(', ')}`,
   },
   { name: 'native-zero', type: 'flag', extension: true, help: 'with --igvm --platform igvmmeasure: NORMAL pages without data are measured as ZERO' },
   { name: 'kvm', type: 'string', metavar: 'GEN', extension: true, help: 'host KVM generation: init2 (Linux >= 6.10, default; MXCSR/FCW 0x1F80/0x037F) or legacy (0/0)' },

@@ -12,7 +12,7 @@ import { KVM_DEFAULT_RDX } from '../launch-space/signatures.js';
 import type { MeasureRequest } from '../measure/request.js';
 import { requestJsonOptions } from '../measure/request.js';
 import { openSpaceImage, requestImagePaths } from './space-image.js';
-import { SNP_LAUNCH_VERSION } from './version.js';
+import { formatJsonDoc } from './output.js';
 
 /** A `--vcpus` value that is a list or range (not a plain integer), and the argv with it replaced by the largest count. */
 export function takeVcpuList(argv: readonly string[]): { argv: string[]; counts?: number[] } {
@@ -75,14 +75,15 @@ export async function measureRange(req: MeasureRequest, counts: number[], o: Ran
     if (refused.length > 0) process.stderr.write(`snp-launch measure: warning: QEMU refuses this launch: ${refused.join('; ')}\n`);
     if (o.json) {
       const { vcpus: _omit, ...options } = requestJsonOptions(req);
-      const doc = {
-        tool: `snp-launch ${SNP_LAUNCH_VERSION}`,
+      // The single form's head (format, tool, version, image, mode, platform, algorithm), then one digest per count.
+      return formatJsonDoc('measure-range', 1, {
         image: req.kind,
+        mode: req.kind === 'ovmf' ? req.mode : req.platform,
         platform: req.platform,
+        algorithm: 'sha384',
         options,
         digests: rows.map((r) => ({ vcpus: r.vcpus, measurement: toHex(r.digest) })),
-      };
-      return JSON.stringify(doc, null, 2) + '\n';
+      });
     }
     return rows.map((r) => `${r.vcpus}\t${o.base64 ? toBase64(r.digest) : toHex(r.digest)}`).join('\n') + '\n';
   } finally {

@@ -8,7 +8,7 @@ import { writeStdout } from './stdout.js';
 export async function writeOutput(args: ParsedArgs, bytes: Uint8Array, binary: boolean): Promise<void> {
   const out = get.str(args, 'output');
   if (out === undefined) {
-    if (binary && process.stdout.isTTY) throw usageError('BINARY_TO_TERMINAL', 'argument --format: CBOR output is binary; give -o FILE or redirect stdout', '--output');
+    if (binary && process.stdout.isTTY) throw usageError('BINARY_TO_TERMINAL', `argument -o/--output: --format ${get.str(args, 'format')} writes binary CBOR, not for a terminal; give -o FILE or redirect stdout`, '--output');
     writeStdout(bytes);
     return;
   }
@@ -28,7 +28,7 @@ export async function writeGsg(args: ParsedArgs, files: [string, string][]): Pro
   const dir = get.str(args, 'output');
   const isDir = dir !== undefined && (/[/\\]$/.test(dir) || (await stat(dir).catch(() => undefined))?.isDirectory() === true);
   if (files.length === 1 && !isDir) return writeOutput(args, enc.encode(files[0]![1]), false);
-  if (dir === undefined) throw usageError('NEEDS_DIRECTORY', `argument --format gsg: go-sev-guest's check policy pins one MEASUREMENT; ${files.length} cells need -o DIRECTORY (one .textproto per cell)`, '--output');
+  if (dir === undefined) throw usageError('NEEDS_DIRECTORY', `argument -o/--output: with --format gsg, ${files.length} cells need -o DIRECTORY (one .textproto per cell: go-sev-guest's check policy pins one MEASUREMENT)`, '--output');
   try {
     await mkdir(dir, { recursive: true });
     for (const [name, text] of files) await writeFile(join(dir, name), text);

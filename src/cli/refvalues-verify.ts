@@ -8,6 +8,7 @@ import type { AttestationReport } from '../attestation/report.js';
 import type { Check } from '../attestation/check.js';
 import { inputError } from '../core/errors.js';
 import { readSmallFile } from '../node/file-source.js';
+import { plural } from './output.js';
 import { checkReportAgainstRefValues, decodeReferenceValues, describeRefCell, type PinnedField } from '../refvalues/index.js';
 import { REPORT_NAME } from '../refvalues/check.js';
 
@@ -38,8 +39,8 @@ export async function refValuesChecks(report: AttestationReport, file: string, k
   const covers = ['MEASUREMENT', ...(Object.keys(rv.pinned) as PinnedField[]).filter((k) => rv.pinned[k] !== undefined).map((k) => REPORT_NAME[k])];
   const signed = key ? ', signature verified' : '';
   if (res.pass) {
-    const more = res.matchingCells > 1 ? ` (and ${res.matchingCells - 1} more cell${res.matchingCells > 2 ? 's' : ''} with this MEASUREMENT)` : '';
-    return { checks: [{ name: 'refvalues', pass: true, reason: `matches ${describeRefCell(res.cell!)}${more}, pinned fields hold (${file}: ${rv.cells.length} cells${signed})` }], covers };
+    const more = res.matchingCells > 1 ? ` (and ${plural(res.matchingCells - 1, 'more cell')} with this MEASUREMENT)` : '';
+    return { checks: [{ name: 'refvalues', pass: true, reason: `matches ${describeRefCell(res.cell!)}${more}, pinned fields hold (${file}: ${plural(rv.cells.length, 'cell')}${signed})` }], covers };
   }
   return { checks: res.failures.map((f) => ({ name: `refvalues.${f.field}`, pass: false, reason: `${f.reason} (${file})` })), covers };
 }

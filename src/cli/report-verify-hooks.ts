@@ -8,6 +8,7 @@
 import type { AttestationReport, Certificate, Check, ProductLine, VerifyResult } from '../attestation/index.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
 import { KDS_HOOK } from './report-kds-hook.js';
+import { ENDORSEMENTS_HOOK } from './report-endorsements.js';
 
 export interface VerifyContext {
   args: ParsedArgs;
@@ -47,4 +48,4 @@ export interface VerifyHook {
 }
 
 /** The registered hooks, run in this order. Add a hook by importing it here. */
-export const VERIFY_HOOKS: VerifyHook[] = [KDS_HOOK];
+export const VERIFY_HOOKS: VerifyHook[] = [KDS_HOOK, ENDORSEMENTS_HOOK];

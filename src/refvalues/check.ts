@@ -37,6 +37,8 @@ export const REPORT_NAME: Record<PinnedField, string> = {
 
 export function describeRefCell(c: RefCell): string {
   if (c.platform === 'external') return 'an externally supplied measurement (--measurement)';
+  // A CoRIM without snp-launch's cell descriptions (e.g. Veraison's flavor) names only the triple.
+  if (/^reference-triples\[\d+\]$/.test(c.platform)) return `the CoRIM's ${c.platform}, whose MEASUREMENT this is (the file names no platform, vCPU count or CPU type for it)`;
   const parts = [c.platform];
   if (c.vcpus !== undefined) parts.push(`${c.vcpus} vCPU${c.vcpus === 1 ? '' : 's'}`);
   if (c.vcpuType !== undefined) parts.push(`vCPU type ${c.vcpuType}`);

@@ -201,7 +201,7 @@ export function decodeCorim(bytes: Uint8Array, file: string): ReferenceValues {
     const id = Array.from(measurement).join('.');
     if (veraison && seen.has(id)) return;
     seen.add(id);
-    cells.push({ ...(infos ? cellFromInfo(infos[i], `${CELLS_KEY}[${i}]`, bad) : { platform: `triple ${i}` }), measurement });
+    cells.push({ ...(infos ? cellFromInfo(infos[i], `${CELLS_KEY}[${i}]`, bad) : { platform: `reference-triples[${i}]` }), measurement });
   });
   if (cells.length > MAX_REFVALUE_CELLS) throw bad('reference-triples', `has ${cells.length} cells, more than ${MAX_REFVALUE_CELLS}`);
   return { tool: typeof corim.get(CORIM.ID) === 'string' ? String(corim.get(CORIM.ID)) : 'corim', inputs: {}, pinned: pinned ?? {}, cells };

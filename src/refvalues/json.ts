@@ -9,6 +9,9 @@ import { MAX_REFVALUE_CELLS, PINNED_BYTES, PINNED_FIELDS, type PinnedFields, typ
 
 const hexInt = (v: number | bigint, width = 0): string => '0x' + v.toString(16).padStart(width, '0');
 
+/** The document's kind and version (docs/json-output.md; schema docs/schemas/refvalues.schema.json). */
+export const REFVALUES_JSON_FORMAT = 'snp-launch.refvalues/1';
+
 export function referenceValuesToJson(rv: ReferenceValues): unknown {
   const pinned: Record<string, string | number> = {};
   for (const k of PINNED_FIELDS) {
@@ -16,8 +19,12 @@ export function referenceValuesToJson(rv: ReferenceValues): unknown {
     if (v === undefined) continue;
     pinned[k] = v instanceof Uint8Array ? toHex(v) : k === 'guestSvn' ? (v as number) : hexInt(v as bigint, 16);
   }
+  // "snp-launch 0.1.0" is written as the other documents write it: tool, then version.
+  const m = /^(\S+) (\S+)$/.exec(rv.tool);
   return {
-    tool: rv.tool,
+    format: REFVALUES_JSON_FORMAT,
+    tool: m ? m[1] : rv.tool,
+    ...(m ? { version: m[2] } : {}),
     inputs: rv.inputs,
     ...pinned,
     cells: rv.cells.map((c) => ({
@@ -37,6 +44,8 @@ export function referenceValuesFromJson(doc: unknown, file: string): ReferenceVa
   const bad = (field: string, why: string) => inputError('BAD_REFVALUES', why, { file, field });
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad('(document)', 'is not a JSON object');
   const o = doc as Record<string, unknown>;
+  // Documents written before the format tag have none; any other tag is another kind of document.
+  if (o.format !== undefined && o.format !== REFVALUES_JSON_FORMAT) throw bad('format', `is ${JSON.stringify(o.format)}, not "${REFVALUES_JSON_FORMAT}" (output of snp-launch refvalues)`);
   if (!Array.isArray(o.cells)) throw bad('cells', 'missing or not an array (not an snp-launch reference-values document)');
   if (o.cells.length > MAX_REFVALUE_CELLS) throw bad('cells', `has ${o.cells.length} cells, more than ${MAX_REFVALUE_CELLS}`);
   const bytesOf = (v: unknown, field: string, len: number): Uint8Array => {
@@ -78,5 +87,6 @@ export function referenceValuesFromJson(doc: unknown, file: string): ReferenceVa
     return cell;
   });
   const inputs = typeof o.inputs === 'object' && o.inputs !== null ? (o.inputs as Record<string, string>) : {};
-  return { tool: typeof o.tool === 'string' ? o.tool : 'unknown', inputs, pinned, cells };
+  const tool = typeof o.tool === 'string' ? o.tool + (typeof o.version === 'string' ? ` ${o.version}` : '') : 'unknown';
+  return { tool, inputs, pinned, cells };
 }

@@ -67,13 +67,15 @@ test('demo --json: digests agree with measure on the same images and with node:c
   }
 });
 
-test('demo prints an aligned, uncoloured table when not on a terminal', async () => {
+test('demo prints an aligned, uncoloured table of at most 100 columns when not on a terminal', async () => {
   const r = await runCli(['demo'], process.cwd());
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '');
   assert.doesNotMatch(r.stdout, /\x1b\[/);
   const lines = r.stdout.split('\n');
-  const headers = lines.filter((l) => /^\s+#\s+launch\s+platform\s+vCPUs\s+digest\s+steps\s+vs\s+where/.test(l));
+  // The explanation column goes under each row, so that every line fits 100 columns.
+  const headers = lines.filter((l, i) => /^\s+#\s+launch\s+platform\s+vCPUs\s+digest\s+steps\s+vs$/.test(l) && /^\s+where the difference comes from$/.test(lines[i + 1] ?? ''));
+  for (const l of lines) assert.ok([...l].length <= 100, `a line of ${[...l].length} columns: ${l}`);
   assert.ok(headers.length >= 4, 'one header per section');
   assert.equal(new Set(headers).size, 1, 'the same column layout in every section');
   const digestAt = headers[0]!.indexOf('digest');
@@ -81,6 +83,8 @@ test('demo prints an aligned, uncoloured table when not on a terminal', async ()
   assert.ok(rows.length >= 20);
   for (const l of rows) assert.match(l.slice(digestAt), /^([0-9a-f]{16}…|rejected)/, l);
   for (const p of ['qemu-kvm', 'ec2', 'gce']) assert.ok(rows.some((l) => l.includes(` ${p} `)), p);
-  const full = await runCli(['demo', '--full'], process.cwd());
-  assert.match(full.stdout, /\s[0-9a-f]{96}\s/);
+  for (const wide of ['--wide', '--full']) {
+    const full = await runCli(['demo', wide], process.cwd());
+    assert.match(full.stdout, /\s[0-9a-f]{96}\s/, wide);
+  }
 });

@@ -17,16 +17,25 @@ writeFileSync(join(dir, 'hv.igvm'), igvmBuilder().platform('SEV_SNP').pageData(0
 
 test('portability: all agree (exit 0) with one vCPU; qemu-kvm splits off with four vCPUs (exit 1)', async () => {
   cliBuilt();
-  const one = await runCli(['portability', '--igvm', 'kvm.igvm'], dir);
+  // The six platforms that measure a data-less page as NORMAL (cloud-hypervisor-kvm measures it as
+  // ZERO); listed as a comma list plus a repeat.
+  const six = ['--platform', 'openvmm,igvmmeasure,qemu-kvm,kvm-vmsa-page', '--platform', 'kvm-direct-vmsa,cloud-hypervisor-mshv'];
+  const one = await runCli(['portability', '--igvm', 'kvm.igvm', ...six], dir);
   assert.equal(one.code, 0, one.stdout + one.stderr);
   const want = new RefChain().step(T.NORMAL, 0x1000, filled(1)).step(T.NORMAL, 0x2000).step(T.VMSA, KVM_GPA, V).hex;
-  assert.match(one.stdout, /All 6 platforms that can launch it agree\./);
-  assert.equal(one.stdout.split(want).length - 1, 6);
+  assert.match(one.stdout, /All 6 platforms that can launch it agree \(A\):\n {2}A [0-9a-f]{96}\n/);
+  // Rows show a short digest within 100 columns; the group line, and every row with --wide, the whole.
+  assert.equal(one.stdout.split(want).length - 1, 1);
+  assert.equal(one.stdout.split(`A  ${want.slice(0, 16)}…`).length - 1, 6);
+  for (const l of one.stdout.split('\n')) assert.ok([...l].length <= 100, l);
+  assert.equal((await runCli(['portability', '--igvm', 'kvm.igvm', ...six, '--wide'], dir)).stdout.split(want).length - 1, 7);
+  const listed = await runCli(['portability', '--igvm', 'kvm.igvm', '--platform', 'openvmm,qemu-kvm', '--platform', 'igvmmeasure'], dir);
+  assert.match(listed.stdout, /All 3 platforms that can launch it agree/, 'a comma list and a repeat add up');
   const four = await runCli(['portability', '--igvm', 'kvm.igvm', '--vcpus', '4', '--vcpu-type', 'EPYC-v4', '--native-zero'], dir);
   assert.equal(four.code, 1);
   assert.match(four.stdout, /qemu-kvm adds 3 VMSAs at 0xfffffffff000/);
   assert.match(four.stdout, /measured as ZERO by igvmmeasure --native-zero/);
-  const json = JSON.parse((await runCli(['portability', '--igvm', 'hv.igvm', '--json'], dir)).stdout);
+  const json = JSON.parse((await runCli(['portability', '--igvm', 'hv.igvm', ...six, '--json'], dir)).stdout);
   assert.equal(json.format, 'snp-launch.portability/1');
   const qemu = json.rows.find((r: { platform: string }) => r.platform === 'qemu-kvm');
   assert.match(qemu.error, /qemu-kvm: the VP context GPA is 0x2000 but KVM measures the VMSA at 0xfffffffff000/);
@@ -53,7 +62,8 @@ test('diff of two measure --log --json outputs explains the first divergence', a
   const d2 = await runCli(['diff', 'igvmmeasure.json', 'q2.json'], dir);
   assert.equal(d2.code, 1);
   assert.match(d2.stdout, /First diverging step: 3/);
-  assert.match(d2.stdout, /B \(qemu-kvm\) adds 1 VMSA at 0xfffffffff000/);
+  assert.match(d2.stdout, /^A: igvmmeasure\.json \(igvmmeasure\)\n {3}[0-9a-f]{96}\nB: q2\.json \(qemu-kvm\)\n/);
+  assert.match(d2.stdout, /qemu-kvm adds 1 VMSA at 0xfffffffff000/);
   const j = JSON.parse((await runCli(['diff', '--json', 'igvmmeasure.json', 'q2.json'], dir)).stdout);
   assert.equal(j.divergence.kind, 'extra-vmsas');
   writeFileSync(join(dir, 'junk.json'), '{"digest": 5}');

@@ -20,7 +20,7 @@ const fuzz = (args: string[]) =>
 test('fuzz --list names every target', () => {
   const r = fuzz(['--list']);
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(r.stdout.trim().split('\n'), ['ovmf', 'igvm', 'report', 'x509', 'pem-key', 'trace', 'measure-json', 'cli-args', 'cert-table', 'id-block', 'kernel-hashes', 'corim', 'crl']);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['ovmf', 'igvm', 'report', 'x509', 'pem-key', 'trace', 'measure-json', 'cli-args', 'cert-table', 'id-block', 'kernel-hashes', 'corim', 'crl', 'gce-endorsement', 'hcl-report', 'uvm-endorsement', 'initdata']);
 });
 
 test('every target: 4,000 inputs, seed 7, no finding', { skip: needsShared, timeout: 300_000 }, () => {
@@ -28,7 +28,7 @@ test('every target: 4,000 inputs, seed 7, no finding', { skip: needsShared, time
   const r = fuzz(['--target', 'all', '--runs', '4000', '--seed', '7', '--out', out]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const ok = r.stdout.split('\n').filter((l) => / ok — 4000 inputs/.test(l));
-  assert.equal(ok.length, 13, r.stdout);
+  assert.equal(ok.length, 17, r.stdout);
 });
 
 test('usage errors of the harness exit 2', () => {

@@ -41,9 +41,9 @@ test('igvm inspect: text output', { skip: built }, () => {
   const r = run('igvm', 'inspect', good);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /IGVM version 1 \(x64\)/);
-  assert.match(r.out, /\[0\] SEV_SNP\s+mask 0x1/);
+  assert.match(r.out, /\[0\]\s+SEV_SNP\s+mask 0x1/);
   assert.match(r.out, /PAGE_DATA\s+2\n/);
-  assert.match(r.out, /\[1-2\]\s+0x0-0x2000\s+2 pages\s+NORMAL/);
+  assert.match(r.out, /\[1-2\]\s+0x0-0x2000\s+2\s+pages\s+NORMAL/);
   assert.match(r.out, /vp 0 SEV_SNP \(snp-vmsa\) gpa 0xfffffffff000/);
   assert.match(r.out, /rip 0xfff0/);
   assert.match(r.out, /sev_features 0x1 \(SNPActive\)/);

@@ -30,7 +30,8 @@ test('match --report: a v3 report of a -cpu host launch on Genoa B1 is found, ra
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /host CPU family 0x19 model 0x11 stepping 1 = signature 0xa10f11/);
   assert.match(r.stdout, /^1\. qemu-kvm, 6 vCPUs, Genoa B1 host \(-cpu host\) \(0xa10f11\)/m);
-  const cmd = /^ {3}(snp-launch measure .*)$/m.exec(r.stdout)![1]!;
+  // The command may be folded to 100 columns with shell line continuations; joined, as a shell would.
+  const cmd = /^ {3}(snp-launch measure (?:.* \\\n)*.*)$/m.exec(r.stdout)![1]!.replace(/ \\\n\s*/g, ' ');
   assert.match(cmd, /--vcpu-sig 0xa10f11/);
   const m = await runCli(shellWords(cmd).slice(1), SHARED);
   assert.equal(m.stdout, want + '\n');
@@ -58,10 +59,18 @@ test('match: a random measurement exits 1 with the size of the space and what mu
   cliBuilt();
   const r = await runCli(['match', '--measurement', 'ab'.repeat(48), '--ovmf', AMDSEV(), '--kernel', shared('vectors', 'sev-snp-measure', 'inputs', 'kernel_1M.bin')], SHARED);
   assert.equal(r.code, 1);
-  assert.match(r.stdout, /no configuration of the 112,640 searched produces abab/);
+  assert.match(r.stdout, /no configuration of the 112,640 searched produces\s+abab/);
+  for (const l of r.stdout.split('\n')) assert.ok([...l].length <= 100, `over 100 columns: ${l}`);
+  // --json carries the same explanation.
+  const j = await runCli(['match', '--measurement', 'ab'.repeat(48), '--ovmf', AMDSEV(), '--vcpus', '1-4', '--json'], SHARED);
+  assert.equal(j.code, 1);
+  const doc = JSON.parse(j.stdout);
+  assert.equal(doc.format, 'snp-launch.match/1');
+  assert.match(doc.explanation[0], /^no configuration of the 440 searched produces abab/);
+  assert.ok(doc.explanation.some((l: string) => /firmware bytes/.test(l)));
   assert.match(r.stdout, /firmware bytes/);
   assert.match(r.stdout, /kernel, initrd or command line bytes/);
-  assert.match(r.stdout, /kernel hashes on and off/);
+  assert.match(r.stdout, /kernel hashes\s+on\s+and\s+off/);
 });
 
 test('match: bad input gives one line and exit 1 or 2', { skip: needsShared }, async () => {

@@ -164,7 +164,7 @@ test('portability --fix CLI: edits listed, file written and verified, idempotent
   const r = await runCli(['portability', '--fix', '--igvm', 'demo.igvm', ...args, '-o', 'fixed.igvm'], dir);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /2 edits/);
-  assert.match(r.stdout, /all 4 agree/);
+  assert.match(r.stdout, /all 4 platforms agree/);
   const r2 = await runCli(['portability', '--fix', '--igvm', 'fixed.igvm', ...args, '-o', 'again.igvm'], dir);
   assert.equal(r2.code, 0, r2.stderr);
   assert.match(r2.stdout, /already portable/);

@@ -51,7 +51,7 @@ test('refvalues --format corim: the 4,608-cell matrix, same bytes twice, decodab
   good.set(Buffer.from(want, 'hex'), 0x90);
   const ok = await runCli(['report', 'verify', writeReport(good, 'good.bin'), '--no-cert', '--refvalues', join(dir, 'a.cbor')], SHARED);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-  assert.match(ok.stdout, /PASS {2}refvalues {2}matches qemu-kvm, 77 vCPUs, vCPU type EPYC-Milan, SEV_FEATURES 0x1, KVM init2/);
+  assert.match(ok.stdout, /PASS {2}refvalues +matches qemu-kvm, 77 vCPUs, vCPU type EPYC-Milan, SEV_FEATURES 0x1, KVM init2/);
   const changed: [string, number, RegExp][] = [
     ['MEASUREMENT', 0x90 + 47, /FAIL {2}refvalues\.MEASUREMENT +MEASUREMENT [0-9a-f]{96} is none of the 4608 reference measurements/],
     ['HOST_DATA', 0xc0, /FAIL {2}refvalues\.HOST_DATA +HOST_DATA is [0-9a-f]{64}, the reference values pin /],
@@ -131,7 +131,7 @@ test('real reports: reference values from their own fields pass; each field chan
     const res = await runCli(['report', 'verify', writeReport(r, `${report}-${field ?? 'same'}.bin`), '--no-cert', '--refvalues', rvFiles.get(report)!, ...allow], SHARED);
     if (!field) {
       assert.equal(res.code, 0, `${report}: ${res.stdout}${res.stderr}`);
-      assert.match(res.stdout, /PASS {2}refvalues {2}matches an externally supplied measurement/);
+      assert.match(res.stdout, /PASS {2}refvalues +matches an externally supplied measurement/);
       return;
     }
     // Raising the SPL byte from 0 to 0xff passes a minimum; every other change must fail on its field only.
@@ -156,7 +156,7 @@ test('bad input: one line, exit 1 (input) or 2 (usage)', { skip: needsShared }, 
     [['report', 'verify', GENOA(), '--no-cert', '--refvalues', GENOA()], 1, /mstav_genoa_report\.bin: /],
     [['report', 'verify', GENOA(), '--no-cert', '--refvalues', join(dir, 'foreign.cbor')], 1, /foreign\.cbor: corim\.profile: is 'tag:xyz\.com,2025:snp-corim-profile', not the AMD SEV-SNP profile/],
     [['refvalues', '--ovmf', FIXTURE(), '--vcpus', '1-4096', '--vcpu-sig', Array.from({ length: 30 }, (_, i) => String(i)).join(',')], 2, /the matrix has 122,880 cells, more than the bound of 100,000/],
-    [['refvalues', '--ovmf', FIXTURE(), '--vcpus', ''], 2, /--vcpus: empty vCPU list/],
+    [['refvalues', '--ovmf', FIXTURE(), '--vcpus', ''], 2, /--vcpus: empty list/],
     [['refvalues', '--ovmf', FIXTURE()], 2, /required: --vcpus/],
     [['refvalues'], 2, /required: --ovmf, --igvm or --measurement/],
     [['refvalues', '--measurement', 'abcd'], 2, /--measurement: must be 48 bytes/],

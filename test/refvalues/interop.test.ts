@@ -316,6 +316,6 @@ test('refvalues --format gsg -o DIR (CLI): one configuration per cell, each pinn
   }
   const many = await runCli(['refvalues', '--ovmf', FIXTURE(), '--vcpus', '1-2', '--vcpu-sig', '0', '--format', 'gsg'], SHARED);
   assert.equal(many.code, 2);
-  assert.match(many.stderr, /pins one MEASUREMENT; 2 cells need -o DIRECTORY/);
+  assert.match(many.stderr, /-o\/--output: with --format gsg, 2 cells need -o DIRECTORY \(one \.textproto per cell: go-sev-guest's check policy pins one MEASUREMENT\)/);
   assert.equal(many.stderr.trim().split('\n').length, 1);
 });

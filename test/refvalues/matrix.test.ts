@@ -49,9 +49,9 @@ test('refvalues: the 4,608-cell matrix equals an independent chain for every cel
   cliBuilt();
   const r = await runCli(['refvalues', '--ovmf', FIXTURE(), '--platform', 'qemu-kvm,ec2,gce', '--vcpus', '1-512', '--vcpu-type', Object.keys(TYPES).join(','), '--format', 'json'], SHARED, 120_000);
   assert.equal(r.code, 0, r.stderr);
-  const doc = JSON.parse(r.stdout) as { tool: string; inputs: Record<string, string>; cells: JsonCell[] };
+  const doc = JSON.parse(r.stdout) as { format: string; tool: string; inputs: Record<string, string>; cells: JsonCell[] };
   assert.equal(doc.cells.length, 4608);
-  assert.match(doc.tool, /^snp-launch /);
+  assert.deepEqual([doc.format, doc.tool], ['snp-launch.refvalues/1', 'snp-launch']);
   const sha = (await import('node:crypto')).createHash('sha256').update(readFileSync(FIXTURE())).digest('hex');
   assert.deepEqual(doc.inputs, { 'svsm_ovmf.fd': sha });
 

@@ -131,7 +131,7 @@ test('snp-launch replay CLI: text, --json, a rejected call (exit 1) and usage er
   writeFileSync(join(dir, 'ok.json'), JSON.stringify(upstreamTrace()));
   const ok = await runCli(['replay', '--uapi', 'upstream', join(dir, 'ok.json')], dir);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.match(ok.stdout, new RegExp(`launch digest: ${upstreamRef().hex}`));
+  assert.match(ok.stdout, new RegExp(`launch digest:\n  ${upstreamRef().hex}\n`));
   const js = await runCli(['replay', '--uapi', 'upstream', '--json', '--log', join(dir, 'ok.json')], dir);
   const doc = JSON.parse(js.stdout);
   assert.equal(doc.digest, upstreamRef().hex);

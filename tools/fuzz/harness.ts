@@ -47,6 +47,7 @@ const CORPUS_MAX = 128;
 const CORPUS_INPUT_MAX = 64 << 10;
 
 type Msg =
+  | { type: 'ready' }
   | { type: 'progress'; cases: number; accepted: number }
   | { type: 'done'; summary: Omit<TargetSummary, 'target' | 'ms'> }
   | { type: 'fail'; kind: 'failure' | 'heap'; why: string; input: Uint8Array; case: number };
@@ -78,6 +79,9 @@ async function workerMain(): Promise<void> {
       if (problem) throw new Error(`target ${name}: seed ${i} fails: ${problem}`);
     }
   }
+  // Loading the modules (transpiled by tsx) and running the seeds can take seconds on a loaded
+  // machine: the watchdog starts counting only from here.
+  post({ type: 'ready' });
   const corpus: Uint8Array[] = [...seeds];
   const rnd = prng(opts.seed);
   const codes: Record<string, number> = {};
@@ -138,6 +142,7 @@ export function fuzzTarget(t: FuzzTarget, opts: FuzzOptions, onProgress?: (cases
   };
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: { name: t.name, opts, shared } });
+    let ready = false;
     let last = -1;
     let since = Date.now();
     const finish = (s: TargetSummary) => {
@@ -147,6 +152,7 @@ export function fuzzTarget(t: FuzzTarget, opts: FuzzOptions, onProgress?: (cases
     };
     const empty = { cases: 0, accepted: 0, rejected: 0, codes: {}, heapGrowth: 0 };
     const dog = setInterval(() => {
+      if (!ready) return;
       const c = Atomics.load(meta, 1);
       if (c !== last) {
         last = c;
@@ -158,7 +164,10 @@ export function fuzzTarget(t: FuzzTarget, opts: FuzzOptions, onProgress?: (cases
       }
     }, 100);
     w.on('message', (m: Msg) => {
-      if (m.type === 'progress') onProgress?.(m.cases, m.accepted);
+      if (m.type === 'ready') {
+        ready = true;
+        since = Date.now();
+      } else if (m.type === 'progress') onProgress?.(m.cases, m.accepted);
       else if (m.type === 'done') finish({ target: t.name, ms: Date.now() - started, ...m.summary });
       else finish({ ...empty, target: t.name, cases: m.case + 1, ms: Date.now() - started, finding: { kind: m.kind, why: m.why, path: save(m.kind === 'heap' ? 'heap' : 'fail', m.case, m.input), case: m.case } });
     });

@@ -35,6 +35,7 @@ import { takeVcpuList } from '../../src/cli/measure-range.js';
 import { narrowSpace } from '../../src/launch-space/narrow.js';
 import { p384FromPem } from '../../src/cli/commands/id-block.js';
 import { MORE_TARGETS } from './targets-more.js';
+import { ENDORSEMENT_TARGETS } from './targets-endorsements.js';
 import { crlTarget } from './targets-crl.js';
 
 export interface FuzzTarget {
@@ -323,4 +324,4 @@ const cliArgs: FuzzTarget = {
   },
 };
 
-export const TARGETS: readonly FuzzTarget[] = [ovmf, igvm, report, x509, pemKey, trace, measureJson, cliArgs, ...MORE_TARGETS, crlTarget];
+export const TARGETS: readonly FuzzTarget[] = [ovmf, igvm, report, x509, pemKey, trace, measureJson, cliArgs, ...MORE_TARGETS, crlTarget, ...ENDORSEMENT_TARGETS];

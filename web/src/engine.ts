@@ -85,7 +85,7 @@ export function parseGuestFeatures(text: string | undefined): bigint | undefined
   } catch (e) {
     if (!(e instanceof SnpLaunchError)) throw e;
     const why = e.code === 'BAD_INT' ? `'${text}' is not a number (e.g. 0x1)` : 'SEV_FEATURES is 64 bits';
-    throw inputError('BAD_VALUE', `guest features: ${why}`, { field: 'guest features' });
+    throw inputError('BAD_VALUE', why, { field: 'guest features' });
   }
 }
 

@@ -18,16 +18,16 @@ import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
 import { buildDemoImages, DEMO_CASES, DEMO_CMDLINE, DEMO_SECTIONS, DEMO_VARS_SIZE, demoBlob, fillRow, type DemoCase, type DemoImage, type DemoRow, type DemoSectionRows } from '../demo-cases.js';
 import { igvmDemoSection } from '../demo-igvm.js';
 import { VMM_TO_PLATFORM } from '../measure-options.js';
-import { renderTable, styleFor, type Cell, type Style } from '../output.js';
-import { SNP_LAUNCH_VERSION } from '../version.js';
+import { formatJsonDoc, renderTable, styleFor, type Cell, type Style } from '../output.js';
+import { TERMINAL_WIDTH } from '../args.js';
 import { writeStdout } from '../stdout.js';
 
 const SPEC: CommandSpec = {
-  usage: 'snp-launch demo [--full] [--json] [--no-color]',
+  usage: 'snp-launch demo [--wide] [--json] [--no-color]',
   summary: 'Build example firmware images and show how their launch digests differ per mode, platform and vCPU count.',
   options: [
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
-    { name: 'full', type: 'flag', help: 'print whole digests instead of their first 16 hex digits' },
+    { name: 'wide', aliases: ['full'], type: 'flag', help: 'whole digests instead of their first 16 hex digits, and no folding to 100 columns' },
     { name: 'json', type: 'flag', help: 'print every row (full digests, first differing step) as JSON' },
     { name: 'no-color', type: 'flag', help: 'no terminal colours (also when NO_COLOR is set or stdout is not a terminal)' },
   ],
@@ -54,18 +54,15 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (get.flag(args, 'json')) {
     const doc = {
-      format: 'snp-launch.demo/1',
-      tool: 'snp-launch',
-      version: SNP_LAUNCH_VERSION,
       images: images.map((i) => ({ id: i.id, file: i.file, size: i.bytes.length, sha256: toHex(sha256(i.bytes)), description: i.description })),
       sections: sections.map((s) => ({ id: s.id, title: s.title })),
       rows: sections.flatMap((s) => s.rows),
     };
-    writeStdout(JSON.stringify(doc, null, 2) + '\n');
+    writeStdout(formatJsonDoc('demo', 1, doc));
     return 0;
   }
   const style = styleFor(process.stdout, get.flag(args, 'no-color'));
-  writeStdout(render(images, sections, style, get.flag(args, 'full')));
+  writeStdout(render(images, sections, style, get.flag(args, 'wide')));
   return 0;
 }
 
@@ -126,7 +123,8 @@ function render(images: DemoImage[], sections: DemoSectionRows[], st: Style, ful
   const out: string[] = [];
   out.push(st.bold('snp-launch demo') + ' — how one firmware image becomes different launch digests', '');
   out.push(st.bold('Example images') + st.dim(" (built in memory by snp-launch's image builders; no files needed)"));
-  out.push(...renderTable([['', 'file', 'sha256', 'layout'], ...images.map((i) => [i.id, i.file, toHex(sha256(i.bytes)).slice(0, SHORT) + '…', i.description])], [], st, '  '));
+  const width = full ? undefined : TERMINAL_WIDTH;
+  out.push(...renderTable([['', 'file', 'sha256', 'layout'], ...images.map((i) => [i.id, i.file, toHex(sha256(i.bytes)).slice(0, SHORT) + '…', i.description])], [], st, '  ', width));
   // One table for every section, so the columns line up throughout; rows are numbered across
   // sections so that "vs" can point at any earlier row.
   const all = sections.flatMap((s) => s.rows);
@@ -138,7 +136,7 @@ function render(images: DemoImage[], sections: DemoSectionRows[], st: Style, ful
     const vs = r.baseline !== null ? String(number.get(r.baseline) ?? '?') : '-';
     return [String(number.get(r.id)), r.label, r.platform, r.vcpus === null ? '-' : String(r.vcpus), digest, r.steps === null ? '-' : String(r.steps), vs, explain(r, byId, number, st)];
   });
-  const lines = renderTable([header, ...body], ['right', 'left', 'left', 'right', 'left', 'right', 'right', 'left'], st, '  ');
+  const lines = renderTable([header, ...body], ['right', 'left', 'left', 'right', 'left', 'right', 'right', 'left'], st, '  ', width);
   let next = 1;
   for (const s of sections) {
     if (s.rows.length === 0) continue;
@@ -147,8 +145,9 @@ function render(images: DemoImage[], sections: DemoSectionRows[], st: Style, ful
   }
   out.push(
     '',
-    st.dim('steps: PAGE_INFO records folded into the SHA-384 chain (SNP); "from step N" is the first record that differs from row "vs".'),
-    st.dim('Full digests: snp-launch demo --full (or --json). One launch step by step: snp-launch measure ... --log'),
+    st.dim('steps: PAGE_INFO records folded into the SHA-384 chain (SNP); "from step N" is the first'),
+    st.dim('record that differs from row "vs". Full digests: snp-launch demo --wide (or --json).'),
+    st.dim('One launch step by step: snp-launch measure ... --log'),
     '',
   );
   return out.join('\n');

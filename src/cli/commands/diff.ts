@@ -9,6 +9,7 @@ import { diffMeasuredDocs, readMeasuredDoc, type MeasuredDoc } from '../../expla
 import { readSmallFile } from '../../node/file-source.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
 import { writeStdout } from '../stdout.js';
+import { fitLines, formatJsonDoc } from '../output.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch diff A.json B.json [--json]',
@@ -16,6 +17,7 @@ const SPEC: CommandSpec = {
   positionals: ['A.json', 'B.json'],
   options: [
     { name: 'json', type: 'flag', help: 'print the comparison as JSON (format "snp-launch.diff/1")' },
+    { name: 'wide', type: 'flag', help: 'do not fold long lines to 100 columns' },
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
   ],
 };
@@ -29,18 +31,19 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const [pa, pb] = args.positionals;
-  if (pa === undefined || pb === undefined) throw usageError('MISSING_ARGUMENT', 'the following arguments are required: A.json B.json');
+  if (pa === undefined || pb === undefined) throw usageError('MISSING_ARGUMENT', `the following arguments are required: ${pa === undefined ? 'A.json B.json' : 'B.json'}`, pa === undefined ? 'A.json' : 'B.json');
   const dec = new TextDecoder();
   const a = readMeasuredDoc(dec.decode(await readSmallFile(pa, MAX_JSON)), pa);
   const b = readMeasuredDoc(dec.decode(await readSmallFile(pb, MAX_JSON)), pb);
-  const la = label(a, 'A');
-  const lb = label(b, 'B');
+  const la = label(a, 'A', b);
+  const lb = label(b, 'B', a);
   const d = diffMeasuredDocs(a, b, la, lb);
   if (get.flag(args, 'json')) {
-    writeStdout(JSON.stringify({ format: 'snp-launch.diff/1', a: { file: a.file, digest: a.digest, label: la }, b: { file: b.file, digest: b.digest, label: lb }, ...d }, null, 2) + '\n');
+    writeStdout(formatJsonDoc('diff', 1, { a: { file: a.file, digest: a.digest, label: la }, b: { file: b.file, digest: b.digest, label: lb }, ...d }));
     return d.same ? 0 : 1;
   }
-  const out = [`A = ${la}: ${a.file}`, `    ${a.digest}`, `B = ${lb}: ${b.file}`, `    ${b.digest}`, ''];
+  const head = (letter: string, doc: MeasuredDoc) => `${letter}: ${doc.file}${doc.platform ? ` (${doc.platform})` : ''}`;
+  const out = [head('A', a), `   ${a.digest}`, head('B', b), `   ${b.digest}`, ''];
   out.push(d.same ? 'The launch digests are equal.' : 'The launch digests differ.');
   if (d.divergence) {
     const v = d.divergence;
@@ -50,11 +53,15 @@ export async function run(argv: string[]): Promise<number> {
     out.push(`  why: ${v.reason}`);
   }
   if (d.note) out.push(d.note);
-  writeStdout(out.join('\n') + '\n');
+  writeStdout(fitLines(out, get.flag(args, 'wide')).join('\n') + '\n');
   return d.same ? 0 : 1;
 }
 
-/** "A (qemu-kvm)" style labels; the platform tells the reader more than the letter. */
-function label(doc: MeasuredDoc, letter: string): string {
+/**
+ * How the explanation names each side: its platform (it tells the reader more than a letter), or
+ * "A"/"B" (with the platform) when both sides name the same platform or none.
+ */
+function label(doc: MeasuredDoc, letter: string, other: MeasuredDoc): string {
+  if (doc.platform && doc.platform !== other.platform) return doc.platform;
   return doc.platform ? `${letter} (${doc.platform})` : letter;
 }

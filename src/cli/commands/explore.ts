@@ -138,7 +138,7 @@ export async function run(argv: string[]): Promise<number> {
     writeStdout(formatHelp(SPEC));
     return 0;
   }
-  if (args.positionals.length > 0) throw usageError('EXTRA_ARGUMENT', `unrecognized argument: ${args.positionals[0]}`);
+  if (args.positionals.length > 0) throw usageError('EXTRA_ARGUMENT', `unrecognized argument: ${args.positionals[0]}`, args.positionals[0]);
   const port = get.num(args, 'port') ?? DEFAULT_PORT;
   if (port < 0 || port > 65535) throw usageError('BAD_PORT', `argument --port: ${port} is not a TCP port (0..65535)`, '--port');
   const dir = get.str(args, 'dir') ?? defaultWebRoot();

@@ -14,21 +14,23 @@ import { ID_SIZE, LD_SIZE } from '../../idblock/build.js';
 import { DEFAULT_ID_POLICY, ID_BLOCK_VERSION, POLICY_RESERVED_MBO, POLICY_RESERVED_MBZ } from '../../idblock/layout.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
 import { writeStdout } from '../stdout.js';
+import { formatJsonDoc } from '../output.js';
 
 const SPEC: CommandSpec = {
-  usage: 'snp-launch id-block --measurement DIGEST --idkey PEM --authorkey PEM [options]',
+  usage: 'snp-launch id-block --measurement DIGEST --id-key PEM --author-key PEM [options]',
   summary: 'Build the SNP ID_BLOCK and ID_AUTH_INFO for SNP_LAUNCH_FINISH (snp-create-id-block compatible).',
   options: [
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
     { name: 'measurement', type: 'string', metavar: 'DIGEST', help: 'expected launch digest: 48 bytes as 96 hex digits (what measure prints) or base64' },
-    { name: 'idkey', type: 'string', metavar: 'PEM', help: 'ID private key, unencrypted PEM, EC P-384' },
-    { name: 'authorkey', type: 'string', metavar: 'PEM', help: 'author private key, unencrypted PEM, EC P-384' },
+    // snp-launch's names (as in `igvm build`); the reference's --idkey/--authorkey stay as aliases.
+    { name: 'id-key', aliases: ['idkey'], type: 'string', metavar: 'PEM', help: 'ID private key, unencrypted PEM, EC P-384' },
+    { name: 'author-key', aliases: ['authorkey'], type: 'string', metavar: 'PEM', help: 'author private key, unencrypted PEM, EC P-384' },
     { name: 'family-id', type: 'string', metavar: 'HEX', extension: true, help: 'FAMILY_ID, 16 bytes as 32 hex digits (default zeros)' },
     { name: 'image-id', type: 'string', metavar: 'HEX', extension: true, help: 'IMAGE_ID, 16 bytes as 32 hex digits (default zeros)' },
     { name: 'guest-svn', type: 'auto', metavar: 'N', extension: true, help: 'GUEST_SVN, u32 (default 0)' },
     { name: 'policy', type: 'auto', metavar: 'X', extension: true, help: 'POLICY, u64; must equal the launch policy (default 0x30000)' },
     { name: 'deterministic', type: 'flag', extension: true, help: 'RFC 6979 deterministic signatures: identical output on every run' },
-    { name: 'json', type: 'flag', extension: true, help: 'print a JSON document instead of the 3 lines' },
+    { name: 'json', type: 'flag', extension: true, help: 'print a JSON document instead of the 3 lines (format "snp-launch.id-block/1")' },
     { name: 'out-id-block', type: 'string', metavar: 'FILE', extension: true, help: 'also write the raw 96-byte ID block to FILE' },
     { name: 'out-id-auth', type: 'string', metavar: 'FILE', extension: true, help: 'also write the raw 4096-byte ID auth to FILE' },
   ],
@@ -87,18 +89,21 @@ function parseRange(v: bigint | undefined, opt: string, bits: number): bigint | 
  * Loads an unencrypted PEM private key (PKCS#8 or SEC1) and returns its raw P-384 scalar.
  * Everything else — public keys, certificates, encrypted keys, other curves — is one clear error.
  */
-export async function loadP384PrivateKey(path: string): Promise<Uint8Array> {
-  return p384FromPem(new TextDecoder().decode(await readSmallFile(path, MAX_KEY_FILE)), path);
+export async function loadP384PrivateKey(path: string, need = ID_KEYS_NEED): Promise<Uint8Array> {
+  return p384FromPem(new TextDecoder().decode(await readSmallFile(path, MAX_KEY_FILE)), path, need);
 }
 
-/** The raw P-384 scalar of an unencrypted PEM private key text (`path` names it in errors). */
-export function p384FromPem(pem: string, path: string): Uint8Array {
+/** What an ID or author key must be; other users of the loader (refvalues --sign) say what they need. */
+const ID_KEYS_NEED = 'ID and author keys must be EC P-384 (secp384r1)';
+
+/** The raw P-384 scalar of an unencrypted PEM private key text (`path` names it in errors, `need` says what is accepted). */
+export function p384FromPem(pem: string, path: string, need = ID_KEYS_NEED): Uint8Array {
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/.test(pem)) {
     throw inputError('ENCRYPTED_KEY', 'is an encrypted private key; decrypt it first (openssl pkey -in KEY -out PLAIN)', { file: path });
   }
   if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
     const what = /-----BEGIN (?:EC )?PUBLIC KEY-----/.test(pem) ? 'is a public key' : /-----BEGIN CERTIFICATE-----/.test(pem) ? 'is a certificate' : 'is not a PEM private key';
-    throw inputError('NOT_PRIVATE_KEY', `${what}; an unencrypted EC P-384 private key is needed`, { file: path });
+    throw inputError('NOT_PRIVATE_KEY', `${what}; ${need} (an unencrypted PEM private key)`, { file: path });
   }
   let key: crypto.KeyObject;
   try {
@@ -120,11 +125,11 @@ export function p384FromPem(pem: string, path: string): Uint8Array {
     throw inputError('BAD_KEY', 'is not a readable PEM private key (its key data is inconsistent)', { file: path });
   }
   if (key.asymmetricKeyType !== 'ec') {
-    throw inputError('BAD_KEY_TYPE', `is a key of type ${(key.asymmetricKeyType ?? 'unknown').toUpperCase()}; ID and author keys must be EC P-384`, { file: path });
+    throw inputError('BAD_KEY_TYPE', `is a key of type ${(key.asymmetricKeyType ?? 'unknown').toUpperCase()}; ${need}`, { file: path });
   }
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (curve !== 'secp384r1') {
-    throw inputError('BAD_KEY_CURVE', `is an EC key on ${curve ?? 'an unknown curve'}; ID and author keys must be P-384 (secp384r1)`, { file: path });
+    throw inputError('BAD_KEY_CURVE', `is an EC key on ${curve ?? 'an unknown curve'}; ${need}`, { file: path });
   }
   const jwk = key.export({ format: 'jwk' });
   const d = Buffer.from(jwk.d ?? '', 'base64url');
@@ -153,10 +158,13 @@ export async function run(argv: string[]): Promise<number> {
   const imageId = parseId(get.str(args, 'image-id'), 'image-id');
   const svn = parseRange(get.big(args, 'guest-svn'), 'guest-svn', 32);
   const policy = parseRange(get.big(args, 'policy'), 'policy', 64) ?? DEFAULT_ID_POLICY;
-  const idPath = get.str(args, 'idkey');
-  const authorPath = get.str(args, 'authorkey');
-  // Same message as the reference when either key is missing (sev-snp-measure-cli.md §8.1).
-  if (idPath === undefined || authorPath === undefined) throw usageError('MISSING_KEYS', 'missing key files for id block');
+  const idPath = get.str(args, 'id-key');
+  const authorPath = get.str(args, 'author-key');
+  // The reference's message when a key is missing (sev-snp-measure-cli.md §8.1), naming which.
+  if (idPath === undefined || authorPath === undefined) {
+    const missing = [idPath === undefined ? '--id-key' : '', authorPath === undefined ? '--author-key' : ''].filter((x) => x);
+    throw usageError('MISSING_KEYS', `missing key files for id block: ${missing.join(' and ')} (or --${missing.map((m) => m.slice(2).replace('-', '')).join(' and --')}) not given`, missing[0]);
+  }
   if ((policy & POLICY_RESERVED_MBO) === 0n) warn(`policy 0x${policy.toString(16)} has reserved bit 17 clear; SNP_LAUNCH_START rejects such a policy`);
   if ((policy & POLICY_RESERVED_MBZ) !== 0n) warn(`policy 0x${policy.toString(16)} sets reserved bits 63:26`);
 
@@ -188,7 +196,7 @@ export async function run(argv: string[]): Promise<number> {
       },
       signatures: deterministic ? 'rfc6979' : 'random',
     };
-    writeStdout(JSON.stringify(doc, null, 2) + '\n');
+    writeStdout(formatJsonDoc('id-block', 1, doc));
   } else {
     writeStdout(
       `id-block=${toBase64(res.idBlock)},id-auth=${toBase64(res.idAuth)}\n` +

@@ -25,6 +25,7 @@ import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '.
 import { renderProof, signature } from './portable-output.js';
 import { loadP384PrivateKey } from './id-block.js';
 import { writeStdout } from '../stdout.js';
+import { fitLines, formatJsonDoc } from '../output.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch igvm build --ovmf FILE -o FILE [--for P1,P2,...] [--kernel K [--initrd I] [--append A]] [--svsm S --vars-size N] [--vcpu-type T] [--id-key PEM [--author-key PEM]] [options]',
@@ -58,7 +59,8 @@ const SPEC: CommandSpec = {
     { name: 'native-zero', type: 'flag', help: 'also agree with igvmmeasure --native-zero (same as listing igvmmeasure-native-zero)' },
     { name: 'allow-nonlaunchable', type: 'flag', help: 'build even from firmware QEMU refuses to launch for SNP (no SEV metadata, AP reset address 0, zero-size sections)' },
     { name: 'output', short: 'o', type: 'string', metavar: 'FILE', help: 'the IGVM file to write' },
-    { name: 'json', type: 'flag', help: 'print the result as JSON' },
+    { name: 'json', type: 'flag', help: 'print the result as JSON (format "snp-launch.igvm-build/1")' },
+    { name: 'wide', type: 'flag', help: 'whole digests and no folding of long lines to 100 columns' },
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
   ],
   epilog: 'Construction rules and the conflicts no file can avoid: docs/platforms.md ("Building portable IGVM images").\nExit status: 0 written and verified, 1 bad input or the platforms cannot agree (nothing is written), 2 usage error.',
@@ -93,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
     writeStdout(formatHelp(SPEC));
     return 0;
   }
-  if (args.positionals.length > 0) throw usageError('UNEXPECTED_ARGUMENT', `unrecognized arguments: ${args.positionals.join(' ')}`);
+  if (args.positionals.length > 0) throw usageError('UNEXPECTED_ARGUMENT', `unrecognized arguments: ${args.positionals.join(' ')}`, args.positionals[0]);
   // Every usage check before any file is opened.
   const ovmfPath = get.str(args, 'ovmf');
   if (ovmfPath === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --ovmf', '--ovmf');
@@ -182,11 +184,12 @@ export async function run(argv: string[]): Promise<number> {
     const proof = await proveIgvm(written, targets, launch, r.measurement);
     const ok = proof.measurement.agree && (proof.idBlock === undefined || (proof.idBlock.matchesOn.length === targets.length && proof.idBlock.signatureValid && proof.idBlock.authorSignatureValid !== false));
     if (get.flag(args, 'json')) {
-      writeStdout(JSON.stringify({ format: 'snp-launch.igvm-build/1', file: out, size: r.layout.totalSize, vcpus, digest: r.digest, rules: r.rules, ...proof }, null, 2) + '\n');
+      writeStdout(formatJsonDoc('igvm-build', 1, { file: out, size: r.layout.totalSize, vcpus, digest: r.digest, rules: r.rules, ...proof }));
     } else {
       const L = [`wrote ${out} (${r.layout.totalSize} bytes) for ${targets.map((t) => t.label).join(', ')}`, vcpuLine(vcpus, targets.map((t) => t.label))];
       if (r.rules.length > 0) L.push('', 'construction rules applied:', ...r.rules.map((x) => `  - ${x}`));
-      writeStdout(L.join('\n') + '\n\n' + renderProof(proof, targets.length));
+      const wide = get.flag(args, 'wide');
+      writeStdout(fitLines(L, wide).join('\n') + '\n\n' + renderProof(proof, targets.length, wide));
     }
     return ok ? 0 : 1;
   } finally {

@@ -12,13 +12,15 @@ import type { ByteSource } from '../../core/source.js';
 import { idBlockLaunches, idBlockLaunchLines, type IdBlockLaunches } from '../../launch-space/id-block-launches.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
 import { writeStdout } from '../stdout.js';
+import { fitLines, formatJsonDoc, renderTable, styleFor } from '../output.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch igvm inspect FILE [--json]',
   summary: 'Show what an IGVM file contains and warn about what will not launch or measure as intended.',
   options: [
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
-    { name: 'json', type: 'flag', help: 'print the report as JSON' },
+    { name: 'json', type: 'flag', help: 'print the report as JSON (format "snp-launch.igvm-inspect/1")' },
+    { name: 'wide', type: 'flag', help: 'do not fold long lines to 100 columns' },
   ],
   positionals: ['SUBCOMMAND', 'FILE'],
   epilog: 'Subcommands:\n  inspect FILE   parse and validate FILE, then print its structure (exit 1 if it is malformed)\n  build ...      build a portable IGVM file from OVMF (`snp-launch igvm build --help`)',
@@ -32,14 +34,14 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const [sub, path] = args.positionals;
-  if (sub === undefined) throw usageError('MISSING_SUBCOMMAND', 'missing subcommand (expected: inspect FILE)');
-  if (sub !== 'inspect') throw usageError('UNKNOWN_SUBCOMMAND', `unknown subcommand '${sub}' (expected: inspect)`);
+  if (sub === undefined) throw usageError('MISSING_SUBCOMMAND', 'the following arguments are required: SUBCOMMAND (inspect FILE, or build ...)', 'SUBCOMMAND');
+  if (sub !== 'inspect') throw usageError('UNKNOWN_SUBCOMMAND', `argument SUBCOMMAND: invalid choice: '${sub}' (choose from inspect, build)`, 'SUBCOMMAND');
   if (path === undefined) throw usageError('MISSING_ARGUMENT', 'the following arguments are required: FILE', 'FILE');
   const src = await openFileSource(path);
   try {
     const report = await inspectIgvm(src);
     const launches = await idBlockMatches(src, report);
-    writeStdout(get.flag(args, 'json') ? JSON.stringify({ ...report, idBlockLaunches: launches }, null, 2) + '\n' : renderText(report, launches));
+    writeStdout(get.flag(args, 'json') ? formatJsonDoc('igvm-inspect', 1, { ...report, idBlockLaunches: launches }) : fitLines(renderText(report, launches).split('\n'), get.flag(args, 'wide')).join('\n'));
   } finally {
     await src.close?.();
   }
@@ -62,9 +64,9 @@ export function renderText(r: IgvmInspectReport, launches: readonly IdBlockLaunc
   L.push(`${r.file}: IGVM version ${r.formatVersion} (${r.architecture}), ${r.size} bytes, ${r.headerCount} headers`);
   L.push(`  variable header ${r.variableHeaderOffset}+${r.variableHeaderSize}, file data from ${r.fileDataOffset}, checksum ${r.checksum}`);
   L.push('', 'platforms:');
-  for (const p of r.platforms) {
-    L.push(`  [${p.index}] ${p.platformType.padEnd(13)} mask ${p.mask}  highest_vtl ${p.highestVtl}  shared_gpa_boundary ${p.sharedGpaBoundary}`);
-  }
+  const plain = styleFor(process.stdout, true);
+  const table = (rows: string[][], align: ('left' | 'right')[] = []) => renderTable(rows, align, plain, '  ').slice(1);
+  L.push(...table([['', '', '', '', ''], ...r.platforms.map((p) => [`[${p.index}]`, p.platformType, `mask ${p.mask}`, `highest_vtl ${p.highestVtl}`, `shared_gpa_boundary ${p.sharedGpaBoundary}`])]));
   if (r.policies.length > 0 || r.initialization.length > 0) L.push('', 'initialization:');
   for (const p of r.policies) {
     const flags = p.flags.length > 0 ? `  ${p.flags.join(' ')}` : '';
@@ -72,14 +74,19 @@ export function renderText(r: IgvmInspectReport, launches: readonly IdBlockLaunc
   }
   for (const h of r.initialization) L.push(`  [${h.index}] ${h.kind} mask ${h.mask}  ${h.detail}`);
   L.push('', 'directives:');
-  for (const [k, n] of Object.entries(r.directiveCounts)) L.push(`  ${k.padEnd(28)}${n}`);
+  L.push(...table([['', ''], ...Object.entries(r.directiveCounts).map(([k, n]) => [k, String(n)])], ['left', 'right']));
   if (r.pageRanges.length > 0) {
     L.push('', 'page data (consecutive directives with contiguous GPAs):');
-    for (const g of r.pageRanges) {
-      const flags = g.flags.length > 0 ? ` [${g.flags.join(',')}]` : '';
-      const idx = g.firstIndex === g.lastIndex ? `[${g.firstIndex}]` : `[${g.firstIndex}-${g.lastIndex}]`;
-      L.push(`  ${idx.padEnd(12)} ${g.gpaStart}-${g.gpaEnd}  ${String(g.pages).padStart(5)} ${g.pages === 1 ? 'page ' : 'pages'}  ${g.dataType}${flags}  mask ${g.mask}  (${g.withData} with data, ${g.zeroPages} zero)`);
-    }
+    const rows = r.pageRanges.map((g) => [
+      g.firstIndex === g.lastIndex ? `[${g.firstIndex}]` : `[${g.firstIndex}-${g.lastIndex}]`,
+      `${g.gpaStart}-${g.gpaEnd}`,
+      String(g.pages),
+      g.pages === 1 ? 'page' : 'pages',
+      g.dataType + (g.flags.length > 0 ? ` [${g.flags.join(',')}]` : ''),
+      `mask ${g.mask}`,
+      `${g.withData} with data, ${g.zeroPages} zero`,
+    ]);
+    L.push(...table([['', '', '', '', '', '', ''], ...rows], ['left', 'left', 'right']));
   }
   if (r.vpContexts.length > 0) L.push('', 'VP contexts:');
   for (const v of r.vpContexts) {
@@ -102,12 +109,11 @@ export function renderText(r: IgvmInspectReport, launches: readonly IdBlockLaunc
   for (const m of r.requiredMemory) L.push(`  [${m.index}] ${m.gpa} ${m.size} bytes mask ${m.mask}${m.vtl2Protectable ? ' vtl2-protectable' : ''}`);
   for (const b of r.idBlocks) {
     L.push('', `SNP ID block [${b.index}] mask ${b.mask}:`);
-    L.push(`  ld            ${b.ld}`);
-    L.push(`  family_id     ${b.familyId}`);
-    L.push(`  image_id      ${b.imageId}`);
+    L.push(`  ld`, `    ${b.ld}`);
+    L.push(`  family_id ${b.familyId}  image_id ${b.imageId}`);
     L.push(`  version ${b.version}  guest_svn ${b.guestSvn}  id_key_algorithm ${b.idKeyAlgorithm}  author_key_algorithm ${b.authorKeyAlgorithm}  author_key_enabled ${b.authorKeyEnabled}`);
-    L.push(`  id key digest ${b.idKeyDigest} (curve ${b.idKeyCurve}), signature over the ID block: ${b.signature}`);
-    if (b.authorKeyDigest) L.push(`  author digest ${b.authorKeyDigest}, signature over the ID key: ${b.authorSignature}`);
+    L.push(`  ID key (curve ${b.idKeyCurve}), signature over the ID block: ${b.signature}; digest`, `    ${b.idKeyDigest}`);
+    if (b.authorKeyDigest) L.push(`  author key, signature over the ID key: ${b.authorSignature}; digest`, `    ${b.authorKeyDigest}`);
     const l = launches.find((x) => x.ld === b.ld);
     if (l) L.push(`  launch digest matches on (vCPUs ${l.searchedVcpus} searched):`, ...idBlockLaunchLines(l).map((x) => `    ${x}`));
   }

@@ -28,6 +28,7 @@ import { KRUN_IMAGE_OPTIONS, krunArgs, krunPaths } from '../krun-image.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 import { loadReport } from '../report-input.js';
 import { writeStdout } from '../stdout.js';
+import { fitLines, formatJsonDoc, plural } from '../output.js';
 
 export const MATCH_SPEC: CommandSpec = {
   usage: 'snp-launch match (--measurement HEX | --report FILE) (--ovmf PATH [--kernel ...] | --igvm FILE) [narrowing options]',
@@ -42,17 +43,18 @@ export const MATCH_SPEC: CommandSpec = {
     { name: 'append', type: 'string', metavar: 'CMDLINE', help: 'kernel command line (needs --kernel)' },
     { name: 'igvm', type: 'string', metavar: 'FILE', help: 'IGVM image (instead of --ovmf)' },
     ...KRUN_IMAGE_OPTIONS,
-    { name: 'platform', type: 'string', metavar: 'LIST', help: 'platforms to search (OVMF: qemu-kvm,ec2,gce; IGVM: the six IGVM platforms); default all' },
-    { name: 'vcpus', type: 'string', metavar: 'LIST', help: 'vCPU counts, e.g. 4, 1-64 or 1-64,96,128 (default 1-512)' },
-    { name: 'vcpu-type', type: 'string', metavar: 'LIST', help: 'QEMU CPU model names (default: every named model and real EPYC silicon)' },
-    { name: 'vcpu-sig', type: 'string', metavar: 'LIST', help: 'CPUID(1).EAX signatures (with --vcpu-type: both are searched)' },
-    { name: 'guest-features', type: 'string', metavar: 'LIST', help: 'SEV_FEATURES values (default 0x1,0x21,0x201,0x221 by KVM generation)' },
-    { name: 'kvm', type: 'string', metavar: 'LIST', help: 'host KVM generations: init2, legacy (default both)' },
-    { name: 'vmsa-gpa', type: 'string', metavar: 'LIST', help: 'VMSA GPAs (default 0xfffffffff000 and, for pre-v9 KVM and GCE, 0xffffffffff000)' },
-    { name: 'rdx', type: 'string', metavar: 'LIST', help: 'RDX values of the ec2/gce profiles (default ec2: 0x600,0; gce: 0x600)' },
+    { name: 'platform', type: 'list', metavar: 'LIST', help: 'platforms to search (OVMF: qemu-kvm,ec2,gce; IGVM: the six IGVM platforms); default all' },
+    { name: 'vcpus', type: 'list', metavar: 'LIST', help: 'vCPU counts, e.g. 4, 1-64 or 1-64,96,128 (default 1-512)' },
+    { name: 'vcpu-type', type: 'list', metavar: 'LIST', help: 'QEMU CPU model names (default: every named model and real EPYC silicon)' },
+    { name: 'vcpu-sig', type: 'list', metavar: 'LIST', help: 'CPUID(1).EAX signatures (with --vcpu-type: both are searched)' },
+    { name: 'guest-features', type: 'list', metavar: 'LIST', help: 'SEV_FEATURES values (default 0x1,0x21,0x201,0x221 by KVM generation)' },
+    { name: 'kvm', type: 'list', metavar: 'LIST', help: 'host KVM generations: init2, legacy (default both)' },
+    { name: 'vmsa-gpa', type: 'list', metavar: 'LIST', help: 'VMSA GPAs (default 0xfffffffff000 and, for pre-v9 KVM and GCE, 0xffffffffff000)' },
+    { name: 'rdx', type: 'list', metavar: 'LIST', help: 'RDX values of the ec2/gce profiles (default ec2: 0x600,0; gce: 0x600)' },
     { name: 'kernel-hashes', type: 'string', metavar: 'on|off|both', help: 'with --kernel: whether QEMU measured the kernel-hashes page (kernel-hashes=on); default both' },
     { name: 'first', type: 'flag', help: 'stop at the first matching configuration' },
-    { name: 'json', type: 'flag', help: 'print one JSON object (docs/launch-space.md)' },
+    { name: 'json', type: 'flag', help: 'print one JSON object (format "snp-launch.match/1", docs/json-output.md)' },
+    { name: 'wide', type: 'flag', help: 'do not fold long lines to 100 columns' },
   ],
   epilog: [
     'examples:',
@@ -69,7 +71,7 @@ export function parseMeasurement(text: string): Uint8Array {
   const t = text.replace(/\s+/g, '');
   const bytes = fromHex(t.replace(/^0x/i, '')) ?? fromBase64(t);
   if (bytes === undefined) throw inputError('BAD_MEASUREMENT', 'is neither hex nor base64', { field: '--measurement' });
-  if (bytes.length !== 48) throw inputError('BAD_MEASUREMENT', `must be 48 bytes (96 hex digits or 64 base64 characters), got ${bytes.length} bytes`, { field: '--measurement' });
+  if (bytes.length !== 48) throw inputError('BAD_MEASUREMENT', `must be 48 bytes (96 hex digits or 64 base64 characters), got ${plural(bytes.length, 'byte')}`, { field: '--measurement' });
   return bytes;
 }
 
@@ -110,9 +112,10 @@ export async function run(argv: string[]): Promise<number> {
     if (tty && result.ms > 1000) process.stderr.write('\n');
     const facts = await ovmfFacts(image);
     if (get.flag(args, 'json')) {
-      writeStdout(JSON.stringify(matchJson(result, paths, facts), null, 2) + '\n');
+      const explanation = result.matches.length === 0 ? explainNoMatch(result, space, image, facts) : undefined;
+      writeStdout(formatJsonDoc('match', 1, matchJson(result, paths, facts, notes, explanation)));
     } else {
-      writeStdout(matchText(result, paths, space, image, notes, facts).join('\n') + '\n');
+      writeStdout(fitLines(matchText(result, paths, space, image, notes, facts), get.flag(args, 'wide')).join('\n') + '\n');
     }
     return result.matches.length > 0 ? 0 : 1;
   } finally {
@@ -143,7 +146,7 @@ function checkArgs(args: ParsedArgs): { paths: ImagePaths; space: ReturnType<typ
     if (append !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --append', '--append');
     paths = { kind: 'ovmf', ovmf: ovmf!, ...(kernel !== undefined ? { kernel } : {}), ...(initrd !== undefined ? { initrd } : {}), ...(append !== undefined ? { append } : {}) };
   }
-  const text = (n: string) => get.str(args, n);
+  const text = (n: string) => get.csv(args, n);
   const narrow = Object.fromEntries(
     (
       [
@@ -172,8 +175,8 @@ function refusals(c: LaunchCell, facts: OvmfFacts | undefined): string[] {
   return facts && c.platform === 'qemu-kvm' ? facts.qemuRefusals(c.vcpus) : [];
 }
 
-/** The JSON document of issue 8 (docs/launch-space.md "match --json"). */
-export function matchJson(r: SearchResult, paths: ImagePaths, facts?: OvmfFacts): unknown {
+/** The body of "snp-launch.match/1" (docs/schemas/match.schema.json); `explanation` when nothing matches. */
+export function matchJson(r: SearchResult, paths: ImagePaths, facts?: OvmfFacts, notes: readonly string[] = [], explanation?: readonly string[]): object {
   return {
     measurement: toHex(r.measurement),
     matches: r.matches.map((c) => {
@@ -194,6 +197,9 @@ export function matchJson(r: SearchResult, paths: ImagePaths, facts?: OvmfFacts)
     }),
     searched: { configurations: r.configurations, spaceSize: r.spaceSize, ms: Math.round(r.ms) },
     ...(r.skipped.length ? { skipped: r.skipped } : {}),
+    ...(notes.length ? { notes: [...notes] } : {}),
+    // The same sentences as the text form: what was searched and what must therefore differ.
+    ...(explanation ? { explanation: [...explanation] } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ import { parseTargets } from '../../portable/targets.js';
 import { get, type ParsedArgs } from '../args.js';
 import { renderProof, signature } from './portable-output.js';
 import { writeStdout } from '../stdout.js';
+import { fitLines, formatJsonDoc } from '../output.js';
 
 export async function runFix(args: ParsedArgs, path: string): Promise<number> {
   const out = get.str(args, 'output');
@@ -43,10 +44,11 @@ export async function runFix(args: ParsedArgs, path: string): Promise<number> {
     opened.push(written);
     const proof = await proveIgvm(written, targets, launch);
     if (get.flag(args, 'json')) {
-      writeStdout(JSON.stringify({ format: 'snp-launch.portability-fix/1', file: path, output: out, changed: r.changed, edits: r.edits, rules: r.rules, ...proof }, null, 2) + '\n');
+      writeStdout(formatJsonDoc('portability-fix', 1, { file: path, output: out, changed: r.changed, edits: r.edits, rules: r.rules, ...proof }));
     } else {
       const head = r.changed ? [`${path}: ${r.edits.length} edit${r.edits.length === 1 ? '' : 's'} for ${targets.map((t) => t.label).join(', ')}:`, ...edits] : [`${path}: already portable for ${targets.map((t) => t.label).join(', ')}; written unchanged`];
-      writeStdout([...head, `wrote ${out} (${r.layout.totalSize} bytes)`, ''].join('\n') + '\n' + renderProof(proof, targets.length));
+      const wide = get.flag(args, 'wide');
+      writeStdout(fitLines([...head, `wrote ${out} (${r.layout.totalSize} bytes)`, ''], wide).join('\n') + '\n' + renderProof(proof, targets.length, wide));
     }
     return proof.measurement.agree ? 0 : 1;
   } finally {

@@ -14,6 +14,7 @@ import { VCPU_TYPES } from '../../vmsa/vcpu-types.js';
 import { signature } from './portable-output.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
 import { writeStdout } from '../stdout.js';
+import { fitLines, formatJsonDoc, shortDigest } from '../output.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch portability --igvm FILE [--vcpus N] [--vcpu-type T | --vcpu-sig S] [--guest-features F] [--native-zero] [--json] [--fix --for P1,P2 -o OUT]',
@@ -28,11 +29,12 @@ const SPEC: CommandSpec = {
     { name: 'vcpu-stepping', type: 'decimal', metavar: 'STEPPING', help: 'CPU stepping' },
     { name: 'guest-features', type: 'auto', metavar: 'VALUE', help: 'expected SEV_FEATURES (kvm-vmsa-page and kvm-direct-vmsa reject a VMSA that differs)' },
     { name: 'native-zero', type: 'flag', help: 'add a row for igvmmeasure --native-zero' },
-    { name: 'platform', type: 'list', metavar: 'P', help: `only these platforms (repeatable): ${IGVM_PLATFORMS.join(', ')}` },
+    { name: 'platform', type: 'list', metavar: 'LIST', help: `only these platforms (comma list or repeated): ${IGVM_PLATFORMS.join(', ')}` },
     { name: 'json', type: 'flag', help: 'print the report as JSON (format "snp-launch.portability/1")' },
     { name: 'fix', type: 'flag', help: 'rewrite the file with the fewest edits so the --for platforms agree (needs -o); see docs/platforms.md' },
-    { name: 'for', type: 'list', metavar: 'P1,P2', help: 'with --fix: the platforms that must agree (default: all six; igvmmeasure-native-zero allowed)' },
+    { name: 'for', type: 'list', metavar: 'LIST', help: 'with --fix: the platforms that must agree (comma list or repeated; default: all six; igvmmeasure-native-zero allowed)' },
     { name: 'output', short: 'o', type: 'string', metavar: 'FILE', help: 'with --fix: where to write the rewritten file' },
+    { name: 'wide', type: 'flag', help: 'whole digests and no folding of long lines to 100 columns' },
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
   ],
   epilog: 'The per-platform measurement rules and what each divergence means: docs/platforms.md.',
@@ -68,25 +70,34 @@ export async function run(argv: string[]): Promise<number> {
       ...(platforms.length > 0 ? { platforms: platforms as IgvmPlatform[] } : {}),
     });
     if (rep.groups.length === 0) throw inputError('IGVM_NO_PLATFORM', `no platform can launch it: ${rep.rows.map((r) => r.error).join('; ')}`, { file: path });
-    writeStdout(get.flag(args, 'json') ? JSON.stringify({ format: 'snp-launch.portability/1', ...rep }, null, 2) + '\n' : text(rep));
+    writeStdout(get.flag(args, 'json') ? formatJsonDoc('portability', 1, rep) : fitLines(text(rep, get.flag(args, 'wide')), get.flag(args, 'wide')).join('\n') + '\n');
     return rep.groups.length === 1 && rep.rows.every((r) => r.digest) ? 0 : 1;
   } finally {
     await src.close?.();
   }
 }
 
-function text(rep: PortabilityReport): string {
+/** The report as lines: per-platform digests abbreviated unless `wide`, each group's digest in full. */
+function text(rep: PortabilityReport, wide: boolean): string[] {
   const out: string[] = [`${rep.file}: SEV-SNP launch digest per platform (${rep.vcpus} vCPU${rep.vcpus === 1 ? '' : 's'})`, ''];
   const w = Math.max(...rep.rows.map((r) => r.platform.length));
+  const letter = (digest: string | undefined) => {
+    const i = rep.groups.findIndex((g) => g.digest === digest);
+    return i < 0 ? ' ' : String.fromCharCode(65 + i);
+  };
   for (const r of rep.rows) {
     const id = r.idBlock ? (r.idBlock.matches ? '  ID block: matches' : '  ID block: does not match') : '';
-    out.push(`  ${r.platform.padEnd(w)}  ${r.digest ?? `cannot launch: ${r.error}`}${id}`);
+    out.push(`  ${r.platform.padEnd(w)}  ${r.digest ? `${letter(r.digest)}  ${shortDigest(r.digest, wide)}` : `cannot launch: ${r.error}`}${id}`);
   }
   out.push('');
-  if (rep.groups.length === 1) out.push(`All ${rep.groups[0]!.platforms.length} platforms that can launch it agree.`);
-  else {
-    out.push('Groups that agree:');
-    rep.groups.forEach((g, i) => out.push(`  ${String.fromCharCode(65 + i)}. ${g.platforms.join(', ')}: ${g.digest.slice(0, 16)}…`));
+  const n = rep.groups[0]!.platforms.length;
+  if (rep.groups.length === 1) out.push(n === 1 ? `Only ${rep.groups[0]!.platforms[0]} can launch it; its digest (A):` : `All ${n} platforms that can launch it agree (A):`);
+  else out.push('Groups that agree:');
+  rep.groups.forEach((g, i) => {
+    const l = String.fromCharCode(65 + i);
+    out.push(...(rep.groups.length === 1 ? [] : [`  ${l}: ${g.platforms.join(', ')}`]), `  ${l} ${g.digest}`);
+  });
+  if (rep.groups.length > 1) {
     out.push('', 'Where they diverge (first differing measurement step):');
     for (const d of rep.differences) {
       const v = d.divergence;
@@ -98,10 +109,10 @@ function text(rep: PortabilityReport): string {
   }
   if (rep.idBlock) {
     const yes = rep.rows.filter((r) => r.idBlock?.matches).map((r) => r.platform);
-    out.push('', `SNP_ID_BLOCK launch digest ${rep.idBlock}: ${yes.length ? `matches on ${yes.join(', ')}` : 'matches on no platform'}`);
+    out.push('', `SNP_ID_BLOCK launch digest ${rep.idBlock}`, `  ${yes.length ? `matches on ${yes.join(', ')}` : 'matches on no platform'}`);
   }
   const id = (label: string) => label.split(' ')[0]!;
   const warns = rep.rows.flatMap((r) => r.warnings.map((x) => `${r.platform}: ${x.startsWith(`${id(r.platform)}: `) ? x.slice(id(r.platform).length + 2) : x}`));
   for (const x of new Set(warns)) out.push(`warning: ${x}`);
-  return out.join('\n') + '\n';
+  return out;
 }

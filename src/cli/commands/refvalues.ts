@@ -27,6 +27,8 @@ import { describeInput } from '../../measure/json.js';
 import { parseOvmf } from '../../images/ovmf/parse.js';
 import { requireQemuLaunchable } from '../../loaders/ovmf/qemu-launchable.js';
 import { writeStdout } from '../stdout.js';
+// issue 19 hook: --host-data-of, --initdata, --from-gce-endorsement (docs/endorsements.md)
+import { REFVALUES_ENDORSEMENT_OPTIONS, refvaluesEndorsementInputs } from '../report-endorsements.js';
 
 export const REFVALUES_SPEC: CommandSpec = {
   usage: 'snp-launch refvalues (--ovmf PATH [--kernel ...] | --igvm FILE | --measurement HEX) [matrix] [pinned fields] [--format json|corim|rvps|gsg] [-o FILE|DIR]',
@@ -39,13 +41,13 @@ export const REFVALUES_SPEC: CommandSpec = {
     { name: 'append', type: 'string', metavar: 'CMDLINE', help: 'kernel command line (needs --kernel)' },
     { name: 'igvm', type: 'string', metavar: 'FILE', help: 'IGVM image (instead of --ovmf)' },
     ...KRUN_IMAGE_OPTIONS,
-    { name: 'platform', type: 'string', metavar: 'LIST', help: 'platforms (OVMF: qemu-kvm,ec2,gce; IGVM: the IGVM platforms; krun); default qemu-kvm' },
-    { name: 'vcpus', type: 'string', metavar: 'LIST', help: 'vCPU counts: 4, 1-64 or 1-64,96,128 (required with an image)' },
-    { name: 'vcpu-type', type: 'string', metavar: 'LIST', help: 'QEMU -cpu names, e.g. EPYC-v4,EPYC-Milan,EPYC-Genoa' },
-    { name: 'vcpu-sig', type: 'string', metavar: 'LIST', help: 'CPUID(1).EAX signatures (beside --vcpu-type); qemu-kvm needs one of the two, as measure does (--vcpu-sig 0: a CPU model with signature 0)' },
-    { name: 'guest-features', type: 'string', metavar: 'LIST', help: 'SEV_FEATURES values (OVMF; default 0x1)' },
-    { name: 'kvm', type: 'string', metavar: 'LIST', help: 'host KVM generations: init2, legacy (default init2)' },
-    { name: 'measurement', type: 'list', metavar: 'HEX', help: 'a MEASUREMENT from elsewhere (a vendor, an earlier release); repeatable' },
+    { name: 'platform', type: 'list', metavar: 'LIST', help: 'platforms (OVMF: qemu-kvm,ec2,gce; IGVM: the IGVM platforms; krun); default qemu-kvm' },
+    { name: 'vcpus', type: 'list', metavar: 'LIST', help: 'vCPU counts: 4, 1-64 or 1-64,96,128 (required with an image)' },
+    { name: 'vcpu-type', type: 'list', metavar: 'LIST', help: 'QEMU -cpu names, e.g. EPYC-v4,EPYC-Milan,EPYC-Genoa' },
+    { name: 'vcpu-sig', type: 'list', metavar: 'LIST', help: 'CPUID(1).EAX signatures (beside --vcpu-type); qemu-kvm needs one of the two, as measure does (--vcpu-sig 0: a CPU model with signature 0)' },
+    { name: 'guest-features', type: 'list', metavar: 'LIST', help: 'SEV_FEATURES values (OVMF; default 0x1)' },
+    { name: 'kvm', type: 'list', metavar: 'LIST', help: 'host KVM generations: init2, legacy (default init2)' },
+    { name: 'measurement', type: 'list', metavar: 'HEX', help: 'MEASUREMENTs from elsewhere (a vendor, an earlier release): hex or base64, comma list or repeated' },
     { name: 'policy', type: 'string', metavar: 'HEX', help: 'pin the guest POLICY (u64, e.g. 0x30000)' },
     { name: 'host-data', type: 'string', metavar: 'HEX', help: 'pin HOST_DATA (32 bytes)' },
     { name: 'id-key-digest', type: 'string', metavar: 'HEX', help: 'pin ID_KEY_DIGEST (48 bytes)' },
@@ -60,6 +62,7 @@ export const REFVALUES_SPEC: CommandSpec = {
     { name: 'sign', type: 'string', metavar: 'KEY.pem', help: 'with --format corim: sign it (COSE_Sign1, ES384) with this EC P-384 private key' },
     { name: 'allow-nonlaunchable', type: 'flag', help: 'produce values even for firmware QEMU refuses to launch for SNP (no SEV metadata, AP reset address 0, zero-size sections)' },
     { name: 'output', short: 'o', type: 'string', metavar: 'FILE', help: 'write to FILE instead of stdout (CBOR is never written to a terminal); for gsg with more than one cell, a directory (one .textproto per cell)' },
+    ...REFVALUES_ENDORSEMENT_OPTIONS, // issue 19 hook
   ],
   epilog: [
     'examples:',
@@ -88,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
   if (tcbLayout !== undefined && format !== 'rvps') throw usageError('OPTION_CONFLICT', 'argument --tcb-layout: only with --format rvps', '--tcb-layout');
   const pinned = pinnedFields(args);
   const external: RefCell[] = get.list(args, 'measurement').map((t) => ({ platform: 'external', measurement: measurementArg(t) }));
+  external.push(...(await refvaluesEndorsementInputs(args, pinned))); // issue 19 hook
   const opened: ByteSource[] = [];
   try {
     const { image, inputs } = await openImage(args, opened);
@@ -119,7 +123,7 @@ export async function run(argv: string[]): Promise<number> {
       let bytes = encodeCorim(rv, flavor);
       if (signKey !== undefined) {
         const { loadP384PrivateKey } = await import('./id-block.js');
-        bytes = signCorim(bytes, await loadP384PrivateKey(signKey));
+        bytes = signCorim(bytes, await loadP384PrivateKey(signKey, 'refvalues --sign needs an EC P-384 private key (the CoRIM is signed with ES384)'));
       }
       await writeOutput(args, bytes, true);
     }
@@ -173,15 +177,15 @@ function pinnedFields(args: ParsedArgs): PinnedFields {
 }
 
 function matrixArgs(args: ParsedArgs, kind: SpaceImage['kind']) {
-  const vcpusText = get.str(args, 'vcpus');
+  const vcpusText = get.csv(args, 'vcpus');
   if (vcpusText === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --vcpus (a count, list or range)', '--vcpus');
   const allowed: readonly string[] = kind === 'ovmf' ? ['qemu-kvm', 'ec2', 'gce'] : kind === 'krun' ? ['krun'] : IGVM_PLATFORMS;
-  const platforms = parseList(get.str(args, 'platform') ?? (kind === 'krun' ? 'krun' : 'qemu-kvm'), '--platform', (p) => {
+  const platforms = parseList(get.csv(args, 'platform') ?? (kind === 'krun' ? 'krun' : 'qemu-kvm'), '--platform', (p) => {
     if (!allowed.includes(p)) throw usageError('BAD_CHOICE', `argument --platform: invalid choice for --${kind}: '${p}' (choose from ${allowed.join(', ')})`, '--platform');
     return p;
   });
   const cpus: MatrixCpu[] = [];
-  const types = get.str(args, 'vcpu-type');
+  const types = get.csv(args, 'vcpu-type');
   if (types !== undefined) {
     for (const t of parseList(types, '--vcpu-type', (x) => x)) {
       const sig = vcpuTypeSignature(t);
@@ -189,7 +193,7 @@ function matrixArgs(args: ParsedArgs, kind: SpaceImage['kind']) {
       cpus.push({ type: t, sig });
     }
   }
-  const sigs = get.str(args, 'vcpu-sig');
+  const sigs = get.csv(args, 'vcpu-sig');
   if (sigs !== undefined) {
     for (const s of parseList(sigs, '--vcpu-sig', (x) => parseIntText(x, '--vcpu-sig'))) {
       if (s >= 1n << 32n) throw usageError('BAD_INT', `argument --vcpu-sig: 0x${s.toString(16)} does not fit in 32 bits`, '--vcpu-sig');
@@ -203,8 +207,8 @@ function matrixArgs(args: ParsedArgs, kind: SpaceImage['kind']) {
   if (cpus.length === 0 && needsSig) {
     throw usageError('MISSING_VCPU_SIG', 'argument --vcpu-type: qemu-kvm puts the vCPU signature in RDX; give --vcpu-type or --vcpu-sig (--vcpu-sig 0 for signature 0)', '--vcpu-type');
   }
-  const gf = get.str(args, 'guest-features');
-  const kvm = get.str(args, 'kvm');
+  const gf = get.csv(args, 'guest-features');
+  const kvm = get.csv(args, 'kvm');
   return {
     platforms: [...new Set(platforms)],
     vcpus,

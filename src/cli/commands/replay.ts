@@ -15,6 +15,7 @@ import { replayTrace, type ReplayResult } from '../../uapi/replay.js';
 import { KVM_UAPIS, type KvmUapi } from '../../uapi/types.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
 import { writeStdout } from '../stdout.js';
+import { fitLines, formatJsonDoc } from '../output.js';
 
 const SPEC: CommandSpec = {
   usage: 'snp-launch replay --uapi {upstream,vmsa-page,direct-vmsa} TRACE.json [--log] [--json]',
@@ -25,6 +26,7 @@ const SPEC: CommandSpec = {
     { name: 'log', type: 'flag', help: 'print the measurement log (one row per run of pages)' },
     { name: 'log-full', type: 'flag', help: 'print the measurement log, one row per PAGE_INFO step' },
     { name: 'json', type: 'flag', help: 'print the result as JSON (format "snp-launch.replay/1")' },
+    { name: 'wide', type: 'flag', help: 'do not fold long lines to 100 columns' },
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
   ],
   epilog: 'The trace format is described in docs/trace-format.md. File references in the trace are relative to the trace file.',
@@ -40,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const path = args.positionals[0];
-  if (path === undefined) throw usageError('MISSING_ARGUMENT', 'the following arguments are required: TRACE.json');
+  if (path === undefined) throw usageError('MISSING_ARGUMENT', 'the following arguments are required: TRACE.json', 'TRACE.json');
   const text = new TextDecoder('utf-8', { fatal: false }).decode(await readSmallFile(path, MAX_TRACE));
   const trace = parseTrace(text, path);
   if (trace.uapi !== undefined && !(KVM_UAPIS as readonly string[]).includes(trace.uapi)) {
@@ -53,8 +55,8 @@ export async function run(argv: string[]): Promise<number> {
   const log = get.flag(args, 'log') || get.flag(args, 'log-full');
   const r = await replayTrace(trace, uapi, { log, openFile: (f) => openFileSource(isAbsolute(f) ? f : resolve(base, f), f) });
   if (trace.uapi !== undefined && trace.uapi !== uapi) r.warnings.unshift(`the trace was recorded for the ${trace.uapi} UAPI; replayed on ${uapi}`);
-  if (get.flag(args, 'json')) writeStdout(JSON.stringify(replayJson(path, r), null, 2) + '\n');
-  else writeStdout(replayText(path, r, get.flag(args, 'log-full')));
+  if (get.flag(args, 'json')) writeStdout(formatJsonDoc('replay', 1, replayJson(path, r)));
+  else writeStdout(fitLines(replayText(path, r, get.flag(args, 'log-full')), get.flag(args, 'wide')).join('\n') + '\n');
   if (r.rejected) {
     process.stderr.write(`Error: ${path}: call ${r.rejected.index} (${r.rejected.cmd}) rejected by the ${uapi} UAPI with ${r.rejected.errno}: ${r.rejected.reason}\n`);
     return 1;
@@ -62,9 +64,8 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-function replayJson(path: string, r: ReplayResult): unknown {
+function replayJson(path: string, r: ReplayResult): object {
   return {
-    format: 'snp-launch.replay/1',
     trace: path,
     uapi: r.uapi,
     finished: r.finished,
@@ -77,7 +78,7 @@ function replayJson(path: string, r: ReplayResult): unknown {
   };
 }
 
-function replayText(path: string, r: ReplayResult, full: boolean): string {
+function replayText(path: string, r: ReplayResult, full: boolean): string[] {
   const lines = [`replay of ${path} on the ${r.uapi} KVM UAPI`];
   const w = Math.max(...r.calls.map((c) => c.cmd.length), 4);
   for (const c of r.calls) {
@@ -86,9 +87,9 @@ function replayText(path: string, r: ReplayResult, full: boolean): string {
   }
   if (r.log) lines.push('', ...formatLogTable(r.log, { full }));
   lines.push('');
-  if (r.finished) lines.push(`launch digest: ${toHex(r.digest)}`);
+  if (r.finished) lines.push('launch digest:', `  ${toHex(r.digest)}`);
   else if (r.rejected) lines.push(`no launch digest: the launch stops at call ${r.rejected.index}; firmware digest so far (${r.steps} steps): ${toHex(r.digest)}`);
   else lines.push(`no SNP_LAUNCH_FINISH; firmware digest after ${r.steps} steps: ${toHex(r.digest)}`);
   for (const x of r.warnings) lines.push(`warning: ${x}`);
-  return lines.join('\n') + '\n';
+  return lines;
 }

@@ -31,6 +31,8 @@ import { hasPinnedChecks, JSON_OPT, PRODUCT_OPT, productArg, STRICT_OPT, validat
 import { VERIFY_HOOKS, type VerifyContext } from '../report-verify-hooks.js';
 import { addHints, renderJson, renderText } from '../report-verify-output.js';
 import { imagePathsOf } from '../verify-hint.js';
+// issue 19 hooks: THIM JSON certificates, the HCL section of show, ACI UVM endorsements as --refvalues (docs/endorsements.md)
+import { certFileBytes, endorsementRequested, hclShowSection, isUvmRefValues } from '../report-endorsements.js';
 
 /**
  * Upper bounds for inputs read whole. A report is 1184 bytes; with a GHCB certificate table
@@ -120,11 +122,12 @@ async function show(args: ParsedArgs): Promise<number> {
   const url = r.product && r.signerInfo.signingKey === 'VCEK' ? vcekUrl(r.product.line, r.chipId, r.reportedTcb) : undefined;
   // A VLEK-signed report (AWS) names no chip; its VLEK comes from the host, KDS only with CSP credentials (§3).
   const vlek = r.product && r.signerInfo.signingKey === 'VLEK' ? vlekUrl(r.product.line, r.reportedTcb) : undefined;
+  const hcl = await hclShowSection(path); // issue 19 hook: the HCL header, request and runtime data
   if (get.flag(args, 'json')) {
-    writeStdout(JSON.stringify({ format: 'snp-launch.report/1', file: path, ...reportToJson(r), kds_vcek_url: url ?? null, kds_vlek_url: vlek ?? null }, null, 2) + '\n');
+    writeStdout(JSON.stringify({ format: 'snp-launch.report/1', file: path, ...reportToJson(r), kds_vcek_url: url ?? null, kds_vlek_url: vlek ?? null, ...(hcl ? { hcl: hcl.json } : {}) }, null, 2) + '\n');
     return 0;
   }
-  const lines = [`report: ${path}`, ...formatReportText(r)];
+  const lines = [`report: ${path}`, ...formatReportText(r), ...(hcl?.lines ?? [])];
   if (url) lines.push(`KDS VCEK URL       ${url}`);
   if (vlek) lines.push(`KDS VLEK URL       ${vlek} (needs cloud-provider credentials)`);
   writeStdout(lines.join('\n') + '\n');
@@ -132,7 +135,7 @@ async function show(args: ParsedArgs): Promise<number> {
 }
 
 async function loadCerts(path: string): Promise<Certificate[]> {
-  return loadCertificates(await readSmallFile(path, MAX_CERT_FILE), path);
+  return loadCertificates(certFileBytes(await readSmallFile(path, MAX_CERT_FILE), path), path); // issue 19 hook: THIM JSON
 }
 
 
@@ -197,7 +200,7 @@ async function verify(args: ParsedArgs): Promise<number> {
   const measureGiven = MEASURE_OPTIONS.some((o) => args.values.has(o.name));
   if (measureGiven && vo.measurements) throw usageError('OPTION_CONFLICT', 'argument --measurement: not allowed with image options (the measurement is predicted from the image)', '--measurement');
   const refValues = get.str(args, 'refvalues');
-  if (noCert && !hasPinnedChecks(vo) && !measureGiven && refValues === undefined) {
+  if (noCert && !hasPinnedChecks(vo) && !measureGiven && refValues === undefined && !endorsementRequested(args)) { // issue 19 hook
     throw usageError('NOTHING_TO_CHECK', '--no-cert needs at least one policy check (e.g. --measurement, --ovmf ..., --report-data)', '--no-cert');
   }
 
@@ -234,7 +237,8 @@ async function verify(args: ParsedArgs): Promise<number> {
   ctx.checks.push(...validateReport(ctx.verified?.report ?? report, vo, ctx.verified ? { vek: ctx.verified.vek } : {}));
   const pol = vo.policy ?? {};
   if (Object.keys(pol).some((k) => k !== 'allowDebug' && k !== 'allowMigrateMa')) ctx.covers.add('POLICY');
-  if (refValues !== undefined) {
+  // issue 19 hook: an ACI UVM endorsement given as --refvalues is checked by the endorsements hook.
+  if (refValues !== undefined && !(await isUvmRefValues(refValues))) {
     const rv = await (await import('../refvalues-verify.js')).refValuesChecks(ctx.verified?.report ?? report, refValues, get.str(args, 'refvalues-key'));
     ctx.checks.push(...rv.checks);
     rv.covers.forEach((f) => ctx.covers.add(f));
