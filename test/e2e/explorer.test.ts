@@ -267,7 +267,7 @@ describe('explorer (headless Chromium)', { skip }, () => {
       const dir = join(ARTIFACTS, 'igvm-example');
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'example.igvm'), buildIgvmExample());
-      const r = spawnSync(process.execPath, [CLI, 'portability', '--igvm', 'example.igvm', '--vcpus', '1', '--vcpu-type', 'EPYC-v4'], { cwd: dir, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [CLI, 'portability', '--igvm', 'example.igvm', '--vcpus', '1', '--vcpu-type', 'EPYC-v4', '--wide'], { cwd: dir, encoding: 'utf8' });
       const lines = r.stdout.split('\n');
       const at = lines.findIndex((l) => /^ {2}qemu-kvm vs kvm-vmsa-page, step \d+:$/.test(l));
       assert.ok(at >= 0, `portability output names the pair:\n${r.stdout}${r.stderr}`);
