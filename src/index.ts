@@ -15,6 +15,9 @@ export { measureIgvm } from './measure/igvm.js';
 export * from './measure/types.js';
 export * from './measure/json.js';
 export * from './measure/log-format.js';
+// Inputs by hash: kernel/initrd SHA-256, OVMF metadata documents (issue 18 item 4)
+export { kernelGiven, initrdGiven, kernelHashesOf, parseSha256Hex, ovmfMetadataOf, type KernelInputs } from './measure/by-hash.js';
+export * from './images/ovmf/metadata-doc.js';
 
 // Firmware model
 export { PageType, PAGE_TYPE_NAMES, KVM_VMSA_GPA, PAGE_SIZE } from './firmware/page-types.js';

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   measure: { summary: 'predict a launch digest (sev-snp-measure compatible; OVMF or IGVM)', load: () => import('./commands/measure.js') },
   'id-block': { summary: 'build and sign an SNP ID block and ID auth structure', load: () => import('./commands/id-block.js') },
   demo: { summary: 'build example images and show how their digests differ per mode, platform and vCPU count', load: () => import('./commands/demo.js') },
+  ovmf: { summary: 'OVMF images: `ovmf metadata FILE` prints the facts a launch needs, to measure without the file', load: () => import('./commands/ovmf.js') },
   igvm: { summary: 'IGVM files: `igvm inspect FILE`, `igvm build --ovmf F -o OUT --for P1,P2`', load: () => import('./commands/igvm.js') },
   replay: { summary: 'replay a JSON trace of KVM SNP launch calls through a UAPI model', load: () => import('./commands/replay.js') },
   match: { summary: 'find which launch configuration of an image produced a measurement (or a report)', load: () => import('./commands/match.js') },

@@ -21,6 +21,7 @@ import {
   type ResolveOptions,
 } from '../measure/request.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
+import { BY_HASH_OPTIONS } from './by-hash-options.js';
 
 export { OVMF_MODES, OVMF_PLATFORMS, VMM_TO_PLATFORM } from '../measure/request.js';
 export type { IgvmRequest, MeasureRequest, OvmfRequest, ResolveOptions } from '../measure/request.js';
@@ -56,6 +57,7 @@ export const MEASURE_OPTIONS: OptionSpec[] = [
   { name: 'kvm', type: 'string', metavar: 'GEN', extension: true, help: 'host KVM generation: init2 (Linux >= 6.10, default; MXCSR/FCW 0x1F80/0x037F) or legacy (0/0)' },
   { name: 'vmsa-gpa', type: 'auto', metavar: 'GPA', extension: true, help: 'GPA at which KVM measures the VMSAs (default 0xfffffffff000; 0xffffffffff000 on pre-v9 SNP KVM on 52-bit hosts and GCE Genoa)' },
   { name: 'rdx', type: 'auto', metavar: 'VALUE', extension: true, help: 'RDX of ec2/gce VMSAs instead of 0x600 (EC2 wrote 0 before 2026)' },
+  ...BY_HASH_OPTIONS,
   { name: 'krun', type: 'flag', extension: true, help: "libkrun's OVMF-less launch (same as --vmm-type krun): needs --qboot and --kernel" },
   { name: 'qboot', type: 'string', metavar: 'PATH', extension: true, help: "krun: qboot's bios.bin, measured at 0xffff0000" },
   { name: 'ram', type: 'decimal', metavar: 'MIB', extension: true, help: 'krun: guest RAM in MiB, for the boot_params e820 table (default 2048)' },

@@ -44,7 +44,7 @@ function requestSpace(req: MeasureRequest, counts: number[]): LaunchSpace {
   if (req.kind === 'igvm') {
     return { platforms: [req.platform], vcpus: counts, vcpuSigs: [req.vcpuSig ?? 0], guestFeatures: [0x1n], kvm: ['init2'], vmsaGpas: [KVM_VMSA_GPA], kernelHashes: [false], cloudRdx: [KVM_DEFAULT_RDX] };
   }
-  if (req.mode !== 'snp' || req.snpOvmfHash) throw usageError('OPTION_CONFLICT', `a list or range of --vcpus needs mode snp without --snp-ovmf-hash (got mode ${req.mode}${req.snpOvmfHash ? ' with --snp-ovmf-hash' : ''})`, '--vcpus');
+  if (req.mode !== 'snp') throw usageError('OPTION_CONFLICT', `a list or range of --vcpus needs mode snp (got mode ${req.mode})`, '--vcpus');
   return {
     platforms: [req.platform as 'qemu-kvm' | 'ec2' | 'gce'],
     vcpus: counts,
@@ -52,7 +52,7 @@ function requestSpace(req: MeasureRequest, counts: number[]): LaunchSpace {
     guestFeatures: [req.guestFeatures ?? 0x1n],
     kvm: [req.kvm ?? 'init2'],
     vmsaGpas: [req.vmsaGpa ?? KVM_VMSA_GPA],
-    kernelHashes: [req.paths.kernel !== undefined],
+    kernelHashes: [req.paths.kernel !== undefined || req.kernelSha256 !== undefined],
     cloudRdx: [req.rdx ?? KVM_DEFAULT_RDX],
   };
 }

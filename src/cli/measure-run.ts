@@ -9,6 +9,15 @@ import type { MeasureResult } from '../measure/types.js';
 import { describeInput, type InputInfo } from '../measure/json.js';
 import { measureCall, withRequestWarnings, type CallOptions, type FileRole, type MeasureRequest, type RequestFiles } from '../measure/request.js';
 import { openFileSource } from '../node/file-source.js';
+import { isOvmfMetadataSource } from '../images/ovmf/metadata-doc.js';
+import { openOvmfMetadataFile } from './ovmf-metadata-file.js';
+
+/** The metadata document itself (its bytes), for --json's inputs. */
+async function describedFile(path: string): Promise<ByteSource> {
+  const { bytesSource } = await import('../core/source.js');
+  const { readSmallFile } = await import('../node/file-source.js');
+  return bytesSource(path, await readSmallFile(path, 1 << 20));
+}
 
 export { requestJsonOptions } from '../measure/request.js';
 
@@ -29,12 +38,7 @@ export interface MeasureRun {
 export async function runMeasureRequest(request: MeasureRequest, run: RunOptions = {}): Promise<MeasureRun> {
   const opened: RequestFiles = {};
   try {
-    for (const [role, path] of Object.entries(request.paths) as [FileRole, string | undefined][]) {
-      // Synchronous reads for everything but IGVM page data, whose asynchronous reads overlap the
-      // worker pool's hashing (bench row 5: 0.64 against 0.60 when synchronous). The kernel is
-      // read on this thread while a worker hashes the initrd (row 9).
-      if (path !== undefined) opened[role] = await openFileSource(path, undefined, { sync: role === 'igvm' ? undefined : true });
-    }
+    await openRequestFiles(request, opened);
     const call = measureCall(request, opened, run);
     // Loaded on demand: `report` resolves image options without always measuring.
     const raw =
@@ -46,10 +50,21 @@ export async function runMeasureRequest(request: MeasureRequest, run: RunOptions
     const out: MeasureRun = { request, result: withRequestWarnings(request, raw) };
     if (run.describeInputs) {
       out.inputs = {};
-      for (const [role, src] of Object.entries(opened) as [FileRole, ByteSource][]) out.inputs[role] = await describeInput(src);
+      for (const [role, src] of Object.entries(opened) as [FileRole, ByteSource][]) out.inputs[role] = await describeInput(isOvmfMetadataSource(src) ? await describedFile(src.name) : src);
     }
     return out;
   } finally {
     for (const src of Object.values(opened)) await src.close?.().catch(() => undefined);
+  }
+}
+
+/** Opens the request's files into `opened` (by role); the caller closes them, also on error. */
+export async function openRequestFiles(request: MeasureRequest, opened: RequestFiles): Promise<void> {
+  for (const [role, path] of Object.entries(request.paths) as [FileRole, string | undefined][]) {
+    // Synchronous reads for everything but IGVM page data, whose asynchronous reads overlap the
+    // worker pool's hashing (bench row 5: 0.64 against 0.60 when synchronous). The kernel is
+    // read on this thread while a worker hashes the initrd (row 9).
+    if (path !== undefined && role === 'ovmf' && request.kind === 'ovmf' && request.ovmfMetadata) opened.ovmf = await openOvmfMetadataFile(path);
+    else if (path !== undefined) opened[role] = await openFileSource(path, undefined, { sync: role === 'igvm' ? undefined : true });
   }
 }

@@ -30,11 +30,12 @@ export function p384PublicFromPem(pem: string, path: string): Uint8Array {
 
 /**
  * The checks, and the report fields the reference values pin (MEASUREMENT always; POLICY,
- * HOST_DATA, ... when the file pins them), for the "not checked" list.
+ * HOST_DATA, ... when the file pins them), for the "not checked" list. `maxVcpus`: the bound a
+ * compact document (refvalues --format compact) is expanded to.
  */
-export async function refValuesChecks(report: AttestationReport, file: string, keyPath?: string): Promise<{ checks: Check[]; covers: string[] }> {
+export async function refValuesChecks(report: AttestationReport, file: string, keyPath?: string, maxVcpus?: number): Promise<{ checks: Check[]; covers: string[] }> {
   const key = keyPath === undefined ? undefined : p384PublicFromPem(new TextDecoder().decode(await readSmallFile(keyPath, 64 * 1024)), keyPath);
-  const rv = decodeReferenceValues(await readSmallFile(file, MAX_REFVALUES_FILE), file, key);
+  const rv = decodeReferenceValues(await readSmallFile(file, MAX_REFVALUES_FILE), file, key, maxVcpus !== undefined ? { maxVcpus } : {});
   const res = checkReportAgainstRefValues(report, rv);
   const covers = ['MEASUREMENT', ...(Object.keys(rv.pinned) as PinnedField[]).filter((k) => rv.pinned[k] !== undefined).map((k) => REPORT_NAME[k])];
   const signed = key ? ', signature verified' : '';

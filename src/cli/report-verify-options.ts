@@ -78,6 +78,7 @@ const ROWS: Row[] = [
   { spec: ext({ name: 'cert', type: 'string', metavar: 'VCEK_OR_VLEK', help: 'the VCEK or VLEK that signed the report (DER or PEM; or a bundle or GHCB certificate table: the key SIGNER_INFO names is used)' }) },
   { spec: ext({ name: 'no-cert', type: 'flag', help: 'run only the policy checks; the signature is NOT verified' }) },
   { spec: ext({ name: 'refvalues', type: 'string', metavar: 'FILE', help: 'reference values (snp-launch refvalues: JSON or CoRIM, signed or not): pass when one cell matches' }) },
+  { spec: ext({ name: 'max-vcpus', type: 'decimal', metavar: 'N', help: 'with a compact --refvalues (refvalues --format compact): accept 1..N vCPUs (default 512)' }) },
   { spec: ext({ name: 'refvalues-key', type: 'string', metavar: 'PEM', help: 'public key that must have signed the --refvalues CoRIM (COSE_Sign1 ES384)' }) },
   { spec: ext({ name: 'chain', type: 'string', metavar: 'ASK_ARK.pem', help: 'intermediate (ASK/ASVK) and/or ARK, e.g. KDS cert_chain; default: the embedded AMD certificates (the ARK is always pinned)' }) },
   { spec: PRODUCT_OPT },

@@ -7,6 +7,7 @@
 import { KVM_VMSA_GPA } from '../firmware/page-types.js';
 import { defaultSpace, describeCell, featureWords, measureCommand, searchMeasurement, type ImagePaths, type LaunchCell } from '../launch-space/index.js';
 import type { MeasureRequest } from '../measure/request.js';
+import { kernelGiven } from '../measure/by-hash.js';
 import { openSpaceImage, requestImagePaths } from './space-image.js';
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
@@ -29,11 +30,11 @@ export function imagePathsOf(v: { ovmf?: string; igvm?: string; kernel?: string;
  */
 export async function measurementHint(target: MeasureRequest | ImagePaths, measurement: Uint8Array, preferSig?: number): Promise<string | undefined> {
   const req = 'paths' in target ? target : undefined;
-  if (req?.kind === 'ovmf' && (req.mode !== 'snp' || req.snpOvmfHash)) return undefined;
+  if (req?.kind === 'ovmf' && req.mode !== 'snp') return undefined;
   const paths = req ? requestImagePaths(req) : (target as ImagePaths);
   const { image, close } = await openSpaceImage(paths);
   try {
-    const space = defaultSpace(image.kind, image.kind === 'ovmf' && image.kernel !== undefined);
+    const space = defaultSpace(image.kind, image.kind === 'ovmf' && kernelGiven(image));
     if (req !== undefined && req.kind !== 'krun' && req.vcpuSig !== undefined && !space.vcpuSigs.includes(req.vcpuSig)) space.vcpuSigs = [...space.vcpuSigs, req.vcpuSig];
     const r = await searchMeasurement(image, space, measurement, preferSig !== undefined ? { preferSig } : {});
     const best = r.matches[0];
@@ -57,7 +58,8 @@ function differences(c: LaunchCell, req: MeasureRequest): string {
     if (c.guestFeatures !== f) out.push(`SEV_FEATURES ${hex(f)} (${featureWords(f)})`);
     if (c.platform === 'qemu-kvm' && c.kvm !== (req.kvm ?? 'init2')) out.push(`KVM ${req.kvm ?? 'init2'}`);
     if (c.vmsaGpa !== (req.vmsaGpa ?? KVM_VMSA_GPA)) out.push(`VMSA GPA ${hex(req.vmsaGpa ?? KVM_VMSA_GPA)}`);
-    if (c.kernelHashes !== (req.paths.kernel !== undefined)) out.push(req.paths.kernel !== undefined ? 'the kernel-hashes page measured' : 'no kernel hashes');
+    const k = req.paths.kernel !== undefined || req.kernelSha256 !== undefined;
+    if (c.kernelHashes !== k) out.push(k ? 'the kernel-hashes page measured' : 'no kernel hashes');
   }
   return out.join(', ');
 }

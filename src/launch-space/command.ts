@@ -10,7 +10,18 @@ import type { LaunchCell } from './types.js';
 
 /** The image's file names as the user gave them (paths for the CLI). */
 export type ImagePaths =
-  | { kind: 'ovmf'; ovmf: string; kernel?: string; initrd?: string; append?: string }
+  | {
+      kind: 'ovmf';
+      ovmf: string;
+      kernel?: string;
+      initrd?: string;
+      append?: string;
+      /** Inputs by hash (hex), and `ovmf` naming an `ovmf metadata` document (src/measure/by-hash.ts). */
+      kernelSha256?: string;
+      initrdSha256?: string;
+      snpOvmfHash?: string;
+      ovmfMetadata?: boolean;
+    }
   | { kind: 'igvm'; igvm: string }
   | { kind: 'krun'; qboot: string; kernel: string; initrd?: string; kernelGpa?: number; ramMiB: number };
 
@@ -36,11 +47,14 @@ function imageArgs(p: ImagePaths, kernelHashes: boolean): string[] {
     if (p.initrd !== undefined) a.push('--initrd', shellQuote(p.initrd));
     return [...a, '--ram', String(p.ramMiB)];
   }
-  const a = ['--ovmf', shellQuote(p.ovmf)];
+  const a = [p.ovmfMetadata ? '--ovmf-metadata' : '--ovmf', shellQuote(p.ovmf)];
+  if (p.snpOvmfHash !== undefined) a.push('--snp-ovmf-hash', p.snpOvmfHash);
   // The kernel-hashes gate off digests exactly like a launch without a kernel.
-  if (kernelHashes && p.kernel !== undefined) {
-    a.push('--kernel', shellQuote(p.kernel));
+  if (kernelHashes && (p.kernel !== undefined || p.kernelSha256 !== undefined)) {
+    if (p.kernel !== undefined) a.push('--kernel', shellQuote(p.kernel));
+    else a.push('--kernel-sha256', p.kernelSha256!);
     if (p.initrd !== undefined) a.push('--initrd', shellQuote(p.initrd));
+    else if (p.initrdSha256 !== undefined) a.push('--initrd-sha256', p.initrdSha256);
     if (p.append !== undefined) a.push('--append', shellQuote(p.append));
   }
   return a;
@@ -74,6 +88,8 @@ function sigArgs(sig: number, names: Parameters<typeof typeName>[1]): string[] {
 /** The sev-snp-measure 0.0.13 command for `cell`, or undefined when that tool cannot express it. */
 export function referenceCommand(cell: LaunchCell, paths: ImagePaths): string | undefined {
   if (paths.kind !== 'ovmf' || cell.vmsaGpa !== KVM_VMSA_GPA) return undefined;
+  // sev-snp-measure reads the firmware, kernel and initrd files; it takes no hashes of them.
+  if (paths.ovmfMetadata || (cell.kernelHashes && (paths.kernelSha256 !== undefined || paths.initrdSha256 !== undefined))) return undefined;
   if (cell.platform === 'qemu-kvm' && cell.kvm !== 'init2') return undefined;
   if (cell.platform !== 'qemu-kvm' && cell.vcpuSig !== KVM_DEFAULT_RDX) return undefined;
   const a = ['sev-snp-measure', '--mode', 'snp', '--vcpus', String(cell.vcpus)];

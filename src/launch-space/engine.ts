@@ -15,7 +15,8 @@ import { bytesEqual, u64 } from '../core/bytes.js';
 import { hashProvider } from '../core/hash.js';
 import { SnpFirmware } from '../firmware/launch-digest.js';
 import { KVM_VMSA_GPA, PageType } from '../firmware/page-types.js';
-import { buildKernelHashTable, computeKernelHashes } from '../images/ovmf/kernel-hashes.js';
+import { buildKernelHashTable } from '../images/ovmf/kernel-hashes.js';
+import { kernelHashesOf } from '../measure/by-hash.js';
 import { parseOvmf, requireResetEip, type OvmfImage } from '../images/ovmf/parse.js';
 import { firmwareUpdate, ovmfVcpuStates, planOvmfSnpLaunch, requirePageAligned, runLaunchPlan, type OvmfVmmRules } from '../loaders/ovmf/common.js';
 import { EC2_RULES } from '../loaders/ovmf/ec2.js';
@@ -37,6 +38,12 @@ const RULES: Record<OvmfPlatform, OvmfVmmRules> = { 'qemu-kvm': QEMU_RULES, ec2:
 export interface EnumerateOptions {
   /** Called after each prefix with the configurations done so far (progress). */
   onProgress?: (done: number) => void;
+  /**
+   * OVMF: called once per VMSA variant with the digest before the VMSAs (`prefix`) and the SHA-384 of
+   * its BSP and AP VMSA pages, the three values every vCPU count is chained from (refvalues/compact.ts);
+   * `pages` are the two VMSA pages themselves.
+   */
+  onVariant?: (cell: Omit<LaunchCell, 'vcpus'>, prefix: Uint8Array, bspHash: Uint8Array, apHash: Uint8Array, pages: { bsp: Uint8Array; ap: Uint8Array }) => void;
 }
 
 /** What an enumeration did: configurations visited, platforms skipped (they cannot launch the image) and why. */
@@ -67,10 +74,11 @@ class Stop extends Error {}
 
 async function ovmfSpace(image: Extract<SpaceImage, { kind: 'ovmf' }>, space: LaunchSpace, visit: CellVisitor, opts: EnumerateOptions): Promise<EnumerateSummary> {
   const ovmf = await parseOvmf(image.ovmf);
-  requirePageAligned(ovmf, 'firmware');
+  if (!image.snpOvmfHash) requirePageAligned(ovmf, 'firmware');
   const apEip = requireResetEip(ovmf);
-  const table = image.kernel ? buildKernelHashTable(await computeKernelHashes(image.kernel, image.initrd, image.append)) : undefined;
-  const fwDigest = await firmwareDigest(ovmf);
+  const hashes = await kernelHashesOf(image);
+  const table = hashes && buildKernelHashTable(hashes);
+  const fwDigest = image.snpOvmfHash ?? (await firmwareDigest(ovmf));
   const summary: EnumerateSummary = { configurations: 0, stopped: false, skipped: [] };
   const sha384 = hashProvider().sha384;
   try {
@@ -94,7 +102,10 @@ async function ovmfSpace(image: Extract<SpaceImage, { kind: 'ovmf' }>, space: La
             vmsaGpa: v.vmsaGpa,
             kernelHashes,
           };
-          chain(prefix, sha384(bsp!.vmsa), sha384(ap!.vmsa), v.vmsaGpa, space.vcpus, cell, visit, summary);
+          const bspHash = sha384(bsp!.vmsa);
+          const apHash = sha384(ap!.vmsa);
+          opts.onVariant?.(cell, prefix, bspHash, apHash, { bsp: bsp!.vmsa, ap: ap!.vmsa });
+          chain(prefix, bspHash, apHash, v.vmsaGpa, space.vcpus, cell, visit, summary);
         }
         opts.onProgress?.(summary.configurations);
       }

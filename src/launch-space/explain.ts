@@ -7,6 +7,7 @@ import { describeSignature } from './signatures.js';
 import { KVM_VMSA_GPA_52 } from './space.js';
 import type { SearchResult } from './search.js';
 import type { LaunchCell, LaunchSpace, SpaceImage } from './types.js';
+import { kernelGiven } from '../measure/by-hash.js';
 import type { OvmfFacts } from './ovmf-facts.js';
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
@@ -51,7 +52,7 @@ export function explainNoMatch(r: SearchResult, space: LaunchSpace, image: Space
     `no configuration of the ${r.configurations.toLocaleString('en-US')} searched produces ${bytesHex(r.measurement)}`,
     image.kind === 'ovmf'
       ? `searched: platforms ${space.platforms.join(', ')}; vCPUs ${vcpuText(space.vcpus)}; ${space.vcpuSigs.length} vCPU signatures; SEV_FEATURES ${space.guestFeatures.map(hex).join(', ')}; KVM ${space.kvm.join(', ')}; VMSA GPAs ${space.vmsaGpas.map(hex).join(', ')}` +
-        (image.kernel ? '; kernel hashes on and off' : '')
+        (kernelGiven(image) ? '; kernel hashes on and off' : '')
       : image.kind === 'krun'
         ? `searched: krun; vCPUs ${vcpuText(space.vcpus)}; ${image.ramMiB} MiB RAM; KVM ${space.kvm.join(', ')}`
         : `searched: platforms ${space.platforms.join(', ')}; vCPUs ${vcpuText(space.vcpus)}; ${space.vcpuSigs.length} AP signatures (qemu-kvm); the file's own VMSAs and SEV_FEATURES`,
@@ -62,7 +63,7 @@ export function explainNoMatch(r: SearchResult, space: LaunchSpace, image: Space
   lines.push('so at least one of these differs from the launch that produced the report:');
   if (image.kind === 'ovmf') {
     lines.push('  - the firmware bytes (another OVMF build, or a different file than the one the VMM loaded);');
-    if (image.kernel) lines.push('  - the kernel, initrd or command line bytes (the cmdline is hashed with its NUL; a trailing newline or space changes it);');
+    if (kernelGiven(image)) lines.push('  - the kernel, initrd or command line bytes (the cmdline is hashed with its NUL; a trailing newline or space changes it);');
     else if (facts?.kernelHashes !== false) lines.push('  - direct boot: the VMM measured a kernel-hashes table (pass --kernel/--initrd/--append as the VMM got them);');
   } else if (image.kind === 'krun') {
     lines.push('  - the qboot, kernel or initrd bytes, the kernel load address, or the RAM size (it is in boot_params);');

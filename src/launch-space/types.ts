@@ -5,6 +5,7 @@
  * loaders, the KVM UAPI model and the firmware model (docs/launch-space.md).
  */
 import type { ByteSource } from '../core/source.js';
+import type { KernelInputs } from '../measure/by-hash.js';
 import { OVMF_PLATFORMS, type DirectPlatform, type IgvmPlatform, type OvmfPlatform } from '../core/platforms.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 
@@ -14,7 +15,12 @@ export const OVMF_SPACE_PLATFORMS: readonly OvmfPlatform[] = OVMF_PLATFORMS;
 
 /** The image whose launches are enumerated. Files are ByteSources (Node files, Blobs, bytes). */
 export type SpaceImage =
-  | { kind: 'ovmf'; ovmf: ByteSource; kernel?: ByteSource; initrd?: ByteSource; append?: string }
+  | ({
+      kind: 'ovmf';
+      ovmf: ByteSource;
+      /** The firmware pages' digest (snp:ovmf-hash): the pages are not read (an `ovmf metadata` source has none). */
+      snpOvmfHash?: Uint8Array;
+    } & KernelInputs)
   | { kind: 'igvm'; igvm: ByteSource }
   /** libkrun: its bundles' files, the RAM size (in boot_params) and a flattened kernel's load address. */
   | { kind: 'krun'; qboot: ByteSource; kernel: ByteSource; kernelGpa?: number; initrd?: ByteSource; ramMiB: number };

@@ -6,6 +6,8 @@
  */
 import { bytesEqual, toHex } from '../core/bytes.js';
 import { usageError } from '../core/errors.js';
+import { initrdGiven, kernelGiven, kernelHashesOf } from './by-hash.js';
+import type { KernelHashes } from '../images/ovmf/kernel-hashes.js';
 import { parseIgvm } from '../images/igvm/parse.js';
 import type { IgvmFile } from '../images/igvm/types.js';
 import { prepareIgvm, type IgvmLaunchInput } from '../loaders/igvm/_common.js';
@@ -35,15 +37,17 @@ function checkOptions(opts: IgvmMeasureOptions): { info: IgvmPlatformInfo; vcpus
   if (opts.nativeZero && opts.platform !== 'igvmmeasure') {
     throw usageError('OPTION_CONFLICT', `--native-zero applies to --platform igvmmeasure only, not '${opts.platform}'`, '--native-zero');
   }
-  if ((opts.kernel || opts.initrd || opts.append !== undefined) && opts.platform !== 'cloud-hypervisor-kvm') {
+  if ((kernelGiven(opts) || initrdGiven(opts) || opts.append !== undefined) && opts.platform !== 'cloud-hypervisor-kvm') {
     throw usageError('OPTION_CONFLICT', `--kernel/--initrd/--append apply to --igvm launches on cloud-hypervisor-kvm only, not '${opts.platform}'`, '--kernel');
   }
-  if (!opts.kernel && (opts.initrd || opts.append !== undefined)) throw usageError('NEEDS_KERNEL', `--kernel required when using ${opts.initrd ? '--initrd' : '--append'}`, opts.initrd ? '--initrd' : '--append');
+  if (!kernelGiven(opts) && (initrdGiven(opts) || opts.append !== undefined)) throw usageError('NEEDS_KERNEL', `--kernel required when using ${initrdGiven(opts) ? '--initrd' : '--append'}`, initrdGiven(opts) ? '--initrd' : '--append');
   return { info, vcpus };
 }
 
 async function run(info: IgvmPlatformInfo, vcpus: number, input: IgvmLaunchInput, opts: IgvmMeasureOptions): Promise<MeasureResult> {
-  const kernelHashes = opts.kernel ? await cloudHypervisorKernelHashes(opts.kernel, opts.initrd, opts.append) : undefined;
+  // By hash (by-hash.ts), Cloud Hypervisor's checks of the kernel file itself cannot run.
+  const byHash = opts.kernelSha256 !== undefined || opts.initrdSha256 !== undefined;
+  const kernelHashes = !kernelGiven(opts) ? undefined : !byHash ? await cloudHypervisorKernelHashes(opts.kernel!, opts.initrd, opts.append) : await cloudHypervisorHashesByHash(opts);
   const out = await info.launch(input, {
     ...(kernelHashes ? { kernelHashes } : {}),
     vcpus,
@@ -66,3 +70,10 @@ async function run(info: IgvmPlatformInfo, vcpus: number, input: IgvmLaunchInput
   }
   return res;
 }
+
+/** Cloud Hypervisor's kernel hashes from SHA-256 values: it measures them only with a command line. */
+async function cloudHypervisorHashesByHash(opts: IgvmMeasureOptions): Promise<KernelHashes> {
+  if (opts.append === undefined) throw usageError('NEEDS_APPEND', 'cloud-hypervisor-kvm: Cloud Hypervisor measures the kernel only when a command line is given too (--cmdline); give --append (--append \'\' for an empty one)', '--append');
+  return (await kernelHashesOf(opts))!;
+}
+

@@ -13,7 +13,8 @@
  *   inputs     { role: { path, size, sha256 } }; roles: ovmf, kernel, initrd, svsm, varsFile, igvm
  *   options    the measurement parameters after defaults (absent = not given / not applicable):
  *              vcpus, vcpuType, vcpuSig ("0x%08x"), guestFeatures ("0x%x"), append,
- *              snpOvmfHash (hex), varsSize, nativeZero
+ *              snpOvmfHash (hex), varsSize, nativeZero, kernelSha256, initrdSha256 (hex),
+ *              ovmfMetadata (path)
  *   warnings   [string]
  *   idBlock    only when the IGVM file carries an SNP_ID_BLOCK: { ld (hex, 96 digits), matches }
  *   launchable only for OVMF on QEMU in modes snp/seves: { platform: "qemu-kvm", ok, reasons [string] }
@@ -56,6 +57,11 @@ export interface MeasureJsonOptions {
   vmsaGpa?: string;
   /** "0x%08x" (only when given) */
   rdx?: string;
+  /** SHA-256 hex of the kernel / initrd when given by hash (--kernel-sha256, --initrd-sha256). */
+  kernelSha256?: string;
+  initrdSha256?: string;
+  /** The `ovmf metadata` document measured instead of the firmware (--ovmf-metadata). */
+  ovmfMetadata?: string;
   /** krun: guest RAM in MiB; "0x%x" load address of a flattened kernel (only when given) */
   ramMiB?: number;
   kernelGpa?: string;

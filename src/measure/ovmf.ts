@@ -10,7 +10,8 @@ import { inputError, usageError } from '../core/errors.js';
 import { SnpFirmware } from '../firmware/launch-digest.js';
 import { PageType } from '../firmware/page-types.js';
 import { sevEsLaunchDigest, sevLaunchDigest } from '../firmware/sev-legacy.js';
-import { buildKernelHashTable, computeKernelHashes } from '../images/ovmf/kernel-hashes.js';
+import { buildKernelHashTable } from '../images/ovmf/kernel-hashes.js';
+import { initrdGiven, kernelGiven, kernelHashesOf } from './by-hash.js';
 import { firmwareGpa, parseOvmf, requireResetEip, sevHashesSupported, type OvmfImage } from '../images/ovmf/parse.js';
 import { ovmfVcpuStates, planOvmfSnpLaunch, requirePageAligned, runLaunchPlan, type LaunchPlan, type OvmfVmmRules } from '../loaders/ovmf/common.js';
 import { QEMU_RULES } from '../loaders/ovmf/qemu.js';
@@ -39,8 +40,8 @@ export async function measureOvmf(opts: OvmfMeasureOptions): Promise<MeasureResu
   if (mode === 'snp:ovmf-hash') return ovmfHash(opts);
 
   // §3 steps 2–7.
-  if (opts.initrd && !opts.kernel) throw usageError('NEED_KERNEL', '--kernel required when using --initrd', 'initrd');
-  if (opts.append && !opts.kernel) throw usageError('NEED_KERNEL', '--kernel required when using --append', 'append');
+  if (initrdGiven(opts) && !kernelGiven(opts)) throw usageError('NEED_KERNEL', '--kernel required when using --initrd', 'initrd');
+  if (opts.append && !kernelGiven(opts)) throw usageError('NEED_KERNEL', '--kernel required when using --append', 'append');
   if (mode !== 'sev' && opts.vcpus === undefined) throw usageError('NEED_VCPUS', `missing --vcpus N in guest mode '${mode}'`, 'vcpus');
   const vmm = opts.vmm ?? 'QEMU';
   if (!Object.prototype.hasOwnProperty.call(RULES, vmm)) throw usageError('BAD_VMM', `unknown VMM type '${String(vmm)}'`, 'vmm-type');
@@ -113,13 +114,13 @@ async function ovmfHash(opts: OvmfMeasureOptions): Promise<MeasureResult> {
 }
 
 async function kernelTable(opts: OvmfMeasureOptions): Promise<Uint8Array | undefined> {
-  if (!opts.kernel) return undefined;
-  return buildKernelHashTable(await computeKernelHashes(opts.kernel, opts.initrd, opts.append));
+  const h = await kernelHashesOf(opts);
+  return h && buildKernelHashTable(h);
 }
 
 /** sev and seves: SHA-256 over the firmware, the hashes table and (seves) the VMSAs (ovmf.md §8.4, §8.5). */
 async function sevLegacy(opts: OvmfMeasureOptions, ovmf: OvmfImage, rules: OvmfVmmRules, platform: string, warnings: string[]): Promise<MeasureResult> {
-  if (opts.kernel && !sevHashesSupported(ovmf)) {
+  if (kernelGiven(opts) && !sevHashesSupported(ovmf)) {
     throw inputError('OVMF_NO_HASH_TABLE', "Kernel specified but OVMF doesn't support kernel/initrd/cmdline measurement", { file: ovmf.name });
   }
   const hashTable = await kernelTable(opts);
@@ -138,7 +139,7 @@ async function snp(opts: OvmfMeasureOptions, ovmf: OvmfImage, rules: OvmfVmmRule
   if (reservedSevFeatures(features) !== 0n) warnings.push(`guest features 0x${features.toString(16)} set reserved SEV_FEATURES bits 0x${reservedSevFeatures(features).toString(16)}`);
   // Not awaited: the firmware pages in front of the kernel-hashes page are measured while the
   // kernel and initrd streams are hashed (the plan reads the page when it gets there).
-  const kernelHashTable = opts.kernel ? computeKernelHashes(opts.kernel, opts.initrd, opts.append).then(buildKernelHashTable) : undefined;
+  const kernelHashTable = kernelGiven(opts) ? kernelTable(opts).then((t) => t!) : undefined;
   kernelHashTable?.catch(() => undefined); // a plan error first must not leave it unhandled
   const plan = planOvmfSnpLaunch(
     { ovmf, vcpus: opts.vcpus!, guestFeatures: features, vcpuSig: opts.vcpuSig, ...(kernelHashTable ? { kernelHashTable } : {}), skipFirmware: opts.snpOvmfHash !== undefined, ...(opts.kvm ? { kvm: opts.kvm } : {}), ...(opts.rdx !== undefined ? { rdx: opts.rdx } : {}) },

@@ -17,6 +17,8 @@ import { VCPU_TYPES as ALL_VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '
 import { hexBig, hexU32, type MeasureJsonOptions } from './json.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 import { launchAxes } from './launch-axes.js';
+import { checkKernelOptions, parseSha256Hex } from './by-hash.js';
+import { isOvmfMetadataSource } from '../images/ovmf/metadata-doc.js';
 import { krunCall, krunJsonOptions, resolveKrun, wantsKrun, type KrunRequest } from './krun-request.js';
 import type { KrunMeasureOptions } from './krun.js';
 export type { KrunRequest } from './krun-request.js';
@@ -65,6 +67,11 @@ export interface MeasureInputs {
   kvm?: string;
   vmsaGpa?: bigint;
   rdx?: bigint;
+  /** Inputs by hash (src/measure/by-hash.ts): the SHA-256 of the kernel / initrd instead of the file. */
+  kernelSha256?: string;
+  initrdSha256?: string;
+  /** `snp-launch ovmf metadata` JSON instead of --ovmf (mode snp; the firmware pages from --snp-ovmf-hash or the document). */
+  ovmfMetadata?: string;
   /** libkrun launches (krun-request.ts). */
   krun?: boolean;
   qboot?: string;
@@ -100,6 +107,9 @@ export const MEASURE_INPUT_OPTIONS: readonly (readonly [name: string, key: keyof
   ['kvm', 'kvm'],
   ['vmsa-gpa', 'vmsaGpa'],
   ['rdx', 'rdx'],
+  ['kernel-sha256', 'kernelSha256'],
+  ['initrd-sha256', 'initrdSha256'],
+  ['ovmf-metadata', 'ovmfMetadata'],
   ['krun', 'krun'],
   ['qboot', 'qboot'],
   ['ram', 'ram'],
@@ -127,6 +137,11 @@ export interface OvmfRequest {
   append?: string;
   snpOvmfHash?: Uint8Array;
   varsSize?: number;
+  /** paths.ovmf names an `ovmf metadata` document, not the firmware (--ovmf-metadata). */
+  ovmfMetadata?: boolean;
+  /** --kernel-sha256 / --initrd-sha256 (32 bytes each). */
+  kernelSha256?: Uint8Array;
+  initrdSha256?: Uint8Array;
   /** --kvm: host KVM generation (MXCSR/FCW of QEMU VMSAs). */
   kvm?: KvmGeneration;
   /** --vmsa-gpa: where KVM measures the VMSAs. */
@@ -144,6 +159,9 @@ export interface IgvmRequest {
   /** kernel/initrd: cloud-hypervisor-kvm measured boot (its kernel-hashes block). */
   paths: { igvm: string; kernel?: string; initrd?: string };
   append?: string;
+  /** --kernel-sha256 / --initrd-sha256 (cloud-hypervisor-kvm). */
+  kernelSha256?: Uint8Array;
+  initrdSha256?: Uint8Array;
   vcpus?: number;
   vcpuType?: string;
   vcpuSig?: number;
@@ -162,7 +180,7 @@ export interface ResolveOptions {
 }
 
 /** Names of the OVMF-only options, rejected with --igvm. */
-const OVMF_ONLY: readonly (keyof MeasureInputs)[] = ['kernel', 'initrd', 'append', 'snpOvmfHash', 'svsm', 'varsSize', 'varsFile', 'vmmType', 'kvm', 'vmsaGpa', 'rdx', 'qboot', 'ram', 'kernelGpa'];
+const OVMF_ONLY: readonly (keyof MeasureInputs)[] = ['kernel', 'initrd', 'append', 'kernelSha256', 'initrdSha256', 'snpOvmfHash', 'svsm', 'varsSize', 'varsFile', 'vmmType', 'kvm', 'vmsaGpa', 'rdx', 'qboot', 'ram', 'kernelGpa'];
 
 const given = (i: MeasureInputs, key: keyof MeasureInputs): boolean => i[key] !== undefined && i[key] !== false;
 const optionName = (key: keyof MeasureInputs): string => '--' + MEASURE_INPUT_OPTIONS.find(([, k]) => k === key)![0];
@@ -178,6 +196,8 @@ export function resolveMeasureInputs(i: MeasureInputs, opts: ResolveOptions = {}
   if (i.ovmf !== undefined && i.igvm !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --igvm: not allowed with argument --ovmf', '--igvm');
   if (wantsKrun(i)) return resolveKrun(i, optionName);
   if (i.igvm !== undefined) return resolveIgvm(i, i.igvm);
+  const byMeta = resolveOvmfMetadata(i, opts);
+  if (byMeta) return byMeta;
   if (i.ovmf === undefined) {
     if (givenOptions(i).length === 0) return undefined;
     const missing = i.mode !== undefined || opts.defaultMode ? '--ovmf' : '--mode, --ovmf';
@@ -203,9 +223,11 @@ function resolveOvmf(i: MeasureInputs, ovmf: string, opts: ResolveOptions): Ovmf
     return { kind: 'ovmf', mode, vmm: 'QEMU', platform: 'qemu-kvm', paths: { ovmf }, warnings };
   }
   const { kernel, initrd, append, vcpus } = i;
-  // Step 2.
-  if (initrd !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --initrd', '--initrd');
-  if (append !== undefined && append !== '' && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --append', '--append');
+  // Step 2 (a kernel or initrd may also be given by its SHA-256).
+  checkKernelOptions({ kernel: kernel !== undefined, kernelSha256: i.kernelSha256 !== undefined, initrd: initrd !== undefined, initrdSha256: i.initrdSha256 !== undefined, append: append !== undefined });
+  const anyKernel = kernel !== undefined || i.kernelSha256 !== undefined;
+  if (initrd !== undefined && !anyKernel) throw usageError('NEEDS_KERNEL', '--kernel required when using --initrd', '--initrd');
+  if (append !== undefined && append !== '' && !anyKernel) throw usageError('NEEDS_KERNEL', '--kernel required when using --append', '--append');
   // Step 3.
   if (mode !== 'sev' && vcpus === undefined) throw usageError('MISSING_VCPUS', `missing --vcpus N in guest mode '${mode}'`, '--vcpus');
   // Step 4.
@@ -240,6 +262,8 @@ function resolveOvmf(i: MeasureInputs, ovmf: string, opts: ResolveOptions): Ovmf
   else if (v.guestFeatures !== undefined) req.guestFeatures = v.guestFeatures;
   if (append !== undefined) req.append = append;
   if (v.snpOvmfHash) req.snpOvmfHash = v.snpOvmfHash;
+  if (i.kernelSha256 !== undefined) req.kernelSha256 = parseSha256Hex(i.kernelSha256, '--kernel-sha256');
+  if (i.initrdSha256 !== undefined) req.initrdSha256 = parseSha256Hex(i.initrdSha256, '--initrd-sha256');
   if (mode === 'snp:svsm' && varsSize) req.varsSize = varsSize;
   Object.assign(req, launchAxes(i, mode, vmm));
   return req;
@@ -248,7 +272,7 @@ function resolveOvmf(i: MeasureInputs, ovmf: string, opts: ResolveOptions): Ovmf
 function resolveIgvm(i: MeasureInputs, igvm: string): IgvmRequest {
   for (const key of OVMF_ONLY) {
     // Cloud Hypervisor on KVM measures a kernel-hashes block for IGVM launches too (docs/platforms.md).
-    if (given(i, key) && !(i.platform === 'cloud-hypervisor-kvm' && (key === 'kernel' || key === 'initrd' || key === 'append'))) {
+    if (given(i, key) && !(i.platform === 'cloud-hypervisor-kvm' && (key === 'kernel' || key === 'initrd' || key === 'append' || key === 'kernelSha256' || key === 'initrdSha256'))) {
       const name = optionName(key);
       const hint = key === 'vmmType' ? ' (use --platform with --igvm)' : '';
       throw usageError('OPTION_CONFLICT', `${name} applies to --ovmf images, not to --igvm${hint}`, name);
@@ -269,6 +293,9 @@ function resolveIgvm(i: MeasureInputs, igvm: string): IgvmRequest {
   if (i.kernel !== undefined) req.paths.kernel = i.kernel;
   if (i.initrd !== undefined) req.paths.initrd = i.initrd;
   if (i.append !== undefined) req.append = i.append;
+  checkKernelOptions({ kernel: i.kernel !== undefined, kernelSha256: i.kernelSha256 !== undefined, initrd: i.initrd !== undefined, initrdSha256: i.initrdSha256 !== undefined, append: i.append !== undefined });
+  if (i.kernelSha256 !== undefined) req.kernelSha256 = parseSha256Hex(i.kernelSha256, '--kernel-sha256');
+  if (i.initrdSha256 !== undefined) req.initrdSha256 = parseSha256Hex(i.initrdSha256, '--initrd-sha256');
   if (i.vcpus !== undefined) req.vcpus = i.vcpus;
   if (sig !== undefined) req.vcpuSig = sig;
   if (i.vcpuType !== undefined) req.vcpuType = i.vcpuType;
@@ -366,6 +393,8 @@ export function measureCall(r: MeasureRequest, files: RequestFiles, run: CallOpt
     if (files.kernel) o.kernel = files.kernel;
     if (files.initrd) o.initrd = files.initrd;
     if (r.append !== undefined) o.append = r.append;
+    if (r.kernelSha256) o.kernelSha256 = r.kernelSha256;
+    if (r.initrdSha256) o.initrdSha256 = r.initrdSha256;
     if (run.log) o.log = true;
     if (run.keepVmsas) o.keepVmsas = true;
     return { kind: 'igvm', options: o };
@@ -376,6 +405,14 @@ export function measureCall(r: MeasureRequest, files: RequestFiles, run: CallOpt
   if (r.guestFeatures !== undefined) o.guestFeatures = r.guestFeatures;
   if (files.kernel) o.kernel = files.kernel;
   if (files.initrd) o.initrd = files.initrd;
+  if (r.kernelSha256) o.kernelSha256 = r.kernelSha256;
+  if (r.initrdSha256) o.initrdSha256 = r.initrdSha256;
+  // --ovmf-metadata without --snp-ovmf-hash: the document's own firmware digest.
+  const meta = isOvmfMetadataSource(files.ovmf) ? files.ovmf.ovmfMetadata : undefined;
+  if (meta && !r.snpOvmfHash) {
+    if (!meta.snpOvmfHash) throw inputError('NO_OVMF_HASH', 'has no snpOvmfHash (the image size is not a multiple of 4096): give --snp-ovmf-hash', { file: files.ovmf!.name });
+    o.snpOvmfHash = meta.snpOvmfHash;
+  }
   if (r.append !== undefined) o.append = r.append;
   if (r.snpOvmfHash) o.snpOvmfHash = r.snpOvmfHash;
   if (files.svsm) o.svsm = files.svsm;
@@ -411,9 +448,12 @@ export function requestJsonOptions(r: MeasureRequest): MeasureJsonOptions {
   if (r.vcpuType !== undefined) o.vcpuType = r.vcpuType;
   if (r.vcpuSig !== undefined) o.vcpuSig = hexU32(r.vcpuSig);
   if (r.guestFeatures !== undefined) o.guestFeatures = hexBig(r.guestFeatures);
+  if (r.kernelSha256) o.kernelSha256 = toHex(r.kernelSha256);
+  if (r.initrdSha256) o.initrdSha256 = toHex(r.initrdSha256);
   if (r.kind === 'ovmf') {
     if (r.append !== undefined) o.append = r.append;
     if (r.snpOvmfHash) o.snpOvmfHash = toHex(r.snpOvmfHash);
+    if (r.ovmfMetadata) o.ovmfMetadata = r.paths.ovmf;
     if (r.varsSize !== undefined) o.varsSize = r.varsSize;
     if (r.kvm !== undefined) o.kvm = r.kvm;
     if (r.vmsaGpa !== undefined) o.vmsaGpa = '0x' + r.vmsaGpa.toString(16);
@@ -424,3 +464,21 @@ export function requestJsonOptions(r: MeasureRequest): MeasureJsonOptions {
   }
   return o;
 }
+
+/**
+ * --ovmf-metadata FILE instead of --ovmf (issue 18 item 4): an `snp-launch ovmf metadata` document
+ * stands for the firmware. Only mode snp can use it (the other modes hash the firmware bytes);
+ * the firmware pages' digest comes from --snp-ovmf-hash or from the document. Undefined when the
+ * option is not given.
+ */
+function resolveOvmfMetadata(i: MeasureInputs, opts: ResolveOptions): OvmfRequest | undefined {
+  if (i.ovmfMetadata === undefined) return undefined;
+  if (i.ovmf !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --ovmf-metadata: not allowed with argument --ovmf (the metadata stands for the firmware)', '--ovmf-metadata');
+  const mode = i.mode ?? opts.defaultMode;
+  if (mode !== undefined && mode !== 'snp') throw usageError('OPTION_CONFLICT', `argument --ovmf-metadata: mode ${mode} hashes the firmware bytes; only mode snp measures from the metadata and --snp-ovmf-hash`, '--ovmf-metadata');
+  for (const k of ['svsm', 'varsSize', 'varsFile'] as const) if (given(i, k)) throw usageError('OPTION_CONFLICT', `${optionName(k)} applies to mode snp:svsm, not to --ovmf-metadata`, optionName(k));
+  const req = resolveOvmf({ ...i, ovmf: i.ovmfMetadata, ovmfMetadata: undefined }, i.ovmfMetadata, { ...opts, defaultMode: 'snp' });
+  req.ovmfMetadata = true;
+  return req;
+}
+

@@ -4,6 +4,7 @@
  * files (Node edge), Blobs (browser) and in-memory bytes.
  */
 import type { ByteSource } from '../core/source.js';
+import type { KernelInputs } from './by-hash.js';
 import type { MeasurementLogEntry } from '../firmware/log.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 import type { QemuLaunchability } from '../loaders/ovmf/qemu-launchable.js';
@@ -13,7 +14,8 @@ export type OvmfMode = 'snp' | 'seves' | 'sev' | 'snp:ovmf-hash' | 'snp:svsm';
 /** VMM types for OVMF launches (sev-snp-measure --vmm-type names). */
 export type VmmType = 'QEMU' | 'ec2' | 'gce';
 
-export interface OvmfMeasureOptions {
+/** Kernel, initrd and command line (measured direct boot), each file or its SHA-256 (by-hash.ts). */
+export interface OvmfMeasureOptions extends KernelInputs {
   mode: OvmfMode;
   ovmf: ByteSource;
   /** Number of vCPUs (VMSAs); required for snp, seves, snp:svsm. */
@@ -23,9 +25,6 @@ export interface OvmfMeasureOptions {
   vcpuSig?: number;
   /** SEV_FEATURES for mode snp (default 0x1). */
   guestFeatures?: bigint;
-  kernel?: ByteSource;
-  initrd?: ByteSource;
-  append?: string;
   /** 48-byte seed replacing the OVMF pages (mode snp only). */
   snpOvmfHash?: Uint8Array;
   /** snp:svsm inputs. */
@@ -91,10 +90,12 @@ export interface IgvmMeasureOptions {
   nativeZero?: boolean;
   /** Expected SEV_FEATURES (kvm-vmsa-page / kvm-direct-vmsa reject a VMSA that differs). */
   guestFeatures?: bigint;
-  /** cloud-hypervisor-kvm measured boot: kernel, optional initrd and command line (all needed but the initrd). */
+  /** cloud-hypervisor-kvm measured boot: kernel, optional initrd and command line (all needed but the initrd); files or SHA-256 values. */
   kernel?: ByteSource;
   initrd?: ByteSource;
   append?: string;
+  kernelSha256?: Uint8Array;
+  initrdSha256?: Uint8Array;
   log?: boolean;
   keepVmsas?: boolean;
 }

@@ -17,7 +17,8 @@ import type { ByteSource } from '../core/source.js';
 import { PAGE_SIZE, PageType } from '../firmware/page-types.js';
 import type { PageDataType } from '../images/igvm/types.js';
 import type { IgvmSourcePage } from '../images/igvm/stream-write.js';
-import { buildKernelHashTable, computeKernelHashes } from '../images/ovmf/kernel-hashes.js';
+import { buildKernelHashTable } from '../images/ovmf/kernel-hashes.js';
+import { kernelGiven, kernelHashesOf, type KernelInputs } from '../measure/by-hash.js';
 import { parseOvmf } from '../images/ovmf/parse.js';
 import { planOvmfSnpLaunch, type LaunchPlan, type OvmfVmmRules } from '../loaders/ovmf/common.js';
 import { EC2_RULES } from '../loaders/ovmf/ec2.js';
@@ -30,11 +31,9 @@ import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 export type VmmProfile = 'QEMU' | 'ec2' | 'gce';
 const RULES: Record<VmmProfile, OvmfVmmRules> = { QEMU: QEMU_RULES, ec2: EC2_RULES, gce: GCE_RULES };
 
-export interface OvmfContentOptions {
+/** The kernel, initrd and command line as files or SHA-256 values (src/measure/by-hash.ts). */
+export interface OvmfContentOptions extends KernelInputs {
   ovmf: ByteSource;
-  kernel?: ByteSource;
-  initrd?: ByteSource;
-  append?: string;
   /** Coconut-SVSM binary (mode snp:svsm) and the OVMF_VARS size. */
   svsm?: ByteSource;
   varsSize?: number;
@@ -101,10 +100,11 @@ export async function ovmfContent(o: OvmfContentOptions): Promise<OvmfContent> {
   const ovmf = await parseOvmf(o.ovmf);
   let plan: LaunchPlan;
   if (o.svsm) {
-    if (o.kernel) throw inputError('IGVM_BUILD_SVSM_KERNEL', 'mode snp:svsm measures the SVSM metadata, which has no kernel hashes page: --kernel cannot be combined with --svsm', { field: '--kernel' });
+    if (kernelGiven(o)) throw inputError('IGVM_BUILD_SVSM_KERNEL', 'mode snp:svsm measures the SVSM metadata, which has no kernel hashes page: --kernel cannot be combined with --svsm', { field: '--kernel' });
     plan = planSvsmLaunch({ ovmf, svsm: await parseOvmf(o.svsm), varsSize: o.varsSize ?? 0, vcpus: 1, vcpuSig: o.vcpuSig ?? 0 });
   } else {
-    const kernelHashTable = o.kernel ? buildKernelHashTable(await computeKernelHashes(o.kernel, o.initrd, o.append)) : undefined;
+    const hashes = await kernelHashesOf(o);
+    const kernelHashTable = hashes && buildKernelHashTable(hashes);
     plan = planOvmfSnpLaunch(
       { ovmf, vcpus: 1, guestFeatures: o.guestFeatures ?? 0x1n, ...(o.vcpuSig !== undefined ? { vcpuSig: o.vcpuSig } : {}), ...(kernelHashTable ? { kernelHashTable } : {}), ...(o.kvm ? { kvm: o.kvm } : {}) },
       RULES[o.vmm ?? 'QEMU'],

@@ -4,6 +4,7 @@
  * just after its predecessor in the wanted order (or before the first measured directive). Headers
  * that are not measured stay in place. O(n log n) in the number of measured directives.
  */
+import { longestIncreasing } from '../core/sequence.js';
 
 export interface Movable {
   /** Position in the directive list. */
@@ -19,26 +20,6 @@ export interface MovePlan {
   order: number[];
   /** The moved directives (positions), each with the position it now follows (or -1: placed first). */
   moved: { pos: number; after: number }[];
-}
-
-/** Positions (in input order) of one longest strictly increasing subsequence of ranks. */
-function longestIncreasing(ranks: number[]): Set<number> {
-  const tails: number[] = []; // index into ranks of the smallest tail of each length
-  const prev = new Array<number>(ranks.length).fill(-1);
-  for (let i = 0; i < ranks.length; i++) {
-    let lo = 0;
-    let hi = tails.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (ranks[tails[mid]!]! < ranks[i]!) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo > 0) prev[i] = tails[lo - 1]!;
-    tails[lo] = i;
-  }
-  const keep = new Set<number>();
-  for (let i = tails.length > 0 ? tails[tails.length - 1]! : -1; i >= 0; i = prev[i]!) keep.add(i);
-  return keep;
 }
 
 export function planMoves(count: number, items: Movable[]): MovePlan {

@@ -7,9 +7,11 @@ import { inputError, SnpLaunchError } from '../core/errors.js';
 import { decodeCorim } from './corim.js';
 import { isSignedCorim, verifySignedCorim } from './cose.js';
 import { referenceValuesFromJson } from './json.js';
+import { compactFromJson, compactToReferenceValues, isCompactJson } from './compact.js';
 import type { ReferenceValues } from './types.js';
 
-export function decodeReferenceValues(bytes: Uint8Array, name: string, publicKey?: Uint8Array): ReferenceValues {
+/** `maxVcpus`: a compact document (refvalues --format compact) is expanded to 1..maxVcpus vCPUs. */
+export function decodeReferenceValues(bytes: Uint8Array, name: string, publicKey?: Uint8Array, opts: { maxVcpus?: number } = {}): ReferenceValues {
   try {
     const first = bytes.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
     if (first === 0x7b) {
@@ -19,6 +21,7 @@ export function decodeReferenceValues(bytes: Uint8Array, name: string, publicKey
       } catch (e) {
         throw inputError('BAD_REFVALUES', `is not valid JSON (${(e as Error).message})`, { file: name });
       }
+      if (isCompactJson(doc)) return compactToReferenceValues(compactFromJson(doc, name), opts.maxVcpus);
       return referenceValuesFromJson(doc, name);
     }
     if (isSignedCorim(bytes)) {

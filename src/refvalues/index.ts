@@ -13,3 +13,19 @@ export { checkReportAgainstRefValues, describeRefCell, type RefValuesResult, typ
 export { decodeReferenceValues } from './decode.js';
 export { encodeRvps, RVPS_NAMES, RVPS_MESSAGE_VERSION, RVPS_PROVENANCE_TYPE, type RvpsOutput, type RvpsOptions } from './rvps.js';
 export { encodeGsg, gsgConfigText, gsgFileName, GSG_PERMISSIVE_POLICY, GSG_POLICY_FIELDS } from './gsg.js';
+export {
+  compactFromJson,
+  compactToJson,
+  compactToReferenceValues,
+  compactVariants,
+  extendCompact,
+  extendCompactRange,
+  isCompactJson,
+  COMPACT_FORMAT,
+  DEFAULT_COMPACT_MAX_VCPUS,
+  type CompactLaunch,
+  type CompactMatrix,
+  type CompactVariant,
+} from './compact.js';
+export { encodeLaunchConfig, encodeLaunchConfigs, launchConfigValue, LAUNCH_CONFIG, FMS_MASK } from './launch-config.js';
+export { mapToVmsa, vmsaToMap, TAG_VMSA_MAP } from './vmsa-map.js';

@@ -11,6 +11,7 @@ import { KVM_VMSA_GPA } from '../firmware/page-types.js';
 import { forEachDigest, type LaunchSpace, type SpaceImage } from '../launch-space/index.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 import { MAX_REFVALUE_CELLS, type RefCell } from './types.js';
+import { kernelGiven } from '../measure/by-hash.js';
 
 /** One vCPU model of the matrix: a QEMU -cpu name and its signature, or a bare signature. */
 export interface MatrixCpu {
@@ -68,7 +69,7 @@ export async function matrixCells(image: SpaceImage, m: RefMatrix): Promise<RefC
       guestFeatures: features,
       kvm: kvms,
       vmsaGpas: [KVM_VMSA_GPA],
-      kernelHashes: [image.kind === 'ovmf' && image.kernel !== undefined],
+      kernelHashes: [image.kind === 'ovmf' && kernelGiven(image)],
       cloudRdx: [CLOUD_RDX],
     };
     const sum = await forEachDigest(image, space, (cell, digest) => {

@@ -31,6 +31,9 @@ test('portability: all agree (exit 0) with one vCPU; qemu-kvm splits off with fo
   assert.equal((await runCli(['portability', '--igvm', 'kvm.igvm', ...six, '--wide'], dir)).stdout.split(want).length - 1, 7);
   const listed = await runCli(['portability', '--igvm', 'kvm.igvm', '--platform', 'openvmm,qemu-kvm', '--platform', 'igvmmeasure'], dir);
   assert.match(listed.stdout, /All 3 platforms that can launch it agree/, 'a comma list and a repeat add up');
+  const all = await runCli(['portability', '--igvm', 'kvm.igvm'], dir);
+  assert.equal(all.code, 1, 'cloud-hypervisor-kvm (KVM rebuilds the VMSA, data-less pages are ZERO) parts from the six');
+  assert.match(all.stdout, /measured as ZERO\s+by\s+cloud-hypervisor-kvm/);
   const four = await runCli(['portability', '--igvm', 'kvm.igvm', '--vcpus', '4', '--vcpu-type', 'EPYC-v4', '--native-zero'], dir);
   assert.equal(four.code, 1);
   assert.match(four.stdout, /qemu-kvm adds 3 VMSAs at 0xfffffffff000/);

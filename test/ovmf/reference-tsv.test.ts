@@ -4,96 +4,14 @@
 // unknown options, bad integers) only need exit status 2 and are counted as parser rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { SnpLaunchError } from '../../src/core/errors.js';
-import { bytesSource, type ByteSource } from '../../src/core/source.js';
+import type { ByteSource } from '../../src/core/source.js';
 import { setHashProvider } from '../../src/core/hash.js';
 import { nodeHashProvider } from '../../src/node/hash.js';
-import { openFileSource } from '../../src/node/file-source.js';
 import { measureOvmf } from '../../src/measure/ovmf.js';
-import type { OvmfMeasureOptions, OvmfMode, VmmType } from '../../src/measure/types.js';
-import { SEV_SNP_MEASURE_VCPU_TYPES, vcpuSignature, vcpuTypeSignature } from '../../src/vmsa/vcpu-types.js';
 import { needsShared, shared } from '../_shared.js';
-
-class ParseError extends Error {}
-
-/** shlex-style split for the quoting used in the table (single quotes only). */
-function split(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let have = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === "'") {
-      const j = s.indexOf("'", i + 1);
-      cur += s.slice(i + 1, j);
-      have = true;
-      i = j;
-    } else if (c === ' ') {
-      if (have) out.push(cur);
-      cur = '';
-      have = false;
-    } else {
-      cur += c;
-      have = true;
-    }
-  }
-  if (have) out.push(cur);
-  return out;
-}
-
-/** Python int(x, 0). */
-function pyIntAuto(x: string): bigint {
-  if (/^-?(0x[0-9a-f]+|0o[0-7]+|0b[01]+|0|[1-9][0-9]*)$/i.test(x)) {
-    const neg = x.startsWith('-');
-    const v = BigInt(neg ? x.slice(1) : x);
-    return neg ? -v : v;
-  }
-  throw new ParseError(`invalid int ${x}`);
-}
-function pyInt(x: string): number {
-  if (!/^-?[0-9]+$/.test(x)) throw new ParseError(`invalid int ${x}`);
-  return Number(x);
-}
-
-const OPTS = ['--mode', '--vcpus', '--vcpu-type', '--vcpu-sig', '--vcpu-family', '--vcpu-model', '--vcpu-stepping', '--vmm-type', '--ovmf', '--kernel', '--initrd', '--append', '--guest-features', '--output-format', '--snp-ovmf-hash', '--svsm', '--vars-size', '--vars-file'];
-const FLAGS = ['--dump-vmsa', '-v', '--verbose'];
-
-interface Parsed {
-  a: Record<string, string>;
-  flags: Set<string>;
-}
-
-function parse(argv: string[]): Parsed {
-  const a: Record<string, string> = {};
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    let k = argv[i]!;
-    let v: string | undefined;
-    if (k.includes('=')) [k, v] = [k.slice(0, k.indexOf('=')), k.slice(k.indexOf('=') + 1)];
-    if (FLAGS.includes(k)) {
-      flags.add(k === '--verbose' ? '-v' : k);
-      continue;
-    }
-    const m = OPTS.filter((o) => o === k || (k.startsWith('--') && o.startsWith(k)));
-    const exact = m.includes(k) ? [k] : m;
-    if (exact.length !== 1) throw new ParseError(`bad option ${k}`);
-    a[exact[0]!] = v ?? argv[++i]!;
-  }
-  if (!a['--ovmf'] || !a['--mode']) throw new ParseError('missing required');
-  if (!['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm'].includes(a['--mode'])) throw new ParseError('mode');
-  // The reference's 16 choices (snp-launch's CLI may accept a superset; the table expects exit 2).
-  if (a['--vcpu-type'] !== undefined && !Object.hasOwn(SEV_SNP_MEASURE_VCPU_TYPES, a['--vcpu-type'])) throw new ParseError('vcpu type');
-  return { a, flags };
-}
-
-async function open(p: string | undefined, sources: ByteSource[]): Promise<ByteSource | undefined> {
-  if (p === undefined) return undefined;
-  if (p === '/dev/null') return bytesSource('/dev/null', new Uint8Array(0));
-  const s = await openFileSource(shared(p));
-  sources.push(s);
-  return s;
-}
+import { parse, ParseError, rowOptions, split, type Parsed } from './_reference-rows.js';
 
 const VERBOSE: Record<string, string> = { sev: 'SEV', seves: 'SEV_ES', snp: 'SEV_SNP', 'snp:svsm': 'SEV_SNP_SVSM' };
 
@@ -110,32 +28,9 @@ async function run(args: string): Promise<[string, number]> {
   const sources: ByteSource[] = [];
   try {
     if (a['--vcpu-family'] !== undefined && (a['--vcpu-model'] === undefined || a['--vcpu-stepping'] === undefined)) return ['(family)', 2];
-    let vcpuSig: number | undefined;
-    if (a['--vcpu-family'] !== undefined) vcpuSig = vcpuSignature(pyInt(a['--vcpu-family']), pyInt(a['--vcpu-model']!), pyInt(a['--vcpu-stepping']!));
-    else if (a['--vcpu-sig'] !== undefined) vcpuSig = Number(pyIntAuto(a['--vcpu-sig']));
-    else if (a['--vcpu-type'] !== undefined) vcpuSig = vcpuTypeSignature(a['--vcpu-type']);
-    let snpOvmfHash: Uint8Array | undefined;
-    if (a['--snp-ovmf-hash'] !== undefined) {
-      const h = a['--snp-ovmf-hash'];
-      if (!/^([0-9a-fA-F]{2})*$/.test(h)) return ['(bad hex)', 1];
-      snpOvmfHash = Buffer.from(h, 'hex');
-    }
-    const varsFile = a['--vars-file'];
-    const opts: OvmfMeasureOptions = {
-      mode: a['--mode'] as OvmfMode,
-      ovmf: (await open(a['--ovmf'], sources))!,
-      vcpus: a['--vcpus'] === undefined ? undefined : pyInt(a['--vcpus']),
-      vmm: (a['--vmm-type'] ?? 'QEMU') as VmmType,
-      vcpuSig,
-      guestFeatures: a['--guest-features'] === undefined ? undefined : pyIntAuto(a['--guest-features']),
-      kernel: await open(a['--kernel'], sources),
-      initrd: await open(a['--initrd'], sources),
-      append: a['--append'],
-      snpOvmfHash,
-      svsm: await open(a['--svsm'], sources),
-      varsSize: varsFile ? statSync(shared(varsFile)).size : a['--vars-size'] === undefined ? undefined : pyInt(a['--vars-size']),
-      keepVmsas: flags.has('--dump-vmsa'),
-    };
+    const built = await rowOptions(p, sources);
+    if (!('mode' in built)) return built;
+    const opts = built;
     if (flags.has('--dump-vmsa') && opts.mode === 'sev') return ['(dump-vmsa)', 2];
     const r = await measureOvmf(opts);
     const hex = Buffer.from(r.digest).toString('hex');

@@ -238,6 +238,11 @@ test('CLI: measure --igvm ... --platform cloud-hypervisor-kvm --kernel/--initrd/
   const r = await runCli(['measure', '--igvm', 'ch.igvm', '--platform', 'cloud-hypervisor-kvm', '--vcpus', '2', '--kernel', 'k', '--initrd', 'i', '--append', 'a b'], dir);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, expected([...pagesOf(), { type: PTYPE.NORMAL, gpa: 0x10000n, page }], 2) + '\n');
+  // Inputs by hash (issue 18 item 4): the same digest from the SHA-256 values.
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  const h = await runCli(['measure', '--igvm', 'ch.igvm', '--platform', 'cloud-hypervisor-kvm', '--vcpus', '2', '--kernel-sha256', sha(KERNEL), '--initrd-sha256', sha(INITRD), '--append', 'a b'], dir);
+  assert.equal(h.code, 0, h.stderr);
+  assert.equal(h.stdout, r.stdout);
   const bad = await runCli(['measure', '--igvm', 'ch.igvm', '--platform', 'openvmm', '--kernel', 'k'], dir);
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr.trim().split('\n').length, 1);

@@ -21,6 +21,7 @@ import { proveIgvm } from '../../portable/proof.js';
 import { parseTargets, TARGET_NAMES } from '../../portable/targets.js';
 import { KVM_GENERATIONS, type KvmGeneration } from '../../vmsa/profiles/_profile.js';
 import { VCPU_TYPES } from '../../vmsa/vcpu-types.js';
+import { BY_HASH_OPTIONS, byHashKernel } from '../by-hash-options.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 import { renderProof, signature } from './portable-output.js';
 import { loadP384PrivateKey } from './id-block.js';
@@ -35,6 +36,7 @@ const SPEC: CommandSpec = {
     { name: 'kernel', type: 'string', metavar: 'FILE', help: 'kernel for measured direct boot: fills the SNP_KERNEL_HASHES page as QEMU does' },
     { name: 'initrd', type: 'string', metavar: 'FILE', help: 'initrd (needs --kernel); only hashed, streamed' },
     { name: 'append', type: 'string', metavar: 'CMDLINE', help: 'kernel command line (needs --kernel)' },
+    ...BY_HASH_OPTIONS.filter((x) => x.name !== 'ovmf-metadata'),
     { name: 'svsm', type: 'string', metavar: 'FILE', help: 'Coconut-SVSM binary: build the snp:svsm launch (needs --vars-size or --vars-file)' },
     { name: 'vars-size', type: 'decimal', metavar: 'BYTES', help: 'OVMF_VARS size (with --svsm)' },
     { name: 'vars-file', type: 'string', metavar: 'FILE', help: 'OVMF_VARS file; only its size is used (with --svsm)' },
@@ -101,7 +103,8 @@ export async function run(argv: string[]): Promise<number> {
   if (ovmfPath === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --ovmf', '--ovmf');
   const out = get.str(args, 'output');
   if (out === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: -o/--output', '--output');
-  const kernel = get.str(args, 'kernel');
+  const byHash = byHashKernel(args);
+  const kernel = get.str(args, 'kernel') ?? (byHash.kernelSha256 ? '(--kernel-sha256)' : undefined);
   if (get.str(args, 'initrd') !== undefined && kernel === undefined) throw usageError('NEED_KERNEL', '--kernel required when using --initrd', '--initrd');
   if (get.str(args, 'append') !== undefined && kernel === undefined) throw usageError('NEED_KERNEL', '--kernel required when using --append', '--append');
   const svsm = get.str(args, 'svsm');
@@ -160,7 +163,8 @@ export async function run(argv: string[]): Promise<number> {
       ...(imageId ? { imageId } : {}),
       ...(svn !== undefined ? { guestSvn: svn } : {}),
     };
-    if (kernel !== undefined) o.kernel = await open(kernel);
+    if (get.str(args, 'kernel') !== undefined) o.kernel = await open(get.str(args, 'kernel')!);
+    Object.assign(o, byHash);
     if (get.str(args, 'initrd') !== undefined) o.initrd = await open(get.str(args, 'initrd')!);
     if (get.str(args, 'append') !== undefined) o.append = get.str(args, 'append')!;
     if (svsm !== undefined) {

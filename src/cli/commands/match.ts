@@ -24,6 +24,7 @@ import {
   type SpaceImage,
 } from '../../launch-space/index.js';
 import { openSpaceImage } from '../space-image.js';
+import { BY_HASH_IMAGE_OPTIONS, ovmfImagePaths } from '../by-hash-options.js';
 import { KRUN_IMAGE_OPTIONS, krunArgs, krunPaths } from '../krun-image.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 import { loadReport } from '../report-input.js';
@@ -41,6 +42,7 @@ export const MATCH_SPEC: CommandSpec = {
     { name: 'kernel', type: 'string', metavar: 'PATH', help: 'kernel for measured direct boot (searched with the kernel-hashes page on and off)' },
     { name: 'initrd', type: 'string', metavar: 'PATH', help: 'initrd (needs --kernel)' },
     { name: 'append', type: 'string', metavar: 'CMDLINE', help: 'kernel command line (needs --kernel)' },
+    ...BY_HASH_IMAGE_OPTIONS,
     { name: 'igvm', type: 'string', metavar: 'FILE', help: 'IGVM image (instead of --ovmf)' },
     ...KRUN_IMAGE_OPTIONS,
     { name: 'platform', type: 'list', metavar: 'LIST', help: 'platforms to search (OVMF: qemu-kvm,ec2,gce; IGVM: the six IGVM platforms); default all' },
@@ -128,23 +130,18 @@ function checkArgs(args: ParsedArgs): { paths: ImagePaths; space: ReturnType<typ
   const reportPath = get.str(args, 'report');
   if (measurementText === undefined && reportPath === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --measurement or --report', '--measurement');
   if (measurementText !== undefined && reportPath !== undefined) throw usageError('OPTION_CONFLICT', 'argument --report: not allowed with argument --measurement', '--report');
-  const ovmf = get.str(args, 'ovmf');
+  const ovmf = get.str(args, 'ovmf') ?? get.str(args, 'ovmf-metadata');
   const igvm = get.str(args, 'igvm');
   if (ovmf === undefined && igvm === undefined && !krunArgs(args)) throw usageError('MISSING_OPTION', 'the following arguments are required: --ovmf or --igvm (the image whose launches are searched)', '--ovmf');
   if (ovmf !== undefined && igvm !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --igvm: not allowed with argument --ovmf', '--igvm');
-  const kernel = get.str(args, 'kernel');
-  const initrd = get.str(args, 'initrd');
-  const append = get.str(args, 'append');
   let paths: ImagePaths;
   if (krunArgs(args)) {
     paths = krunPaths(args);
   } else if (igvm !== undefined) {
-    for (const o of ['kernel', 'initrd', 'append', 'kernel-hashes', 'rdx']) if (args.values.has(o)) throw usageError('OPTION_CONFLICT', `--${o} applies to --ovmf images, not to --igvm`, `--${o}`);
+    for (const o of ['kernel', 'initrd', 'append', 'kernel-hashes', 'rdx', ...BY_HASH_IMAGE_OPTIONS.map((x) => x.name)]) if (args.values.has(o)) throw usageError('OPTION_CONFLICT', `--${o} applies to --ovmf images, not to --igvm`, `--${o}`);
     paths = { kind: 'igvm', igvm };
   } else {
-    if (initrd !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --initrd', '--initrd');
-    if (append !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --append', '--append');
-    paths = { kind: 'ovmf', ovmf: ovmf!, ...(kernel !== undefined ? { kernel } : {}), ...(initrd !== undefined ? { initrd } : {}), ...(append !== undefined ? { append } : {}) };
+    paths = ovmfImagePaths(args)!;
   }
   const text = (n: string) => get.csv(args, n);
   const narrow = Object.fromEntries(
@@ -164,7 +161,7 @@ function checkArgs(args: ParsedArgs): { paths: ImagePaths; space: ReturnType<typ
       .filter(([, o]) => text(o) !== undefined)
       .map(([k, o]) => [k, text(o)!]),
   );
-  const space = narrowSpace(paths.kind, kernel !== undefined, narrow);
+  const space = narrowSpace(paths.kind, paths.kind === 'ovmf' && (paths.kernel !== undefined || paths.kernelSha256 !== undefined), narrow);
   return { paths, space, ...(measurementText !== undefined ? { measurementText } : {}), ...(reportPath !== undefined ? { reportPath } : {}) };
 }
 

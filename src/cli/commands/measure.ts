@@ -52,6 +52,10 @@ export const MEASURE_SPEC: CommandSpec = {
     opt('kvm'),
     opt('vmsa-gpa'),
     opt('rdx'),
+    opt('kernel-sha256'),
+    opt('initrd-sha256'),
+    opt('ovmf-metadata'),
+    { name: 'compact', type: 'string', metavar: 'FILE', extension: true, help: 'a compact launch description (refvalues --format compact) instead of an image: the MEASUREMENT for each --vcpus count' },
     opt('krun'),
     opt('qboot'),
     opt('ram'),
@@ -87,6 +91,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (get.flag(args, 'version')) {
     writeStdout(REFERENCE_VERSION_LINE + '\n');
+    return 0;
+  }
+  const compact = get.str(args, 'compact');
+  if (compact !== undefined) {
+    writeStdout(await (await import('../measure-compact.js')).measureCompact(args, compact, taken.counts));
     return 0;
   }
   const dumpDir = get.str(args, 'dump-vmsa-dir');

@@ -29,6 +29,8 @@ import { requireQemuLaunchable } from '../../loaders/ovmf/qemu-launchable.js';
 import { writeStdout } from '../stdout.js';
 // issue 19 hook: --host-data-of, --initdata, --from-gce-endorsement (docs/endorsements.md)
 import { REFVALUES_ENDORSEMENT_OPTIONS, refvaluesEndorsementInputs } from '../report-endorsements.js';
+import { BY_HASH_IMAGE_OPTIONS, ovmfImagePaths, ovmfInputHashes } from '../by-hash-options.js';
+import { openSpaceImageInto } from '../space-image.js';
 
 export const REFVALUES_SPEC: CommandSpec = {
   usage: 'snp-launch refvalues (--ovmf PATH [--kernel ...] | --igvm FILE | --measurement HEX) [matrix] [pinned fields] [--format json|corim|rvps|gsg] [-o FILE|DIR]',
@@ -39,6 +41,7 @@ export const REFVALUES_SPEC: CommandSpec = {
     { name: 'kernel', type: 'string', metavar: 'PATH', help: 'kernel for measured direct boot (kernel-hashes page measured)' },
     { name: 'initrd', type: 'string', metavar: 'PATH', help: 'initrd (needs --kernel)' },
     { name: 'append', type: 'string', metavar: 'CMDLINE', help: 'kernel command line (needs --kernel)' },
+    ...BY_HASH_IMAGE_OPTIONS,
     { name: 'igvm', type: 'string', metavar: 'FILE', help: 'IGVM image (instead of --ovmf)' },
     ...KRUN_IMAGE_OPTIONS,
     { name: 'platform', type: 'list', metavar: 'LIST', help: 'platforms (OVMF: qemu-kvm,ec2,gce; IGVM: the IGVM platforms; krun); default qemu-kvm' },
@@ -56,7 +59,7 @@ export const REFVALUES_SPEC: CommandSpec = {
     { name: 'image-id', type: 'string', metavar: 'HEX', help: 'pin IMAGE_ID (16 bytes)' },
     { name: 'min-tcb', type: 'string', metavar: 'HEX', help: 'minimum REPORTED_TCB as the report\'s u64 (e.g. 0xdb18000000000004); each component must be at or above' },
     { name: 'guest-svn', type: 'string', metavar: 'N', help: 'pin GUEST_SVN' },
-    { name: 'format', type: 'choice', choices: ['json', 'corim', 'rvps', 'gsg'], metavar: 'FORMAT', help: 'json (default), corim (CBOR, AMD SEV-SNP CoRIM profile), rvps (Trustee RVPS registration message) or gsg (go-sev-guest check configurations, .textproto)' },
+    { name: 'format', type: 'choice', choices: ['json', 'corim', 'rvps', 'gsg', 'compact', 'compact-cbor'], metavar: 'FORMAT', help: 'json (default), corim (CBOR, AMD SEV-SNP CoRIM profile), rvps (Trustee RVPS registration message), gsg (go-sev-guest check configurations, .textproto), compact (digest before the VMSAs + VMSA digests per variant: any vCPU count; JSON) or compact-cbor (the profile draft\'s launch-configuration map)' },
     { name: 'corim-flavor', type: 'choice', choices: [...CORIM_FLAVORS], metavar: 'FLAVOR', help: "with --format corim: draft (default; the AMD profile draft's examples) or veraison (what Veraison's SEV-SNP scheme loads; docs/refvalues.md)" },
     { name: 'tcb-layout', type: 'choice', choices: ['milan', 'turin'], metavar: 'LAYOUT', help: 'with --format rvps: read --min-tcb in the Milan/Genoa (default) or the Turin TCB layout' },
     { name: 'sign', type: 'string', metavar: 'KEY.pem', help: 'with --format corim: sign it (COSE_Sign1, ES384) with this EC P-384 private key' },
@@ -95,6 +98,10 @@ export async function run(argv: string[]): Promise<number> {
   const opened: ByteSource[] = [];
   try {
     const { image, inputs } = await openImage(args, opened);
+    if (format === 'compact' || format === 'compact-cbor') {
+      if (!image) throw usageError('MISSING_OPTION', `argument --format ${format}: needs an image (--ovmf or --ovmf-metadata)`, '--format');
+      return await (await import('../refvalues-compact.js')).writeCompact(args, image, matrixArgs(args, image.kind, false), { tool: `snp-launch ${SNP_LAUNCH_VERSION}`, inputs, pinned }, format);
+    }
     let cells: RefCell[] = [];
     if (image) {
       const matrix = matrixArgs(args, image.kind);
@@ -176,8 +183,8 @@ function pinnedFields(args: ParsedArgs): PinnedFields {
   return p;
 }
 
-function matrixArgs(args: ParsedArgs, kind: SpaceImage['kind']) {
-  const vcpusText = get.csv(args, 'vcpus');
+function matrixArgs(args: ParsedArgs, kind: SpaceImage['kind'], needVcpus = true) {
+  const vcpusText = get.csv(args, 'vcpus') ?? (needVcpus ? undefined : '1');
   if (vcpusText === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --vcpus (a count, list or range)', '--vcpus');
   const allowed: readonly string[] = kind === 'ovmf' ? ['qemu-kvm', 'ec2', 'gce'] : kind === 'krun' ? ['krun'] : IGVM_PLATFORMS;
   const platforms = parseList(get.csv(args, 'platform') ?? (kind === 'krun' ? 'krun' : 'qemu-kvm'), '--platform', (p) => {
@@ -230,16 +237,17 @@ function matrixArgs(args: ParsedArgs, kind: SpaceImage['kind']) {
 }
 
 async function openImage(args: ParsedArgs, opened: ByteSource[]): Promise<{ image?: SpaceImage; inputs: Record<string, string> }> {
-  const ovmf = get.str(args, 'ovmf');
+  const ovmf = get.str(args, 'ovmf') ?? get.str(args, 'ovmf-metadata');
   const igvm = get.str(args, 'igvm');
-  const kernel = get.str(args, 'kernel');
-  const initrd = get.str(args, 'initrd');
-  const append = get.str(args, 'append');
   if (ovmf !== undefined && igvm !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --igvm: not allowed with argument --ovmf', '--igvm');
-  if (igvm !== undefined && (kernel ?? initrd ?? append) !== undefined) throw usageError('OPTION_CONFLICT', '--kernel/--initrd/--append apply to --ovmf images, not to --igvm', '--kernel');
-  if (ovmf === undefined && kernel !== undefined && !krunArgs(args)) throw usageError('MISSING_OPTION', '--kernel needs --ovmf', '--kernel');
-  if (initrd !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --initrd', '--initrd');
-  if (append !== undefined && kernel === undefined) throw usageError('NEEDS_KERNEL', '--kernel required when using --append', '--append');
+  if (igvm !== undefined && ['kernel', 'initrd', 'append', ...BY_HASH_IMAGE_OPTIONS.map((o) => o.name)].some((o) => args.values.has(o))) {
+    throw usageError('OPTION_CONFLICT', '--kernel/--initrd/--append (and their hashes) apply to --ovmf images, not to --igvm', '--kernel');
+  }
+  const ovmfPaths = krunArgs(args) ? undefined : ovmfImagePaths(args);
+  if (ovmfPaths) {
+    const image = await openSpaceImageInto(ovmfPaths, opened);
+    return { image, inputs: await ovmfInputHashes(ovmfPaths, image) };
+  }
   const inputs: Record<string, string> = {};
   const open = async (path: string) => {
     const s = await openFileSource(path);
@@ -250,13 +258,5 @@ async function openImage(args: ParsedArgs, opened: ByteSource[]): Promise<{ imag
   if (igvm !== undefined) return { image: { kind: 'igvm', igvm: await open(igvm) }, inputs };
   const krun = await openKrunImage(args, open);
   if (krun) return { image: krun, inputs };
-  if (ovmf === undefined) return { inputs };
-  const image: SpaceImage = {
-    kind: 'ovmf',
-    ovmf: await open(ovmf),
-    ...(kernel !== undefined ? { kernel: await open(kernel) } : {}),
-    ...(initrd !== undefined ? { initrd: await open(initrd) } : {}),
-    ...(append !== undefined ? { append } : {}),
-  };
-  return { image, inputs };
+  return { inputs };
 }

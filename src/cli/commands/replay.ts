@@ -18,7 +18,7 @@ import { writeStdout } from '../stdout.js';
 import { fitLines, formatJsonDoc } from '../output.js';
 
 const SPEC: CommandSpec = {
-  usage: 'snp-launch replay --uapi {upstream,vmsa-page,direct-vmsa} TRACE.json [--log] [--json]',
+  usage: 'snp-launch replay --uapi {upstream,vmsa-page,direct-vmsa} TRACE.json [--log] [--json]\n       snp-launch replay --qemu-trace LOG (--ovmf F [--kernel ...] | --igvm F) --vcpus N --vcpu-type T (see replay --qemu-trace x --help)',
   summary: 'Replay a JSON trace of KVM SNP launch calls through a KVM UAPI model: each call is checked as KVM checks it, and the launch digest is computed.',
   positionals: ['TRACE.json'],
   options: [
@@ -36,6 +36,8 @@ const SPEC: CommandSpec = {
 const MAX_TRACE = 256 << 20;
 
 export async function run(argv: string[]): Promise<number> {
+  // QEMU's own trace against an image: src/cli/replay-qemu.ts.
+  if (argv.some((a) => a === '--qemu-trace' || a.startsWith('--qemu-trace='))) return (await import('../replay-qemu.js')).runQemuReplay(argv);
   const args = parseArgs(SPEC, argv);
   if (get.flag(args, 'help')) {
     writeStdout(formatHelp(SPEC));

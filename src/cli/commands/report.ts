@@ -239,7 +239,7 @@ async function verify(args: ParsedArgs): Promise<number> {
   if (Object.keys(pol).some((k) => k !== 'allowDebug' && k !== 'allowMigrateMa')) ctx.covers.add('POLICY');
   // issue 19 hook: an ACI UVM endorsement given as --refvalues is checked by the endorsements hook.
   if (refValues !== undefined && !(await isUvmRefValues(refValues))) {
-    const rv = await (await import('../refvalues-verify.js')).refValuesChecks(ctx.verified?.report ?? report, refValues, get.str(args, 'refvalues-key'));
+    const rv = await (await import('../refvalues-verify.js')).refValuesChecks(ctx.verified?.report ?? report, refValues, get.str(args, 'refvalues-key'), get.num(args, 'max-vcpus'));
     ctx.checks.push(...rv.checks);
     rv.covers.forEach((f) => ctx.covers.add(f));
   }

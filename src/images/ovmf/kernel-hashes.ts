@@ -41,10 +41,15 @@ export async function computeKernelHashes(kernel: ByteSource, initrd?: ByteSourc
   // (a worker's start-up would only add to it: bench row 2).
   const inline = (s: ByteSource): Promise<Uint8Array> => hashSource(s, hp.createSha256());
   const [i, k] = await Promise.all([initrd ? (hp.sha256Source?.(initrd) ?? inline(initrd)) : Promise.resolve(hp.sha256(new Uint8Array(0))), inline(kernel)]);
+  return { kernel: k, initrd: i, cmdline: cmdlineHash(append) };
+}
+
+/** SHA-256 of the UTF-8 command line plus a trailing NUL, as the guest firmware hashes it (§6). */
+export function cmdlineHash(append?: string): Uint8Array {
   const text = new TextEncoder().encode(append ?? '');
-  const c = new Uint8Array(text.length + 1); // trailing NUL, as the guest firmware hashes it
+  const c = new Uint8Array(text.length + 1);
   c.set(text);
-  return { kernel: k, initrd: i, cmdline: hp.sha256(c) };
+  return hashProvider().sha256(c);
 }
 
 /** The 176-byte table (order: cmdline, initrd, kernel). */
