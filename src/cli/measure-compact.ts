@@ -4,6 +4,7 @@
  * variants in the file, --platform/--vmm-type, --vcpu-type/--vcpu-sig, --guest-features and --kvm
  * pick one.
  */
+import { formatJsonDoc } from './output.js';
 import { toBase64, toHex } from '../core/bytes.js';
 import { inputError, usageError } from '../core/errors.js';
 import { readSmallFile } from '../node/file-source.js';
@@ -34,7 +35,7 @@ export async function measureCompact(args: ParsedArgs, path: string, counts: num
   const b64 = get.str(args, 'output-format') === 'base64';
   if (get.flag(args, 'json')) {
     const variant = { platform: v.platform, ...(v.vcpuType ? { vcpuType: v.vcpuType } : {}), vcpuSig: '0x' + v.vcpuSig.toString(16).padStart(8, '0'), guestFeatures: '0x' + v.guestFeatures.toString(16), kvm: v.kvm };
-    return JSON.stringify({ tool: `snp-launch ${SNP_LAUNCH_VERSION}`, compact: path, variant, digests: rows.map((r) => ({ vcpus: r.vcpus, measurement: toHex(r.d) })) }, null, 2) + '\n';
+    return formatJsonDoc('measure-compact', 1, { compact: path, variant, digests: rows.map((r) => ({ vcpus: r.vcpus, measurement: toHex(r.d) })) });
   }
   const fmt = (d: Uint8Array) => (b64 ? toBase64(d) : toHex(d));
   if (counts === undefined) return fmt(rows[0]!.d) + '\n';

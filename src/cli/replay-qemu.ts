@@ -6,6 +6,7 @@
  * folded updates only. Exit 0 when the trace matches the prediction (or no image was given), 1 when
  * it departs from it or cannot be read, 2 on usage errors.
  */
+import { formatJsonDoc } from './output.js';
 import { toHex } from '../core/bytes.js';
 import { usageError } from '../core/errors.js';
 import { PAGE_TYPE_NAMES } from '../firmware/page-types.js';
@@ -52,7 +53,7 @@ export async function runQemuReplay(argv: string[]): Promise<number> {
   if (req?.kind === 'ovmf' && req.mode !== 'snp') throw usageError('OPTION_CONFLICT', `argument --mode: a QEMU SNP trace is mode snp, not ${req.mode}`, '--mode');
   const trace = parseQemuTrace(new TextDecoder('utf-8', { fatal: false }).decode(await readSmallFile(path, MAX_TRACE)), path);
   if (req === undefined) {
-    writeStdout(get.flag(args, 'json') ? JSON.stringify({ format: 'snp-launch.qemu-replay/1', trace: traceJson(trace) }, null, 2) + '\n' : traceText(trace).join('\n') + '\n');
+    writeStdout(get.flag(args, 'json') ? formatJsonDoc('qemu-replay', 1, { trace: traceJson(trace) }) : traceText(trace).join('\n') + '\n');
     return 0;
   }
   const opened: RequestFiles = {};
@@ -65,7 +66,7 @@ export async function runQemuReplay(argv: string[]): Promise<number> {
         ? await ovmfLaunchPlan({ ...call.options, ...(req.kind === 'ovmf' ? { vmm: req.vmm } : {}) })
         : await igvmQemuLaunchPlan(call.options.igvm, call.options.vcpus ?? 1, call.options.vcpuSig);
     const r = await replayQemuTrace(trace, plan);
-    writeStdout(get.flag(args, 'json') ? JSON.stringify(resultJson(trace, r), null, 2) + '\n' : resultText(trace, r).join('\n') + '\n');
+    writeStdout(get.flag(args, 'json') ? formatJsonDoc('qemu-replay', 1, resultJson(trace, r)) : resultText(trace, r).join('\n') + '\n');
     return r.departures.length === 0 && r.replays[0]!.matches ? 0 : 1;
   } finally {
     for (const s of Object.values(opened)) await s.close?.().catch(() => undefined);
@@ -93,9 +94,8 @@ function traceText(t: QemuTrace): string[] {
   return L;
 }
 
-function resultJson(t: QemuTrace, r: QemuReplayResult): unknown {
+function resultJson(t: QemuTrace, r: QemuReplayResult): object {
   return {
-    format: 'snp-launch.qemu-replay/1',
     trace: traceJson(t),
     predicted: { digest: toHex(r.predicted.digest), pages: r.predicted.pages, vcpus: r.predicted.vcpus },
     departures: r.departures.map((d) => ({ kind: d.kind, gpa: hx(d.gpa), pages: d.pages, lines: d.lines, text: d.text })),

@@ -166,7 +166,8 @@ export function compactFromJson(doc: unknown, file: string): CompactLaunch {
   const o = doc as Record<string, unknown>;
   if (!Array.isArray(o.variants) || o.variants.length === 0) throw bad('variants', 'missing, empty or not an array');
   if (o.variants.length > MAX_REFVALUE_CELLS) throw bad('variants', `has more than ${MAX_REFVALUE_CELLS} entries`);
-  const head = referenceValuesFromJson({ ...o, cells: [] }, file);
+  const { format: _tag, ...rest } = o;
+  const head = referenceValuesFromJson({ ...rest, cells: [] }, file);
   const digest = (v: unknown, field: string) => {
     const b = typeof v === 'string' ? fromHex(v) : undefined;
     if (!b || b.length !== 48) throw bad(field, 'must be 48 bytes of hex (96 digits)');

@@ -1,15 +1,17 @@
 // Every `--json` output of every command, produced for real by the built CLI, validates against its
 // JSON Schema in docs/schemas/ (draft 2020-12, checked by ajv); every schema compiles in ajv's
 // strict mode; every format the CLI can print has a schema file, and every schema is linked from
-// docs/json-output.md. Inputs: the shared fixtures, via ./_workspace.ts.
+// docs/json-output.md. Inputs: the shared fixtures, via ./_workspace.ts, and a GCE endorsement
+// signed with the development key (../endorsements/_endorsements.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { needsShared, REPO, shared } from '../_shared.js';
 import { cliBuilt, runCli } from './_cli.js';
 import { workspace } from './_workspace.js';
+import { buildGceEndorsement, GCE, GCE_OVMF, referenceGce } from '../endorsements/_endorsements.js';
 
 const SCHEMAS = join(REPO, 'docs', 'schemas');
 const kinds = readdirSync(SCHEMAS).filter((f) => f.endsWith('.schema.json')).map((f) => f.slice(0, -'.schema.json'.length));
@@ -57,6 +59,11 @@ const RUNS: [string, string[], number?][] = [
   ['match', ['match', '--report', 'report.bin', '--igvm', 'guest.igvm', '--vcpus', '1,2', '--json'], 1],
   ['refvalues', ['refvalues', '--ovmf', 'OVMF.fd', '--platform', 'qemu-kvm,ec2', '--vcpus', '1,2', '--vcpu-type', 'EPYC-v4', '--policy', '0x30000', '--family-id', '00'.repeat(16), '--min-tcb', '0xdb18000000000004', '--guest-svn', '2']],
   ['refvalues', ['refvalues', '--measurement', 'ab'.repeat(48)]],
+  ['compact', ['refvalues', '--ovmf', 'OVMF.fd', '--format', 'compact', '--platform', 'qemu-kvm,ec2', '--vcpu-type', 'EPYC-v4', '--policy', '0x30000', '--family-id', '00'.repeat(16)]],
+  ['compact', ['refvalues', '--ovmf', 'OVMF.fd', '--kernel', 'vmlinuz', '--format', 'compact', '--platform', 'gce']],
+  ['measure-compact', ['measure', '--compact', 'compact.json', '--vcpus', '1-3', '--json']],
+  ['ovmf-metadata', ['ovmf', 'metadata', 'OVMF.fd']],
+  ['ovmf-metadata', ['ovmf', 'metadata', shared(GCE_OVMF)]],
   ['id-block', ['id-block', '--measurement', 'q'.repeat(64), '--id-key', 'id.pem', '--author-key', 'author.pem', '--deterministic', '--json']],
   ['igvm-inspect', ['igvm', 'inspect', 'guest.igvm', '--json']],
   ['igvm-inspect', ['igvm', 'inspect', 'old.igvm', '--json']],
@@ -67,9 +74,14 @@ const RUNS: [string, string[], number?][] = [
   ['diff', ['diff', 'a.json', 'b.json', '--json'], 1],
   ['replay', ['replay', 'trace.json', '--log', '--json']],
   ['replay', ['replay', 'trace-rejected.json', '--json'], 1],
+  ['qemu-replay', ['replay', '--qemu-trace', shared('vectors', 'qemu-trace', 'amdsev-issue-195-trace.txt'), '--json']],
+  ['qemu-replay', ['replay', '--qemu-trace', shared('vectors', 'qemu-trace', 'amd-sev-utils-issue-17-trace.txt'), '--ovmf', 'OVMF.fd', '--vcpus', '2', '--vcpu-type', 'EPYC-v4', '--json'], 1],
   ['demo', ['demo', '--json']],
   ['report', ['report', 'show', 'report.bin', '--json']],
   ['report-verify', ['report', 'verify', 'report.bin', '--cert', 'vcek.der', '--json']],
+  ['gce-endorsement', ['gce', 'endorsement', 'show', 'endorsement.binarypb', '--json']],
+  ['gce-verify', ['gce', 'endorsement', 'verify', 'endorsement.binarypb', '--root', GCE('testing_devkeys_root.crt'), '--ovmf', shared(GCE_OVMF), '--at', '2026-01-01', '--json']],
+  ['gce-verify', ['gce', 'endorsement', 'verify', 'endorsement.binarypb', '--at', '2026-01-01', '--json'], 1],
 ];
 
 test('real --json outputs of every command validate against their schemas', { skip: needsShared }, async () => {
@@ -79,8 +91,14 @@ test('real --json outputs of every command validate against their schemas', { sk
   for (const [f, p] of [['a.json', 'qemu-kvm'], ['b.json', 'openvmm']] as const) {
     const r = await runCli(['measure', '--igvm', 'old.igvm', '--platform', p, '--vcpus', '1', '--vcpu-type', 'EPYC-v4', '--log', '--json'], dir);
     assert.equal(r.code, 0, r.stderr);
-    (await import('node:fs')).writeFileSync(join(dir, f), r.stdout);
+    writeFileSync(join(dir, f), r.stdout);
   }
+  // A GCE launch endorsement of the 4M OVMF, signed with gce-tcb-verifier's development key.
+  writeFileSync(join(dir, 'endorsement.binarypb'), buildGceEndorsement(referenceGce()));
+  // A compact launch description for `measure --compact`.
+  const compact = await runCli(['refvalues', '--ovmf', 'OVMF.fd', '--format', 'compact', '--vcpu-type', 'EPYC-v4'], dir);
+  assert.equal(compact.code, 0, compact.stderr);
+  writeFileSync(join(dir, 'compact.json'), compact.stdout);
   const digest = JSON.parse((await runCli(['measure', '--mode', 'snp', '--vcpus', '3', '--vcpu-type', 'EPYC-v4', '--ovmf', 'OVMF.fd', '--json'], dir)).stdout).digest as string;
   const seen = new Set<string>();
   for (const [kind, argv, code = 0] of RUNS) {
@@ -107,4 +125,14 @@ test('the schemas reject what they must: a wrong format tag, a short digest, an 
   const none = { format: 'snp-launch.match/1', tool: 'snp-launch', version: '0', measurement: 'ab'.repeat(48), matches: [], searched: { configurations: 1, spaceSize: 1, ms: 0 } };
   assert.ok(!m(none), 'a no-match document without its explanation is invalid');
   assert.ok(m({ ...none, explanation: ['no configuration ...'] }), ajv.errorsText(m.errors));
+  const q = ajv.getSchema(schema('qemu-replay').$id) ?? ajv.compile(schema('qemu-replay'));
+  const trace = { file: 't.log', format: 'upstream', policy: '0x30000', finished: true, retries: 0, updates: [{ gpa: '0xffc00000', len: '0x400000', type: 'NORMAL', lines: [7] }], warnings: [] };
+  assert.ok(q({ format: 'snp-launch.qemu-replay/1', tool: 'snp-launch', version: '0', trace }), ajv.errorsText(q.errors));
+  assert.ok(!q({ format: 'snp-launch.qemu-replay/1', tool: 'snp-launch', version: '0', trace, predicted: { digest: 'ab'.repeat(48), pages: 1, vcpus: 1 } }), 'a prediction without its replays is invalid');
+  assert.ok(!q({ format: 'snp-launch.qemu-replay/1', tool: 'snp-launch', version: '0', trace: { ...trace, updates: [{ ...trace.updates[0], type: 'Normal' }] } }));
+  const g = ajv.getSchema(schema('gce-endorsement').$id) ?? ajv.compile(schema('gce-endorsement'));
+  const e = { format: 'snp-launch.gce-endorsement/1', tool: 'snp-launch', version: '0', file: 'e.pb', timestamp: null, cl_spec: '1', commit: null, uefi_digest: null, signer_cert_bytes: 0, sev_snp: null, tdx: false };
+  assert.ok(g(e), ajv.errorsText(g.errors));
+  assert.ok(!g({ ...e, cl_spec: 1 }), 'cl_spec is a decimal string (uint64)');
+  assert.ok(!g({ ...e, sev_snp: { svn: 1, policy: null, family_id: null, image_id: null, measurements: { '0': 'ab'.repeat(48) }, svsm_measurement: null } }), 'a VMSA count of 0');
 });

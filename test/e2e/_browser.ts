@@ -2,7 +2,7 @@
  * Shared helpers for browser end-to-end tests (specs/toolchain.md §7.2): Debian's Chromium driven
  * by playwright-core, pages served from 127.0.0.1 by the explore command's static server (data:
  * and about:blank pages have no crypto.subtle), the explorer bundle built on demand, and
- * screenshots saved under test-artifacts/.
+ * screenshots saved under test-output/screenshots/ (git-ignored; README "Tests" names it).
  *
  *   const skip = needsChromium;            // test option: false, or why the test is skipped
  *   const web = await serveExplorer();     // builds web-dist/ if missing or stale
@@ -19,6 +19,8 @@ import { startStaticServer, type StaticServer } from '../../src/cli/commands/exp
 export const CHROMIUM = process.env.SNP_LAUNCH_CHROMIUM ?? '/usr/bin/chromium';
 export const WEB_DIST = join(REPO, 'web-dist');
 export const ARTIFACTS = join(REPO, 'test-artifacts');
+/** Where every e2e run writes its screenshots, for a reviewer to look at. */
+export const SCREENSHOTS = join(REPO, 'test-output', 'screenshots');
 
 /** Pass as a test's `skip` option: false when Chromium is installed, else the reason. */
 export const needsChromium: string | false = existsSync(CHROMIUM)
@@ -129,10 +131,15 @@ export async function openExampleOvmf(page: Page, url: string): Promise<void> {
   await page.waitForFunction((x) => Number(document.body.dataset.runs) > x, n, { timeout: 120_000 });
 }
 
-/** Saves a full-page screenshot as test-artifacts/<name>.png and returns its path. */
+/** Saves a full-page screenshot as test-output/screenshots/<name>.png and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const path = join(ARTIFACTS, `${name}.png`);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** Launches headless Chromium with a fresh profile at the given viewport (see launchBrowser). */
+export async function launchAt(width: number, height: number): Promise<Browser> {
+  return launchBrowser({ width, height });
 }

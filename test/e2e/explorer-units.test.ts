@@ -215,11 +215,14 @@ describe('explorer engine', () => {
     const l = launch({ kernel: bytesSource('vmlinuz', new Uint8Array(1)), append: 'console=ttyS0 quiet' });
     assert.equal(shellJoin(cliArgs(snp!, l)), "--mode snp --platform qemu-kvm --ovmf fw.fd --vcpus 2 --vcpu-type EPYC-Milan --kernel vmlinuz --append 'console=ttyS0 quiet'");
     assert.deepEqual(jsonOptions(snp!, l), { vcpus: 2, vcpuType: 'EPYC-Milan', vcpuSig: '0x00a00f11', guestFeatures: '0x1', append: 'console=ttyS0 quiet' });
-    assert.deepEqual(jsonOptions(gce!, launch()), { vcpus: 2, vcpuType: 'EPYC-Milan', vcpuSig: '0x00a00f11', guestFeatures: '0x1' });
+    // ec2/gce write RDX 0x600 themselves: the form's CPU type is not passed (the CLI would warn that it is ignored).
+    assert.deepEqual(jsonOptions(gce!, launch()), { vcpus: 2, guestFeatures: '0x1' });
     assert.deepEqual(jsonOptions(seves!, launch()), { vcpus: 2, vcpuType: 'EPYC-Milan', vcpuSig: '0x00a00f11' });
-    assert.deepEqual(jsonOptions(sev!, launch({ guestFeatures: 0x5n })), { vcpus: 2, guestFeatures: '0x5' });
+    // SEV and SEV-ES measure no SEV_FEATURES: the form's value is not passed to them.
+    assert.deepEqual(jsonOptions(seves!, launch({ guestFeatures: 0x5n })), { vcpus: 2, vcpuType: 'EPYC-Milan', vcpuSig: '0x00a00f11' });
+    assert.deepEqual(jsonOptions(sev!, launch({ guestFeatures: 0x5n })), { vcpus: 2 });
     assert.deepEqual(jsonOptions(hash!, l), {});
-    assert.deepEqual(cliArgs(hash!, l), ['--mode', 'snp:ovmf-hash', '--platform', 'qemu-kvm', '--ovmf', 'fw.fd']);
+    assert.deepEqual(cliArgs(hash!, l), ['--mode', 'snp:ovmf-hash', '--ovmf', 'fw.fd']);
     const igvm = rowsFor('igvm')[2]!;
     assert.deepEqual(cliArgs(igvm, launch({ image: bytesSource('a b.igvm', new Uint8Array(0)), guestFeatures: 0x21n })), ['--igvm', 'a b.igvm', '--platform', 'qemu-kvm', '--vcpus', '2', '--vcpu-type', 'EPYC-Milan', '--guest-features', '0x21']);
     assert.equal(shellJoin(["it's"]), `'it'\\''s'`);
@@ -251,6 +254,25 @@ describe('explorer engine', () => {
       }
     }
     assert.ok(compared >= 40, `compared ${compared} rows`);
+  });
+
+  it('warns only about what the user chose, never about options the page picked for a row (issue 17 item 5)', async () => {
+    const { buildExample } = await import('../../web/src/examples.js');
+    const ex = await buildExample('ovmf');
+    const img = bytesSource('fw.fd', ex.bytes);
+    let rows = 0;
+    for (const l of [launch({ image: img }), launch({ image: img, guestFeatures: 0x21n, vcpus: 4 })]) {
+      for (const spec of rowsFor('ovmf')) {
+        const r = await measureRow(spec, l, false);
+        if (!r.result) continue;
+        rows++;
+        assert.deepEqual(r.result.warnings, [], `${spec.id}: ${r.result.warnings.join('; ')}`);
+      }
+    }
+    assert.ok(rows >= 16, `${rows} rows measured`);
+    // A value the user typed that the library flags still shows (reserved SEV_FEATURES bits).
+    const odd = await measureRow(rowsFor('ovmf')[0]!, launch({ image: img, guestFeatures: 0x8000000000000001n }), false);
+    assert.ok(odd.result?.warnings.some((w) => /reserved SEV_FEATURES/.test(w)), String(odd.result?.warnings));
   });
 
   it('gives a reason instead of a digest where the CLI refuses the row', async () => {

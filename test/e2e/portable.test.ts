@@ -50,15 +50,26 @@ describe('explorer: make portable', { skip: needsChromium }, () => {
     assert.deepEqual(readFileSync(got), readFileSync(join(dir, 'cli.igvm')), 'browser and CLI write the same bytes');
     const digests = new Set(FOUR.split(',').map((p) => execFileSync(process.execPath, [CLI, 'measure', '--igvm', got, '--platform', p], { encoding: 'utf8' }).trim()));
     assert.equal(digests.size, 1, 'the listed platforms agree on the downloaded file');
-    const shown = await page.$$eval('#portable-digests td.mono', (td) => td.map((x) => x.textContent));
+    // Verdict and download first; the edits collapsed under a one-line summary.
+    assert.equal(await page.getAttribute('#portable-verdict', 'data-verdict'), 'ok');
+    assert.match((await page.textContent('#portable-summary')) ?? '', /^2 edits: /);
+    assert.equal(await page.locator('#portable-edits').isVisible(), false, 'edits collapsed');
+    const shown = await page.$$eval('#portable-groups .dg', (d) => d.map((x) => x.getAttribute('data-digest')));
     assert.deepEqual(new Set(shown), digests);
   });
 
   it('shows the conflict for all six platforms (the 8 KiB parameter area)', async () => {
     assert.equal(await run(''), 'conflict');
-    const text = await s.b.page.textContent('#portable-conflict');
-    assert.match(text ?? '', /parameter area 0/);
-    assert.match(text ?? '', /subsets that agree/);
-    assert.equal(await s.b.page.$('#portable-download'), null);
+    const page = s.b.page;
+    // The verdict comes first, before any edit; the edits tried stay collapsed.
+    const first = await page.$eval('#portable-out', (o) => o.firstElementChild?.id);
+    assert.equal(first, 'portable-verdict');
+    assert.match((await page.textContent('#portable-verdict')) ?? '', /^✘ No file makes these 6 platforms agree\./);
+    assert.match((await page.textContent('#portable-conflict')) ?? '', /parameter area 0/);
+    assert.match((await page.getAttribute('#portable-conflict', 'data-line')) ?? '', /subsets that agree/);
+    assert.equal(await page.locator('#portable-groups .group-box').count(), 2);
+    assert.match((await page.textContent('#portable-summary')) ?? '', /^10 edits tried: .*9 headers moved/);
+    assert.equal(await page.locator('#portable-edits').isVisible(), false);
+    assert.equal(await page.$('#portable-download'), null);
   });
 });

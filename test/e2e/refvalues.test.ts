@@ -33,11 +33,13 @@ describe('explorer: reference values', { skip: needsChromium || needsShared }, (
     return new Uint8Array(readFileSync((await download.path())!));
   }
 
-  async function check(report: string, refvalues: string, key?: string): Promise<string> {
+  async function check(report: string, refvalues: string, key?: string, cert?: string): Promise<string> {
     const page = s.b.page;
     await page.setInputFiles('#report-file', report);
     await page.setInputFiles('#refv-file', refvalues);
     await page.setInputFiles('#refv-key', key ? [key] : []);
+    await page.setInputFiles('#report-cert', cert ? [cert] : []);
+    await page.fill('#report-at', '2026-06-01');
     await page.evaluate(() => delete document.body.dataset.refv);
     await page.click('#refv-check');
     await page.waitForFunction(() => document.body.dataset.refv !== undefined, undefined, { timeout: 60_000 });
@@ -85,8 +87,10 @@ describe('explorer: reference values', { skip: needsChromium || needsShared }, (
     report.set(Buffer.from(cell.measurement, 'hex'), 0x90);
     const good = join(dir, 'good.bin');
     writeFileSync(good, report);
-    assert.equal(await check(good, corimPath), 'pass');
-    assert.match((await s.b.page.textContent('#refv-verdict')) ?? '', /^PASS: matches qemu-kvm, 3 vCPUs, vCPU type EPYC-v4, SEV_FEATURES 0x1, KVM init2; pinned fields hold \(8 cells\)/);
+    // The MEASUREMENT matches a cell, but no certificate was given: named, and not a PASS (issue 16 item 8).
+    assert.equal(await check(good, corimPath), 'unverified');
+    assert.match((await s.b.page.textContent('#refv-verdict')) ?? '', /^NOT PASSED: MEASUREMENT matches qemu-kvm, 3 vCPUs, vCPU type EPYC-v4, SEV_FEATURES 0x1, KVM init2 and the pinned fields hold \(8 cells\), but the report's signature is NOT verified \(no VCEK or VLEK certificate was given/);
+    assert.equal(await s.b.page.getAttribute('#refv-signature', 'data-verdict'), 'unchecked');
     report[0x90 + 47]! ^= 0x01;
     const bad = join(dir, 'bad.bin');
     writeFileSync(bad, report);
@@ -109,8 +113,8 @@ describe('explorer: reference values', { skip: needsChromium || needsShared }, (
     report.set(Buffer.from(cells[0]!.measurement, 'hex'), 0x90);
     const good = join(dir, 'signed-good.bin');
     writeFileSync(good, report);
-    assert.equal(await check(good, signed, pem('signer.pem', publicKey)), 'pass');
-    assert.match((await s.b.page.textContent('#refv-verdict')) ?? '', /^PASS: matches .*\(8 cells, signature verified\)$/);
+    assert.equal(await check(good, signed, pem('signer.pem', publicKey)), 'unverified');
+    assert.match((await s.b.page.textContent('#refv-verdict')) ?? '', /^NOT PASSED: MEASUREMENT matches .*\(8 cells, CoRIM signature verified\), but the report's signature is NOT verified/);
     const verdict = async () => ((await s.b.page.textContent('#refv-verdict')) ?? '').trim();
     assert.equal(await check(good, signed), 'error');
     assert.equal(await verdict(), 'signed.cbor: is a signed CoRIM (COSE_Sign1): give the signer public key (--refvalues-key PEM)');
@@ -118,6 +122,35 @@ describe('explorer: reference values', { skip: needsChromium || needsShared }, (
     assert.match(await verdict(), /^signed\.cbor: signature: does not verify with the given key/);
     assert.equal(await check(good, signed, pem('p256.pem', generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey)), 'error');
     assert.equal(await verdict(), 'p256.pem: is not an EC P-384 key (CoRIM signatures are ES384)');
+  });
+
+  it('a forged report (one signed byte changed) never shows PASS; the genuine report with its VCEK does (issue 16 item 8)', async () => {
+    assert.ok(cells.length > 0, 'the export test ran');
+    const att = (n: string) => shared('vectors', 'attestation', n);
+    const genuine = new Uint8Array(readFileSync(att('virtee_milan_report.bin')));
+    const measurement = Buffer.from(genuine.subarray(0x90, 0x90 + 48)).toString('hex');
+    // Reference values that hold the genuine report's MEASUREMENT (the exported JSON, one cell edited).
+    const doc = JSON.parse(new TextDecoder().decode(await exportFile('#refv-json')));
+    doc.cells[0].measurement = measurement;
+    const rv = join(dir, 'genuine-rv.json');
+    writeFileSync(rv, JSON.stringify(doc));
+    const good = join(dir, 'genuine.bin');
+    writeFileSync(good, genuine);
+    const vcek = att('virtee_milan_vcek.der');
+    assert.equal(await check(good, rv, undefined, vcek), 'pass', (await s.b.page.textContent('#refv-out')) ?? '');
+    assert.match((await s.b.page.textContent('#refv-verdict')) ?? '', /^PASS: matches .*report signature verified$/);
+    // One byte of the signed area (REPORT_DATA, offset 0x50) changed: MEASUREMENT still matches, the signature does not.
+    const forged = genuine.slice();
+    forged[0x50]! ^= 0x01;
+    const bad = join(dir, 'forged.bin');
+    writeFileSync(bad, forged);
+    assert.equal(await check(bad, rv, undefined, vcek), 'unverified');
+    const text = (await s.b.page.textContent('#refv-out')) ?? '';
+    assert.doesNotMatch(text, /PASS:/);
+    assert.match(text, /MEASUREMENT matches .*, but the report's signature is NOT verified \(report-signature failed\)/);
+    assert.equal(await s.b.page.getAttribute('#refv-signature', 'data-verdict'), 'failed');
+    assert.equal(await s.b.page.locator('#refv-out .ok').count(), 0, 'nothing green');
+    await screenshot(s.b.page, 'explorer-refvalues-forged');
   });
 
   it('a file that is not reference values is one line naming it', async () => {

@@ -29,7 +29,7 @@ describe('explorer: vCPU table', { skip: needsChromium }, () => {
     const page = s.b.page;
     await openExampleOvmf(page, s.web.url);
     assert.equal(await table('1-4,8'), 'ok');
-    const cells = await page.$$eval('#range-table tr', (trs) => trs.slice(1).map((tr) => Array.from(tr.querySelectorAll('td'), (td, i) => (i === 0 ? td.textContent : td.getAttribute('title')) ?? '')));
+    const cells = await page.$$eval('#range-table tr', (trs) => trs.slice(1).map((tr) => Array.from(tr.querySelectorAll('th, td'), (td, i) => (i === 0 ? td.textContent : td.getAttribute('title')) ?? '')));
     await screenshot(page, 'explorer-vcpu-range');
     const dir = mkdtempSync(join(tmpdir(), 'snp-range-e2e-'));
     const ex = await buildExample('ovmf');

@@ -6,59 +6,13 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { constants, createHash, createPrivateKey, sign, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadCertificates, parseReport } from '../../src/attestation/index.js';
 import { parseGceEndorsement, verifyGceEndorsement } from '../../src/endorsements/index.js';
 import { needsShared, shared } from '../_shared.js';
 import { cliBuilt } from '../cli/_cli.js';
-import { cli, GCE, patchedReport, read, tmp } from './_endorsements.js';
-import { pbBytes, pbInt } from '../../tools/fuzz/protobuf-writer.js';
+import { buildGceEndorsement as buildEndorsement, cli, GCE, GCE_FAMILY as FAMILY, GCE_IMAGE as IMAGE, GCE_OVMF as OVMF, GCE_POLICY as POLICY, patchedReport, read, referenceGce, tmp } from './_endorsements.js';
 
 before(() => cliBuilt());
-
-// The bytes are built with a wire-format writer outside the library (tools/fuzz/protobuf-writer.ts).
-const fVarint = pbInt;
-const fBytes = pbBytes;
-
-const OVMF = 'vectors/sev-snp-measure/inputs/ovmf_AmdSev_4M.bin';
-/** The gce rows for OVMF in reference.tsv: VMSA count → expected MEASUREMENT. */
-function referenceGce(): Map<number, Uint8Array> {
-  const out = new Map<number, Uint8Array>();
-  for (const line of readFileSync(shared('vectors', 'sev-snp-measure', 'reference.tsv'), 'utf8').split('\n')) {
-    const [args, hex] = line.split('\t');
-    const m = /^--mode snp --vcpus (\d+) --vmm-type gce --ovmf (\S+)$/.exec(args ?? '');
-    if (m && m[2] === OVMF) out.set(Number(m[1]), Buffer.from(hex!, 'hex'));
-  }
-  return out;
-}
-
-const FAMILY = Buffer.alloc(16, 0xfa);
-const IMAGE = Buffer.alloc(16, 0x1e);
-const POLICY = 0x30000n;
-
-function buildEndorsement(measurements: Map<number, Uint8Array>, opts: { signer?: string } = {}): Uint8Array {
-  const certDer = new X509Certificate(readFileSync(GCE('testing_devkeys_primarySigningKey.crt'))).raw;
-  const digest = createHash('sha384').update(readFileSync(shared(OVMF))).digest();
-  const snp = [
-    ...fVarint(1, 3),
-    ...[...measurements].flatMap(([n, m]) => fBytes(2, [...fVarint(1, n), ...fBytes(2, m)])),
-    ...fBytes(3, FAMILY),
-    ...fBytes(4, IMAGE),
-    ...fVarint(5, POLICY),
-  ];
-  const golden = new Uint8Array([
-    ...fBytes(1, [...fVarint(1, 1725386510), ...fVarint(2, 5)]), // timestamp
-    ...fVarint(2, 123456),
-    ...fBytes(3, Buffer.from('0123456789abcdef0123', 'hex')),
-    ...fBytes(4, certDer),
-    ...fBytes(5, digest),
-    ...fBytes(7, snp),
-  ]);
-  const keyPem = readFileSync(GCE(opts.signer ?? 'testing_devkeys_primarySigningKey.pem'));
-  const sig = sign('sha256', golden, { key: createPrivateKey(keyPem), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
-  return new Uint8Array([...fBytes(1, golden), ...fBytes(2, sig)]);
-}
 
 const rootCert = () => loadCertificates(read(GCE('testing_devkeys_root.crt')), 'root')[0]!;
 const AT = new Date('2026-01-01T00:00:00Z');

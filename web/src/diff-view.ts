@@ -4,6 +4,8 @@
  */
 import { PAGE_TYPE_NAMES, type PageType } from '../../src/firmware/page-types.js';
 import { h, hexOf } from './dom.js';
+import { digestChip } from './digest-view.js';
+import { groupDigests, type Grouping } from './groups.js';
 import type { AlignedPair, LogEntryData, Response } from './protocol.js';
 
 /** Aligned rows shown before and after the first divergence. */
@@ -23,8 +25,14 @@ const cell = (e: LogEntryData | undefined) =>
       ]
     : [h('td', { colspan: 5, class: 'muted' }, '(not measured)')];
 
+/** A side's digest as a chip (A and B share a letter and colour when equal), or why it has none. */
+function side(x: DiffResponse['a'], grouping: Grouping): HTMLElement {
+  return x.digest ? digestChip(x.digest, grouping.of.get(x.id + '#' + x.vcpus), `${x.id} digest`) : h('span', { class: 'reason' }, x.reason ?? '—');
+}
+
 export function renderDiff(out: HTMLElement, r: DiffResponse): void {
   const { pairs, divergence: d } = r;
+  const grouping = groupDigests([r.a, r.b].map((x) => ({ id: x.id + '#' + x.vcpus, digest: x.digest })));
   const label = (x: DiffResponse['a']) => `${x.id}, ${x.vcpus} vCPU${x.vcpus === 1 ? '' : 's'}`;
   const same = r.a.digest !== undefined && r.a.digest === r.b.digest;
   const counts = {
@@ -51,10 +59,10 @@ export function renderDiff(out: HTMLElement, r: DiffResponse): void {
       h('span', { class: same ? 'ok' : 'bad' }, same ? 'same digest' : 'different digests'),
       h('br'),
       `A = ${label(r.a)}: `,
-      h('span', { class: 'mono hash' }, r.a.digest ?? r.a.reason ?? '—'),
+      side(r.a, grouping),
       h('br'),
       `B = ${label(r.b)}: `,
-      h('span', { class: 'mono hash' }, r.b.digest ?? r.b.reason ?? '—'),
+      side(r.b, grouping),
     ),
     pairs.length > 0 ? h('p', { class: 'muted' }, `${counts.same} identical steps, ${counts.changed} changed, ${counts.onlyA} only in A, ${counts.onlyB} only in B.`) : null,
   ];
@@ -68,7 +76,7 @@ export function renderDiff(out: HTMLElement, r: DiffResponse): void {
     parts.push(
       h(
         'div',
-        { class: 'scroll' },
+        { class: 'scroll', tabindex: 0 },
         h(
           'table',
           { class: 'aligned' },

@@ -49,3 +49,19 @@ export function download(name: string, data: string | Uint8Array, type = 'applic
 }
 
 export { hexOf } from './dom-free.js';
+
+/**
+ * Running text with hyphenated names ("qemu-kvm", "cloud-hypervisor-mshv", "--vcpu-type") kept
+ * whole: the line breaks between words, never after a name's hyphen ("qemu-/kvm").
+ */
+export function prose(text: string): (string | Node)[] {
+  const out: (string | Node)[] = [];
+  let at = 0;
+  for (const m of text.matchAll(/-{0,2}[A-Za-z0-9_.]+(?:-[A-Za-z0-9_.]+)+/g)) {
+    if (m[0].length > 28) continue;
+    out.push(text.slice(at, m.index), h('span', { class: 'nowrap' }, m[0]));
+    at = m.index! + m[0].length;
+  }
+  out.push(text.slice(at));
+  return out.filter((x) => x !== '');
+}

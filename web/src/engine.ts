@@ -25,7 +25,7 @@ import {
   type MeasureRequest,
   type RequestFiles,
 } from '../../src/measure/request.js';
-import { IGVM_PLATFORMS } from '../../src/core/platforms.js';
+import { IGVM_PLATFORM_META, IGVM_PLATFORMS, type IgvmPlatform } from '../../src/core/platforms.js';
 import type { MeasureResult, OvmfMode } from '../../src/measure/types.js';
 import type { ImageKind } from './protocol.js';
 
@@ -97,16 +97,21 @@ const NO_SIG_REASON = 'QEMU puts the vCPU signature in RDX: choose a vCPU type';
 /** The `snp-launch measure` option values of a row: the one place the page decides what it passes. */
 function rowInputs(spec: RowSpec, l: Launch): MeasureInputs {
   if (spec.image === 'igvm') {
-    const i: MeasureInputs = { igvm: l.image.name, platform: spec.platform, vcpus: l.vcpus };
+    const i: MeasureInputs = { igvm: l.image.name, platform: spec.platform };
+    // A platform whose digest does not depend on the vCPU count gets none (the CLI would warn).
+    if (IGVM_PLATFORM_META[spec.platform as IgvmPlatform]?.takesVcpus !== false) i.vcpus = l.vcpus;
     if (l.vcpuType !== undefined) i.vcpuType = l.vcpuType;
     if (l.guestFeatures !== undefined) i.guestFeatures = l.guestFeatures;
     return i;
   }
+  // Only the options the row's launch uses: the CLI warns about the others ("--vmm-type ec2 writes
+  // RDX = 0x600 ...", "mode seves ignores the guest features"), and those warnings would be about
+  // flags the page chose, not the user (issue 17 item 5).
+  if (spec.mode === 'snp:ovmf-hash') return { mode: spec.mode, ovmf: l.image.name };
   const i: MeasureInputs = { mode: spec.mode, platform: spec.platform, ovmf: l.image.name };
-  if (spec.mode === 'snp:ovmf-hash') return i; // the CLI would ignore the rest, with a warning
   i.vcpus = l.vcpus;
-  if (l.vcpuType !== undefined && spec.mode !== 'sev') i.vcpuType = l.vcpuType;
-  if (l.guestFeatures !== undefined) i.guestFeatures = l.guestFeatures;
+  if (l.vcpuType !== undefined && spec.mode !== 'sev' && spec.platform === 'qemu-kvm') i.vcpuType = l.vcpuType;
+  if (l.guestFeatures !== undefined && spec.mode !== 'seves' && spec.mode !== 'sev') i.guestFeatures = l.guestFeatures;
   if (l.kernel) i.kernel = l.kernel.name;
   if (l.initrd) i.initrd = l.initrd.name;
   if (l.append !== undefined) i.append = l.append;

@@ -11,7 +11,9 @@ import { byId, download, h } from './dom.js';
 import { renderDigests } from './digests.js';
 import { renderDiff } from './diff-view.js';
 import { legend, renderMap } from './memmap.js';
-import { renderReport } from './report-view.js';
+import { renderReport, renderSearch } from './report-view.js';
+import { routeFile } from './drop.js';
+import type { Grouping } from './groups.js';
 import { renderPortable } from './portable-view.js';
 import { renderRange } from './range-view.js';
 import { wireRefValues } from './refvalues-view.js';
@@ -21,7 +23,7 @@ import type { FormValues, ImageKind, Request, RowData } from './protocol.js';
 const PROGRESS_DELAY = 250;
 
 const client = new WorkerClient();
-const state: { image?: File; rows: RowData[]; kind: ImageKind; runs: number; latest: number; matches: Set<string> } = {
+const state: { image?: File; rows: RowData[]; kind: ImageKind; runs: number; latest: number; matches: Set<string>; grouping?: Grouping } = {
   rows: [],
   kind: 'ovmf',
   runs: 0,
@@ -44,6 +46,7 @@ const el = {
   progress: byId<HTMLProgressElement>('progress'),
   progressLabel: byId('progress-label'),
   table: byId<HTMLTableElement>('digest-table'),
+  digestTargets: { table: byId<HTMLTableElement>('digest-table'), legend: byId('digest-groups'), grid: byId('agreement-box') },
   note: byId('digests-note'),
   mapRow: byId<HTMLSelectElement>('map-row'),
   map: byId('map'),
@@ -55,6 +58,7 @@ const el = {
   diffOut: byId('diff-out'),
   reportFile: byId<HTMLInputElement>('report-file'),
   reportCert: byId<HTMLInputElement>('report-cert'),
+  reportCrl: byId<HTMLInputElement>('report-crl'),
   reportAt: byId<HTMLInputElement>('report-at'),
   reportOut: byId('report-out'),
 };
@@ -108,7 +112,7 @@ async function measure(force = false): Promise<void> {
       if (m.row && m.kind) {
         // Rows appear as they finish; exports wait for the complete result.
         partial.push(m.row);
-        renderDigests(el.table, partial, m.kind, { exportJson }, new Set(), true);
+        renderDigests(el.digestTargets, partial, m.kind, { exportJson }, new Set(), true);
       }
     });
     if (id !== state.latest) return; // a newer request superseded this one
@@ -135,8 +139,10 @@ async function measure(force = false): Promise<void> {
 }
 
 function showRows(): void {
-  el.note.textContent = `${state.image?.name ?? ''} (${state.kind === 'ovmf' ? 'OVMF image' : 'IGVM file'}, ${state.rows[0]?.vcpus ?? 1} vCPUs)`;
-  renderDigests(el.table, state.rows, state.kind, { exportJson }, state.matches);
+  // A diff of the previous image would describe rows that are gone.
+  if (el.diffOut.dataset.image !== state.image?.name) el.diffOut.replaceChildren();
+  el.note.textContent = `${state.image?.name ?? ''} (${state.kind === 'ovmf' ? 'OVMF image' : 'IGVM file'}, ${state.rows[0]?.vcpus ?? 1} vCPU${(state.rows[0]?.vcpus ?? 1) === 1 ? '' : 's'})`;
+  state.grouping = renderDigests(el.digestTargets, state.rows, state.kind, { exportJson }, state.matches);
   const withLog = state.rows.filter((r) => r.log);
   fillSelect(el.mapRow, withLog.length > 0 ? withLog : state.rows, el.mapRow.value);
   // Keep the user's choices when they still exist; else compare the two usual suspects.
@@ -173,6 +179,7 @@ async function exportJson(rowId: string, log: boolean): Promise<void> {
 function pickImage(file: File | undefined): void {
   if (!file) return;
   state.image = file;
+  if (el.image.files?.[0] !== file) setInputFile(el.image, file);
   el.imageName.textContent = `${file.name} · ${file.size.toLocaleString()} bytes`;
   void measure(true);
 }
@@ -198,6 +205,7 @@ async function diff(): Promise<void> {
       b: { rowId: el.diffB.value, vcpus: Number(el.diffBv.value || '1') },
     });
     renderDiff(el.diffOut, r);
+    el.diffOut.dataset.image = state.image?.name ?? '';
   } catch (e) {
     el.diffOut.replaceChildren(h('p', { class: 'bad' }, (e as Error).message));
   }
@@ -212,14 +220,43 @@ async function checkReport(): Promise<void> {
     const req: Omit<Extract<Request, { type: 'report' }>, 'seq'> = { type: 'report', report, predicted };
     const cert = el.reportCert.files?.[0];
     if (cert) req.cert = cert;
+    const crl = el.reportCrl.files?.[0];
+    if (crl) req.crl = crl;
     if (el.reportAt.value) req.at = `${el.reportAt.value}T12:00:00Z`;
     const r = await client.call<'report'>(req);
-    renderReport(el.reportOut, r.result, predicted.length);
+    renderReport(el.reportOut, r.result, predicted.length, state.grouping);
     state.matches = new Set(r.result.matches);
-    if (state.rows.length > 0) renderDigests(el.table, state.rows, state.kind, { exportJson }, state.matches);
+    if (state.rows.length > 0) state.grouping = renderDigests(el.digestTargets, state.rows, state.kind, { exportJson }, state.matches);
+    document.body.dataset.report = r.result.verdict;
+    // No row has this MEASUREMENT: search the image's whole launch space, as `snp-launch match` does.
+    const f = form();
+    if (r.result.matches.length === 0 && f && predicted.length > 0) await searchLaunch(report, f, r.result.verdict === 'verified');
   } catch (e) {
     el.reportOut.replaceChildren(h('p', { class: 'bad' }, (e as Error).message));
+    document.body.dataset.report = 'error';
   }
+}
+
+async function searchLaunch(report: File, f: FormValues, verified: boolean): Promise<void> {
+  const box = byId('report-search');
+  const label = h('span', {}, 'searching every launch of this image (platforms, vCPU counts, CPU types, SEV_FEATURES, KVM generations)…');
+  box.replaceChildren(h('p', { class: 'muted' }, label));
+  document.body.dataset.search = 'running';
+  try {
+    const r = await client.call<'search'>({ type: 'search', report, form: f }, (m) => (label.textContent = `searching: ${m.label}…`));
+    renderSearch(box, r.result, verified);
+    document.body.dataset.search = r.result.total > 0 ? 'found' : 'none';
+  } catch (e) {
+    box.replaceChildren(h('p', { class: 'bad' }, `launch search: ${(e as Error).message}`));
+    document.body.dataset.search = 'error';
+  }
+}
+
+/** Puts a file into a file input (as if the user had chosen it there). */
+function setInputFile(input: HTMLInputElement, file: File): void {
+  const dt = new DataTransfer();
+  dt.items.add(file);
+  input.files = dt.files;
 }
 
 async function makePortable(): Promise<void> {
@@ -255,16 +292,39 @@ async function vcpuRange(): Promise<void> {
   }
 }
 
-el.image.addEventListener('change', () => pickImage(el.image.files?.[0]));
-el.drop.addEventListener('dragover', (ev) => {
+/** A chosen or dropped file goes where its content says it belongs (drop.ts). */
+function route(file: File | undefined): void {
+  if (!file) return;
+  // Until the file is known to be an image, the image field shows the image being measured.
+  if (state.image) setInputFile(el.image, state.image);
+  else el.image.value = '';
+  void routeFile(client, file, {
+    image: pickImage,
+    input: (id, f) => {
+      setInputFile(byId<HTMLInputElement>(id), f);
+      if (id === 'kernel' || id === 'initrd') void measure();
+      if (id === 'report-file' || (id === 'report-cert' && el.reportFile.files?.[0])) void checkReport();
+    },
+    rows: () => state.rows,
+  });
+}
+
+el.image.addEventListener('change', () => {
+  const f = el.image.files?.[0];
+  if (f && f !== state.image) route(f);
+});
+// The whole page takes dropped files; a drop onto another file input keeps the browser's default.
+document.addEventListener('dragover', (ev) => {
+  if ((ev.target as HTMLElement).closest?.('input[type=file]:not(#image)')) return;
   ev.preventDefault();
   el.drop.classList.add('over');
 });
-el.drop.addEventListener('dragleave', () => el.drop.classList.remove('over'));
-el.drop.addEventListener('drop', (ev) => {
+document.addEventListener('dragleave', () => el.drop.classList.remove('over'));
+document.addEventListener('drop', (ev) => {
+  if ((ev.target as HTMLElement).closest?.('input[type=file]:not(#image)')) return;
   ev.preventDefault();
   el.drop.classList.remove('over');
-  pickImage(ev.dataTransfer?.files[0]);
+  route(ev.dataTransfer?.files[0]);
 });
 byId('example-ovmf').addEventListener('click', () => void example('ovmf'));
 byId('example-igvm').addEventListener('click', () => void example('igvm'));

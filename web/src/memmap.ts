@@ -96,7 +96,7 @@ function listEntries(row: RowData, log: LogEntryData[], r: MapRange, details: HT
     h('h3', {}, `${typeName(r.pageType)} ${hexGpa(r.start)}–${hexGpa(r.end)} · ${n} log entr${n === 1 ? 'y' : 'ies'} · ${row.id}`),
     h(
       'div',
-      { class: 'scroll' },
+      { class: 'scroll', tabindex: 0 },
       h(
         'table',
         { class: 'log' },

@@ -18,6 +18,6 @@ export async function makePortable(image: File, names: string[], vcpus: number, 
   const fileName = image.name.replace(/(\.igvm)?$/, '-portable.igvm');
   const rows = r.measurement.rows.map((x) => ({ target: x.target, ...(x.digest ? { digest: x.digest } : {}), ...(x.error ? { error: x.error } : {}) }));
   const edits = r.edits.map((e) => e.text);
-  if (!r.ok) return { edits, rows, conflict: conflictLine(r.conflict), fileName };
+  if (!r.ok) return { edits, rows, conflict: conflictLine(r.conflict), reasons: r.conflict.reasons, subsets: r.conflict.subsets, fileName };
   return { edits, rows, bytes: await igvmLayoutBytes(r.layout), fileName };
 }

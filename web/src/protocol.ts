@@ -43,6 +43,8 @@ export interface RowData {
   /** Why there is no digest (the library's error message). */
   reason?: string;
   warnings: string[];
+  /** Set when QEMU would refuse this launch (the digest is still the reference's): why, one sentence each. */
+  refused?: string[];
   /** SNP rows: the measurement log. */
   log?: LogEntryData[];
   vcpus: number;
@@ -79,22 +81,65 @@ export interface DiffSide {
   vcpus: number;
 }
 
+/** Whether the report's signature and chain were verified: the first thing the report check says. */
+export type SignatureVerdict = 'verified' | 'failed' | 'unchecked';
+
+/** One check line; `info` lines (e.g. a check that could not run) count neither for nor against. */
+export interface CheckLine {
+  ok: boolean;
+  text: string;
+  info?: boolean;
+}
+
 export interface ReportCheckData {
   ok: boolean;
+  verdict: SignatureVerdict;
+  /** The verdict in one sentence ("NOT verified: report-signature failed"). */
+  summary: string;
   /** Parsed summary lines (version, policy, TCB, …). */
   fields: [string, string][];
   measurement: string;
   /** Signature/chain verdict lines; empty when no certificate was given. */
-  verification: { ok: boolean; text: string }[];
+  verification: CheckLine[];
   /** Rows whose digest equals MEASUREMENT. */
   matches: string[];
+  /** AMD KDS URLs for this report, shown as links (the page fetches nothing). */
+  kds: { label: string; url: string }[];
   error?: string;
+}
+
+/** The launch search on a report whose MEASUREMENT matches no row (`snp-launch match`). */
+export interface SearchData {
+  measurement: string;
+  configurations: number;
+  ms: number;
+  /** Matching launches, most plausible first (at most MAX_LISTED of them). */
+  matches: { text: string; command: string; reference?: string }[];
+  /** How many matched in all. */
+  total: number;
+  /** When nothing matches: what was searched and what must differ (the CLI's words). */
+  noMatch: string[];
+  /** The `snp-launch match` command that runs the same search. */
+  matchCommand: string;
+  notes: string[];
+}
+
+/** What a dropped or chosen file is, and where the page put it. */
+export type FileKind = 'ovmf' | 'igvm' | 'report' | 'cert' | 'crl' | 'refvalues' | 'key' | 'kernel' | 'measure-json' | 'raw' | 'refused';
+
+export interface DetectData {
+  kind: FileKind;
+  /** One sentence: what the file is ("an attestation report (version 3, Milan)"). */
+  what: string;
 }
 
 /** The "make portable" result (src/portable/fix.ts on the chosen IGVM file). */
 export interface PortableData {
   /** The edits, in words (empty: already portable). */
   edits: string[];
+  /** Set with `conflict`: the causes, one sentence each, and the subsets that agree. */
+  reasons?: string[];
+  subsets?: { targets: string[]; digest: string }[];
   /** Digest per listed platform on the rewritten file (or why it cannot launch). */
   rows: { target: string; digest?: string; error?: string }[];
   /** Set when no file can make the platforms agree: the one-line explanation. */
@@ -132,6 +177,9 @@ export interface RefCheckData {
   failures: { field: string; reason: string }[];
   /** A signed CoRIM whose signature was checked with the given key. */
   signed: boolean;
+  /** The report's signature verdict: a PASS needs "verified" (issue 16 item 8). */
+  verdict: SignatureVerdict;
+  verifySummary: string;
 }
 
 export type Request =
@@ -139,11 +187,13 @@ export type Request =
   | { type: 'example'; seq: number; which: ImageKind }
   | { type: 'json'; seq: number; rowId: string; log: boolean }
   | { type: 'diff'; seq: number; a: DiffSide; b: DiffSide }
-  | { type: 'report'; seq: number; report: File; cert?: File; predicted: { id: string; digest: string }[]; /** ISO date for certificate validity; default now. */ at?: string }
-  | { type: 'portable'; seq: number; image: File; /** --for names; empty = all six. */ targets: string[]; vcpus: number; vcpuType?: string }
+  | { type: 'report'; seq: number; report: File; cert?: File; crl?: File; predicted: { id: string; digest: string }[]; /** ISO date for certificate validity; default now. */ at?: string }
+  | { type: 'search'; seq: number; report: File; form: FormValues }
+  | { type: 'detect'; seq: number; file: File }
+  | { type: 'portable'; seq: number; image: File; /** --for names; empty = every IGVM platform. */ targets: string[]; vcpus: number; vcpuType?: string }
   | { type: 'range'; seq: number; form: FormValues; /** e.g. "1-64,96,128" */ range: string }
   | { type: 'refv-export'; seq: number; form: FormValues; range: string; /** comma list; empty = every platform of the image kind */ platforms: string; format: RefFormat }
-  | { type: 'refv-check'; seq: number; report: File; refvalues: File; key?: File };
+  | { type: 'refv-check'; seq: number; report: File; refvalues: File; key?: File; cert?: File; crl?: File; at?: string };
 
 export type Response =
   | { type: 'progress'; seq: number; done: number; total: number; label: string; kind?: ImageKind; /** A row just finished (without its log). */ row?: RowData }
@@ -152,6 +202,8 @@ export type Response =
   | { type: 'json'; seq: number; rowId: string; text: string; fileName: string }
   | { type: 'diff'; seq: number; a: RowData; b: RowData; pairs: AlignedPair[]; divergence: DivergenceData }
   | { type: 'report'; seq: number; result: ReportCheckData }
+  | { type: 'search'; seq: number; result: SearchData }
+  | { type: 'detect'; seq: number; result: DetectData }
   | { type: 'portable'; seq: number; result: PortableData }
   | { type: 'range'; seq: number; result: RangeData }
   | { type: 'refv-export'; seq: number; result: RefExportData }

@@ -7,16 +7,28 @@
 import type { WorkerClient } from './client.js';
 import { byId, download, h } from './dom.js';
 import type { FormValues, RefCheckData, RefFormat, Request } from './protocol.js';
+import { verdictBanner } from './report-view.js';
 
+/**
+ * PASS needs both: the report matches a cell, and its signature is verified (the certificate of
+ * the report check). A match on an unverified report says so and is not a PASS (issue 16 item 8).
+ */
 export function renderRefCheck(out: HTMLElement, r: RefCheckData): void {
-  const signed = r.signed ? ', signature verified' : '';
+  const signed = r.signed ? ', CoRIM signature verified' : '';
+  const more = r.matchingCells > 1 ? ` (and ${r.matchingCells - 1} more cells with this MEASUREMENT)` : '';
+  const state = !r.pass ? 'fail' : r.verdict === 'verified' ? 'pass' : 'unverified';
+  const verdict =
+    state === 'pass'
+      ? h('p', { class: 'ok', id: 'refv-verdict' }, `PASS: matches ${r.cell}${more}; pinned fields hold (${r.cells} cells${signed}); report signature verified`)
+      : state === 'unverified'
+        ? h('p', { class: 'bad', id: 'refv-verdict' }, `NOT PASSED: MEASUREMENT matches ${r.cell}${more} and the pinned fields hold (${r.cells} cells${signed}), but the report's signature is NOT verified (${r.verifySummary.replace(/^NOT verified: /, '')})`)
+        : h('p', { class: 'bad', id: 'refv-verdict' }, `FAIL against ${r.cells} cells${signed}`);
   out.replaceChildren(
-    r.pass
-      ? h('p', { class: 'ok', id: 'refv-verdict' }, `PASS: matches ${r.cell}${r.matchingCells > 1 ? ` (and ${r.matchingCells - 1} more cells with this MEASUREMENT)` : ''}; pinned fields hold (${r.cells} cells${signed})`)
-      : h('p', { class: 'bad', id: 'refv-verdict' }, `FAIL against ${r.cells} cells${signed}`),
+    verdictBanner(r.verdict, r.verifySummary, 'refv-signature'),
+    verdict,
     h('ul', { class: 'checks', id: 'refv-failures' }, ...r.failures.map((f) => h('li', { class: 'bad', 'data-field': f.field }, `✘ ${f.reason}`))),
   );
-  document.body.dataset.refv = r.pass ? 'pass' : 'fail';
+  document.body.dataset.refv = state;
 }
 
 export function wireRefValues(client: WorkerClient, form: () => FormValues | undefined): void {
@@ -53,6 +65,13 @@ export function wireRefValues(client: WorkerClient, form: () => FormValues | und
       const req: Omit<Extract<Request, { type: 'refv-check' }>, 'seq'> = { type: 'refv-check', report, refvalues };
       const key = byId<HTMLInputElement>('refv-key').files?.[0];
       if (key) req.key = key;
+      // The signature verdict uses the report check's certificate, CRL and date.
+      const cert = byId<HTMLInputElement>('report-cert').files?.[0];
+      if (cert) req.cert = cert;
+      const crl = byId<HTMLInputElement>('report-crl').files?.[0];
+      if (crl) req.crl = crl;
+      const at = byId<HTMLInputElement>('report-at').value;
+      if (at) req.at = `${at}T12:00:00Z`;
       const r = await client.call<'refv-check'>(req);
       renderRefCheck(out, r.result);
     } catch (e) {

@@ -7,7 +7,7 @@ import { fromBase64, toHex } from '../../src/core/bytes.js';
 import { inputError, SnpLaunchError } from '../../src/core/errors.js';
 import { blobSource, hashSource } from '../../src/core/source.js';
 import { hashProvider } from '../../src/core/hash.js';
-import { decodeReportInput, loadCertificates, parsePem, parseReport } from '../../src/attestation/index.js';
+import { loadCertificates, parsePem } from '../../src/attestation/index.js';
 import { parseVcpuList, type SpaceImage } from '../../src/launch-space/index.js';
 import { IGVM_PLATFORMS } from '../../src/core/platforms.js';
 import {
@@ -21,10 +21,12 @@ import {
   type ReferenceValues,
 } from '../../src/refvalues/index.js';
 import { vcpuTypeSignature } from '../../src/vmsa/vcpu-types.js';
+import { parseOvmf } from '../../src/images/ovmf/parse.js';
+import { requireQemuLaunchable } from '../../src/loaders/ovmf/qemu-launchable.js';
 import { detectKind, parseGuestFeatures } from './engine.js';
 import type { FormValues, RefCheckData, RefExportData, RefFormat } from './protocol.js';
 import { VERSION } from './version.js';
-import { readSmall } from './report-check.js';
+import { readReport, readSmall, verifyWith } from './report-check.js';
 
 const MAX_REFVALUES_FILE = 64 << 20;
 const MAX_SMALL_FILE = 1 << 20;
@@ -60,9 +62,14 @@ export async function exportRefValues(form: FormValues, rangeText: string, platf
     if (form.append) image.append = form.append;
   }
   const features = kind === 'ovmf' ? [parseGuestFeatures(form.guestFeatures) ?? 1n] : undefined;
+  const vcpus = parseVcpuList(rangeText, 'vCPU range');
+  // As `snp-launch refvalues`: no reference values for firmware QEMU refuses to launch for SNP.
+  if (image.kind === 'ovmf' && platforms.includes('qemu-kvm')) {
+    requireQemuLaunchable(await parseOvmf(image.ovmf), Math.max(...vcpus), 'reference values for it would never match a report');
+  }
   const cells = await matrixCells(image, {
     platforms,
-    vcpus: parseVcpuList(rangeText, 'vCPU range'),
+    vcpus,
     cpus: [{ type: typeName, sig }],
     ...(features ? { guestFeatures: features } : {}),
   });
@@ -102,12 +109,17 @@ async function p384FromPem(f: File): Promise<Uint8Array> {
   return new Uint8Array([0x04, ...b64url(jwk.x ?? ''), ...b64url(jwk.y ?? '')]);
 }
 
-export async function checkRefValues(reportFile: File, refFile: File, keyFile?: File): Promise<RefCheckData> {
-  const report = parseReport(decodeReportInput(await readSmall(reportFile, MAX_SMALL_FILE, 'an attestation report')).bytes, { name: reportFile.name });
+/**
+ * The report against reference values, and its signature verdict (the certificate, CRL and date
+ * of the report check): the page shows PASS only when both hold (issue 16 item 8).
+ */
+export async function checkRefValues(reportFile: File, refFile: File, keyFile?: File, certFile?: File, now?: Date, crlFile?: File): Promise<RefCheckData> {
+  const report = await readReport(reportFile);
   const key = keyFile ? await p384FromPem(keyFile) : undefined;
   const rv = decodeReferenceValues(await readSmall(refFile, MAX_REFVALUES_FILE, 'reference values'), refFile.name, key);
   const r = checkReportAgainstRefValues(report, rv);
-  const out: RefCheckData = { pass: r.pass, cells: rv.cells.length, matchingCells: r.matchingCells, failures: r.failures, signed: key !== undefined };
+  const v = await verifyWith(report, certFile, now, crlFile);
+  const out: RefCheckData = { pass: r.pass, cells: rv.cells.length, matchingCells: r.matchingCells, failures: r.failures, signed: key !== undefined, verdict: v.verdict, verifySummary: v.summary };
   if (r.cell) out.cell = describeRefCell(r.cell);
   return out;
 }

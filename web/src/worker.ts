@@ -11,6 +11,8 @@ import { cliArgs, detectKind, measureRow, parseGuestFeatures, rowsFor, shellJoin
 import { alignLogs, explainDivergence } from './align.js';
 import { buildExample } from './examples.js';
 import { checkReport } from './report-check.js';
+import { searchLaunch } from './launch-search.js';
+import { detectFile } from './detect.js';
 import { exportJson } from './export.js';
 import { makePortable } from './portable.js';
 import { vcpuTable } from './vcpu-range.js';
@@ -67,6 +69,9 @@ async function runRow(spec: RowSpec, launch: Launch): Promise<RowData> {
     ms: 0,
   };
   if (run.result) {
+    // The library's verdict on whether QEMU launches this (issue 17 item 2); the digest stays the reference's.
+    const launchable = run.result.launchable;
+    if (launchable && !launchable.ok) row.refused = launchable.reasons;
     row.digest = hex(run.result.digest);
     row.algorithm = run.result.algorithm;
     const log = logData(run.result);
@@ -157,7 +162,19 @@ async function handle(req: Request): Promise<void> {
       return post({ type: 'diff', seq: req.seq, a, b, pairs, divergence: explainDivergence(a, b, pairs) });
     }
     case 'report':
-      return post({ type: 'report', seq: req.seq, result: await checkReport(req.report, req.cert, req.predicted, req.at ? new Date(req.at) : undefined) });
+      return post({ type: 'report', seq: req.seq, result: await checkReport(req.report, req.cert, req.predicted, req.at ? new Date(req.at) : undefined, req.crl) });
+    case 'search': {
+      let last = 0;
+      const result = await searchLaunch(req.report, req.form, (done) => {
+        const now = performance.now();
+        if (now - last < 100) return;
+        last = now;
+        post({ type: 'progress', seq: req.seq, done, total: 0, label: `${done.toLocaleString('en-US')} configurations searched` });
+      });
+      return post({ type: 'search', seq: req.seq, result });
+    }
+    case 'detect':
+      return post({ type: 'detect', seq: req.seq, result: await detectFile(req.file) });
     case 'range':
       return post({ type: 'range', seq: req.seq, result: await vcpuTable(req.form, req.range) });
     case 'refv-export': {
@@ -165,7 +182,7 @@ async function handle(req: Request): Promise<void> {
       return post({ type: 'refv-export', seq: req.seq, result }, [result.bytes.buffer as ArrayBuffer]);
     }
     case 'refv-check':
-      return post({ type: 'refv-check', seq: req.seq, result: await checkRefValues(req.report, req.refvalues, req.key) });
+      return post({ type: 'refv-check', seq: req.seq, result: await checkRefValues(req.report, req.refvalues, req.key, req.cert, req.at ? new Date(req.at) : undefined, req.crl) });
     case 'portable': {
       const result = await makePortable(req.image, req.targets, req.vcpus, req.vcpuType);
       return post({ type: 'portable', seq: req.seq, result }, result.bytes ? [result.bytes.buffer as ArrayBuffer] : undefined);

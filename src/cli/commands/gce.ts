@@ -6,6 +6,7 @@
  * with --root (none is embedded, so without it verify fails), and optionally an OVMF build and a
  * report against it. Exit 0 all checks pass, 1 a check failed or an input is bad, 2 usage.
  */
+import { formatJsonDoc } from '../output.js';
 import { inputError, usageError } from '../../core/errors.js';
 import { loadCertificates } from '../../attestation/cert.js';
 import type { Check } from '../../attestation/check.js';
@@ -80,7 +81,7 @@ async function loadEndorsement(path: string): Promise<GceEndorsement> {
 }
 
 function show(args: ParsedArgs, path: string, e: GceEndorsement): number {
-  if (get.flag(args, 'json')) writeStdout(JSON.stringify({ format: 'snp-launch.gce-endorsement/1', file: path, ...gceEndorsementToJson(e) }, null, 2) + '\n');
+  if (get.flag(args, 'json')) writeStdout(formatJsonDoc('gce-endorsement', 1, { file: path, ...gceEndorsementToJson(e) }));
   else writeStdout([`GCE launch endorsement: ${path} (not verified)`, ...formatGceEndorsement(e)].join('\n') + '\n');
   return 0;
 }
@@ -116,7 +117,7 @@ async function verify(args: ParsedArgs, path: string, e: GceEndorsement): Promis
   if (reportPath !== undefined) checks.push(...gceReportChecks(await loadReport(reportPath), e, vcpus !== undefined ? { vcpus } : {}));
   const ok = checks.every((c) => c.pass);
   if (get.flag(args, 'json')) {
-    writeStdout(JSON.stringify({ format: 'snp-launch.gce-verify/1', file: path, ok, checked_at: now.toISOString(), checks, endorsement: gceEndorsementToJson(e) }, null, 2) + '\n');
+    writeStdout(formatJsonDoc('gce-verify', 1, { file: path, ok, checked_at: now.toISOString(), checks, endorsement: gceEndorsementToJson(e) }));
     return ok ? 0 : 1;
   }
   const w = Math.max(...checks.map((c) => c.name.length));

@@ -4,6 +4,7 @@
  * hash"): size, GPA, reset EIP, kernel-hashes area, SEV metadata sections and the SNP_OVMF hash.
  * `measure --ovmf-metadata OUT` (and match, refvalues, report verify) then measure without the file.
  */
+import { formatJsonDoc } from '../output.js';
 import { usageError } from '../../core/errors.js';
 import { ovmfMetadataToJson } from '../../images/ovmf/metadata-doc.js';
 import { ovmfMetadataOf } from '../../measure/by-hash.js';
@@ -42,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   const src = await openFileSource(path);
   try {
     const doc = await ovmfMetadataOf(src);
-    await writeOutput(args, new TextEncoder().encode(JSON.stringify(ovmfMetadataToJson(doc, `snp-launch ${SNP_LAUNCH_VERSION}`), null, 2) + '\n'), false);
+    await writeOutput(args, new TextEncoder().encode(formatJsonDoc('ovmf-metadata', 1, ovmfMetadataToJson(doc, 'snp-launch') as object)), false);
   } finally {
     await src.close?.();
   }
