@@ -40,8 +40,8 @@ export interface IgvmSpeculation {
 
 /**
  * Starts hashing the file-data section of the IGVM file at `path` on `workers` threads (default 1:
- * the main thread is the other hasher once the parse is done), now (before
- * the file is opened for parsing: a worker needs ~50-70 ms to boot, about as long as the parse).
+ * the main thread is the other hasher once the parse is done), now, before the file is opened for
+ * parsing: a worker needs ~50-70 ms to boot, about as long as the parse.
  * Synchronous, so nothing runs before the worker is spawned. Undefined when the file is small,
  * unreadable, or has no sane IGVM fixed header (the parser then reports what is wrong).
  */
@@ -72,12 +72,16 @@ export function speculateIgvmPages(path: string, opts: { workers?: number; minBy
   const { Worker: W } = (process as unknown as { getBuiltinModule(id: string): typeof Threads }).getBuiltinModule('node:worker_threads');
   const entry = workerEntry('page-digest-worker', import.meta.url, '.cjs');
   const workerData = { path, start, pages, chunkPages: CHUNK_PAGES, digests, state };
-  for (let i = 0; i < workers; i++) {
-    const w = entry instanceof URL ? new W(entry, { workerData }) : new W(entry.script, { eval: true, workerData });
-    // A worker's failure needs no report: its chunks stay FREE (or are overtaken) and are read here.
-    w.on('error', () => undefined);
-    w.unref();
-    pool.push(w);
+  try {
+    for (let i = 0; i < workers; i++) {
+      const w = entry instanceof URL ? new W(entry, { workerData }) : new W(entry.script, { eval: true, workerData });
+      // A worker's failure needs no report: its chunks stay FREE (or are overtaken) and are read here.
+      w.on('error', () => undefined);
+      w.unref();
+      pool.push(w);
+    }
+  } catch {
+    // No thread to be had: the main thread hashes the chunks the others did not take.
   }
   let buf: Uint8Array | undefined;
   /** Reads and hashes chunk k on this thread (its digests may also come from a stalled worker: equal). */
@@ -87,7 +91,12 @@ export function speculateIgvmPages(path: string, opts: { workers?: number; minBy
     const n = Math.min(CHUNK_PAGES, pages - first);
     const at = start + first * PAGE;
     for (let got = 0; got < n * PAGE; ) {
-      const r = readSync(fd, buf, got, n * PAGE - got, at + got);
+      let r: number;
+      try {
+        r = readSync(fd, buf, got, n * PAGE - got, at + got);
+      } catch (e) {
+        throw inputError('READ_FAILED', `cannot read (${(e as { code?: string }).code ?? (e as Error).message})`, { file: name, offset: at + got });
+      }
       if (r === 0) throw inputError('SHORT_READ', `file ended early at offset ${at + got} (changed while reading?)`, { file: name, offset: at + got });
       got += r;
     }
