@@ -183,7 +183,15 @@ export const ENDORSEMENTS_HOOK: VerifyHook = {
 export async function hclShowSection(path: string): Promise<{ lines: string[]; json: Record<string, unknown> } | undefined> {
   const raw = decodeReportInput(await readSmallFile(path, MAX_REPORT_FILE)).bytes;
   if (!isHclReport(raw)) return undefined;
-  const h = parseHclReport(raw, path);
+  let h: ReturnType<typeof parseHclReport>;
+  try {
+    h = parseHclReport(raw, path);
+  } catch (e) {
+    // `show` is for looking: the SNP report inside still decodes, so a damaged wrapper is named, not fatal
+    // (`report verify` fails its hcl.runtime-data check on the same blob).
+    if (!(e instanceof SnpLaunchError)) throw e;
+    return { lines: ['Azure HCL report:', `${'WRAPPER'.padEnd(19)}cannot be decoded: ${e.message}`], json: { error: e.message } };
+  }
   const binding = hclBindingCheck(h);
   return { lines: ['Azure HCL report:', ...formatHclText(h), `${'BINDING'.padEnd(19)}${binding.pass ? 'holds' : 'FAILS'}: ${binding.reason}`], json: { ...hclToJson(h), binding: binding } };
 }

@@ -32,6 +32,7 @@ async function build(): Promise<string> {
   copy(['vectors', 'attestation', 'virtee_milan_report.bin'], 'report.bin');
   copy(['vectors', 'attestation', 'virtee_milan_vcek.der'], 'vcek.der');
   copy(['vectors', 'kds', 'milan_crl_9.der'], 'crl.der');
+  copy(['vectors', 'qemu-trace', 'amd-sev-utils-issue-17-trace.txt'], 'qemu.log');
   // An empty KDS cache of its own, so no example depends on what this machine downloaded before.
   process.env.SNP_LAUNCH_CACHE_DIR = join(dir, 'kds-cache');
   writeFileSync(join(dir, 'vlek.pem'), new X509Certificate(readFileSync(shared('vectors', 'attestation', 'trustee_milan_vlek.der'))).toString());

@@ -91,7 +91,7 @@ test('AP reset address 0 and a zero-size section: named by measure and match; re
     assert.match(r.stdout, /^[0-9a-f]{96}\n$/);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, re);
-    const m = await runCli(['match', '--measurement', r.stdout.trim(), '--ovmf', file, '--platform', 'qemu-kvm', '--vcpus', '2', '--vcpu-sig', '0', '--kvm', 'init2'], dir);
+    const m = await runCli(['match', '--measurement', r.stdout.trim(), '--ovmf', file, '--platform', 'qemu-kvm', '--vcpus', '2', '--vcpu-sig', '0', '--kvm', 'init2', '--wide'], dir);
     assert.equal(m.code, 0, m.stderr);
     assert.match(m.stdout, re);
     const rv = await runCli(['refvalues', '--ovmf', file, '--vcpus', '2', '--vcpu-sig', '0'], dir);

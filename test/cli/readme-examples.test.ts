@@ -48,7 +48,7 @@ function stripComment(line: string): string {
 
 /** Options whose value is a file snp-launch writes (so it need not exist beforehand). */
 const OUTPUTS = new Set(['-o', '--output', '--out-id-block', '--out-id-auth', '--dump-vmsa-dir']);
-const INPUT_FILE = /^(vmlinuz|[\w./-]+\.(fd|igvm|bin|der|pem|json|cbor|img))$/;
+const INPUT_FILE = /^(vmlinuz|[\w./-]+\.(fd|igvm|bin|der|pem|json|cbor|img|log|binarypb|crt|rego|toml|b64))$/;
 
 /** Documented non-zero statuses of README examples run on the fixtures, with the reason. */
 const EXPECTED: [RegExp, number | number[], string][] = [
@@ -57,6 +57,7 @@ const EXPECTED: [RegExp, number | number[], string][] = [
   [/^report verify report\.bin --cert vcek\.der --check-revocation$/, 1, 'the KDS cache of the test is empty: "fails without a CRL", as documented'],
   [/^report verify report\.bin --cert vcek\.der --crl crl\.der$/, [0, 1], "the shared Milan CRL is out of date after its nextUpdate (2026-08-08): the revocation check fails from then on"],
   [/^portability --igvm guest\.igvm --vcpus 4/, 1, 'qemu-kvm measures 3 more VMSAs at 4 vCPUs: the platforms disagree, exit 1 as documented'],
+  [/^replay --qemu-trace qemu\.log --ovmf OVMF\.fd /, 1, 'the real trace (amd/sev-utils#17) measured the kernel-hashes page as NORMAL: the departure the README shows, exit 1'],
   [/^diff a\.json b\.json$/, 1, 'the two launches differ: diff exits 1 as documented'],
 ];
 

@@ -45,7 +45,7 @@ export const MATCH_SPEC: CommandSpec = {
     ...BY_HASH_IMAGE_OPTIONS,
     { name: 'igvm', type: 'string', metavar: 'FILE', help: 'IGVM image (instead of --ovmf)' },
     ...KRUN_IMAGE_OPTIONS,
-    { name: 'platform', type: 'list', metavar: 'LIST', help: 'platforms to search (OVMF: qemu-kvm,ec2,gce; IGVM: the six IGVM platforms); default all' },
+    { name: 'platform', type: 'list', metavar: 'LIST', help: 'platforms to search (OVMF: qemu-kvm,ec2,gce; IGVM: the seven IGVM platforms); default all' },
     { name: 'vcpus', type: 'list', metavar: 'LIST', help: 'vCPU counts, e.g. 4, 1-64 or 1-64,96,128 (default 1-512)' },
     { name: 'vcpu-type', type: 'list', metavar: 'LIST', help: 'QEMU CPU model names (default: every named model and real EPYC silicon)' },
     { name: 'vcpu-sig', type: 'list', metavar: 'LIST', help: 'CPUID(1).EAX signatures (with --vcpu-type: both are searched)' },
