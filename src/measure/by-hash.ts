@@ -12,7 +12,7 @@ import { SnpFirmware } from '../firmware/launch-digest.js';
 import { PAGE_SIZE, PageType } from '../firmware/page-types.js';
 import { cmdlineHash, computeKernelHashes, type KernelHashes } from '../images/ovmf/kernel-hashes.js';
 import { ovmfMetadataDoc, type OvmfMetadataDoc } from '../images/ovmf/metadata-doc.js';
-import { firmwareGpa, parseOvmf } from '../images/ovmf/parse.js';
+import { firmwareGpa, parseOvmf, requireResetEip } from '../images/ovmf/parse.js';
 
 /** A kernel, initrd and command line, each file optionally replaced by its SHA-256 (32 bytes). */
 export interface KernelInputs {
@@ -83,6 +83,9 @@ export function checkKernelOptions(o: { kernel: boolean; kernelSha256: boolean; 
  */
 export async function ovmfMetadataOf(src: ByteSource): Promise<OvmfMetadataDoc> {
   const img = await parseOvmf(src);
+  // The document stands for the firmware in an SNP launch, which needs the AP reset address:
+  // refuse what `measure --mode snp` refuses (the reference's error) instead of writing nulls.
+  requireResetEip(img);
   const sha256 = toHex(await hashSource(src, hashProvider().createSha256()));
   if (img.size % PAGE_SIZE !== 0) return ovmfMetadataDoc(img, { sha256 });
   const fw = new SnpFirmware();

@@ -123,6 +123,13 @@ test('CLI: measure, match and refvalues with --kernel-sha256/--initrd-sha256 and
   const rv = JSON.parse(cli('refvalues', '--ovmf-metadata', metaPath, '--kernel-sha256', kh, '--initrd-sha256', ih, '--append', 'console=ttyS0', '--vcpus', '4', '--vcpu-type', 'EPYC-Milan'));
   assert.equal(rv.cells[0].measurement, want);
   assert.equal(rv.inputs['kernel (--kernel-sha256)'], kh);
+  // Not an OVMF image (no footer table, so no AP reset address): refused with the reference's error, no document.
+  const junk = join(dir, 'junk.bin');
+  writeFileSync(junk, new Uint8Array(8192).fill(0x5a));
+  const nj = spawnSync(process.execPath, [CLI, 'ovmf', 'metadata', junk], { encoding: 'utf8' });
+  assert.equal(nj.status, 1, nj.stderr);
+  assert.equal(nj.stdout, '');
+  assert.match(nj.stderr, /^Error: .*junk\.bin: Can't find SEV_ES_RESET_BLOCK_GUID entry in OVMF table\n$/);
   // Usage errors: a file and its hash together, a malformed hash, a mode that needs the bytes.
   for (const [args, re] of [
     [['measure', '--mode', 'snp', ...base, '--ovmf', ovmf, '--kernel', kernel, '--kernel-sha256', kh], /not allowed with argument --kernel/],

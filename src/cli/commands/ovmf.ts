@@ -43,6 +43,8 @@ export async function run(argv: string[]): Promise<number> {
   const src = await openFileSource(path);
   try {
     const doc = await ovmfMetadataOf(src);
+    // Said, not refused: `measure` gives such firmware the reference's digest with the same warning.
+    if (doc.sections === undefined) process.stderr.write(`snp-launch ovmf: warning: ${path} has no SEV metadata: QEMU refuses to launch it as SNP ("Failed to locate SEV metadata header")\n`);
     await writeOutput(args, new TextEncoder().encode(formatJsonDoc('ovmf-metadata', 1, ovmfMetadataToJson(doc, 'snp-launch') as object)), false);
   } finally {
     await src.close?.();
