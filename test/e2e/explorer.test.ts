@@ -302,6 +302,8 @@ describe('explorer (headless Chromium)', { skip }, () => {
     await page.setInputFiles('#report-file', att('gosevguest_milan_attestation.bin'));
     await page.setInputFiles('#report-cert', att('gosevguest_milan_vcek.der'));
     await page.fill('#report-at', '2026-06-01');
+    // go-sev-guest's sample guest allows DEBUG: accepted only when asked (report verify --allow-debug).
+    await page.check('#report-allow-debug');
     await page.click('#report-run');
     await page.waitForSelector('#report-match');
     const verdicts = await page.$$eval('#report-verdicts li', (lis) => lis.map((li) => [li.getAttribute('data-ok'), li.textContent]));

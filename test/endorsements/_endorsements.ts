@@ -67,16 +67,16 @@ export const GCE_FAMILY = Buffer.alloc(16, 0xfa);
 export const GCE_IMAGE = Buffer.alloc(16, 0x1e);
 export const GCE_POLICY = 0x30000n;
 
-/** A VMLaunchEndorsement for GCE_OVMF with these MEASUREMENTs, signed (RSA-PSS SHA-256, salt 32) with gce-tcb-verifier's development key. */
-export function buildGceEndorsement(measurements: Map<number, Uint8Array>, opts: { signer?: string } = {}): Uint8Array {
+/** A VMLaunchEndorsement for GCE_OVMF with these MEASUREMENTs (family, image and policy overridable), signed (RSA-PSS SHA-256, salt 32) with gce-tcb-verifier's development key. */
+export function buildGceEndorsement(measurements: Map<number, Uint8Array>, opts: { signer?: string; family?: Uint8Array; image?: Uint8Array; policy?: bigint } = {}): Uint8Array {
   const certDer = new X509Certificate(readFileSync(GCE('testing_devkeys_primarySigningKey.crt'))).raw;
   const digest = createHash('sha384').update(readFileSync(shared(GCE_OVMF))).digest();
   const snp = [
     ...fVarint(1, 3),
     ...[...measurements].flatMap(([n, m]) => fBytes(2, [...fVarint(1, n), ...fBytes(2, m)])),
-    ...fBytes(3, GCE_FAMILY),
-    ...fBytes(4, GCE_IMAGE),
-    ...fVarint(5, GCE_POLICY),
+    ...fBytes(3, opts.family ?? GCE_FAMILY),
+    ...fBytes(4, opts.image ?? GCE_IMAGE),
+    ...fVarint(5, opts.policy ?? GCE_POLICY),
   ];
   const golden = new Uint8Array([
     ...fBytes(1, [...fVarint(1, 1725386510), ...fVarint(2, 5)]), // timestamp

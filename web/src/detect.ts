@@ -8,6 +8,7 @@
 import { REPORT_SIZE, decodeReportInput, loadCertificates, loadCrls, looksLikeCertTable, parsePem, parseVek } from '../../src/attestation/index.js';
 import { guidBytes } from '../../src/images/ovmf/guids.js';
 import { decodeReferenceValues } from '../../src/refvalues/index.js';
+import { detectEndorsement, initdataAlgorithm, isHclReport, looksLikeUvmEndorsement, parseThimCerts, parseUvmEndorsement } from '../../src/endorsements/index.js';
 import type { DetectData } from './protocol.js';
 import { readReport } from './report-check.js';
 
@@ -39,6 +40,51 @@ function looksLikeDerCrl(b: Uint8Array): boolean {
   return b[p] === 0x02 && b[p + 1] === 0x01 && b[p + 2] === 0x01 && b[p + 3] === 0x30;
 }
 
+/**
+ * Cloud endorsements and bindings (src/endorsements/detect.ts), in words. A THIM certificate JSON is
+ * a certificate source (report verify --cert takes it); the rest go to the endorsements. `text`
+ * files never count as a GCE endorsement (a protobuf is binary).
+ */
+function endorsementWhat(bytes: Uint8Array, name: string, text: boolean): DetectData | undefined {
+  const kind = detectEndorsement(bytes, name);
+  const str = () => new TextDecoder().decode(bytes);
+  switch (kind) {
+    case 'thim-certs': {
+      let tcbm = '';
+      try {
+        const t = parseThimCerts(bytes, name);
+        if (t?.tcbm !== undefined) tcbm = `, tcbm 0x${t.tcbm.toString(16).padStart(16, '0')}`;
+      } catch (e) {
+        return { kind: 'refused', what: `ACI/THIM certificate JSON that cannot be read (${(e as Error).message.replace(`${name}: `, '')})` };
+      }
+      return { kind: 'cert', what: `ACI/THIM host-certificate JSON (VCEK and AMD chain${tcbm})` };
+    }
+    case 'uvm-endorsement': {
+      try {
+        const u = parseUvmEndorsement(bytes, name);
+        return { kind: 'endorsement', what: `an ACI UVM endorsement (COSE_Sign1, feed ${u.feed ?? '?'}, SVN ${u.guestSvn})` };
+      } catch (e) {
+        return { kind: 'endorsement', what: `an ACI UVM endorsement that does not parse (${(e as Error).message.replace(`${name}: `, '')}); the check will say why` };
+      }
+    }
+    case 'initdata': {
+      let alg = '?';
+      try {
+        alg = initdataAlgorithm(str(), name);
+      } catch {
+        /* the check names the problem */
+      }
+      return { kind: 'endorsement', what: `a Kata/CoCo initdata (TOML, algorithm ${alg}): HOST_DATA must be its digest` };
+    }
+    case 'policy':
+      return { kind: 'endorsement', what: 'an ACI container policy (rego): HOST_DATA must be its SHA-256' };
+    case 'gce-endorsement':
+      return text ? undefined : { kind: 'endorsement', what: 'a GCE launch endorsement (VMLaunchEndorsement)' };
+    default:
+      return undefined;
+  }
+}
+
 function certWhat(bytes: Uint8Array, name: string): DetectData | undefined {
   let certs;
   try {
@@ -52,6 +98,11 @@ function certWhat(bytes: Uint8Array, name: string): DetectData | undefined {
     const v = parseVek(first);
     return { kind: 'cert', what: `a ${v.kind} certificate${v.productName ? ` (${v.productName})` : ''}` };
   } catch {
+    // A lone self-signed certificate that is not AMD's: the root a GCE launch endorsement chains to.
+    const cn = first.subjectCN ?? '';
+    if (certs.length === 1 && first.isCa && cn === first.issuerCN && !/^(ARK|ASK|ASVK|SEV)-/.test(cn)) {
+      return { kind: 'gce-root', what: `a self-signed root certificate (CN=${cn || '?'}), the root a GCE launch endorsement must chain to` };
+    }
     const cns = certs.map((c) => c.subjectCN ?? '?').join(', ');
     return { kind: 'refused', what: `a certificate chain (${cns}), not a VCEK or VLEK: the page checks against its embedded AMD roots; give the VCEK or VLEK that signed the report` };
   }
@@ -76,6 +127,10 @@ export async function detectFile(f: File): Promise<DetectData> {
       }
       if (/PRIVATE KEY/.test(pem)) return { kind: 'refused', what: 'a private key: the page needs none (a signed CoRIM is checked with the public key)' };
       return { kind: 'refused', what: `a PEM ${pem} block, which the page does not take` };
+    }
+    if (f.size <= MAX_SMALL) {
+      const e = endorsementWhat(new Uint8Array(await f.arrayBuffer()), f.name, true);
+      if (e) return e;
     }
     if (text.trimStart().startsWith('{') && f.size <= MAX_REFVALUES) {
       const bytes = new Uint8Array(await f.arrayBuffer());
@@ -107,9 +162,11 @@ export async function detectFile(f: File): Promise<DetectData> {
     try {
       const raw = new Uint8Array(await f.arrayBuffer());
       const { bytes } = decodeReportInput(raw);
-      const sized = bytes.length <= REPORT_SIZE + MSG_RSP_HEADER || looksLikeCertTable(bytes, REPORT_SIZE);
+      const hcl = isHclReport(bytes);
+      const sized = hcl || bytes.length <= REPORT_SIZE + MSG_RSP_HEADER || looksLikeCertTable(bytes, REPORT_SIZE);
       const r = await readReport(f);
-      if (sized && r.version >= 2 && r.version <= 5) return { kind: 'report', what: `an attestation report (version ${r.version}${r.product ? `, ${r.product.line}` : ''})` };
+      const what = `report (version ${r.version}${r.product ? `, ${r.product.line}` : ''})`;
+      if (sized && r.version >= 2 && r.version <= 5) return { kind: 'report', what: hcl ? `an Azure HCL report holding an attestation ${what}` : `an attestation ${what}` };
     } catch {
       /* not a report */
     }
@@ -129,6 +186,8 @@ export async function detectFile(f: File): Promise<DetectData> {
   }
   // CBOR: a CoRIM (tagged or COSE_Sign1-signed).
   if (head[0]! >= 0xc0 && head[0]! <= 0xdb && f.size <= MAX_REFVALUES) {
+    // A COSE_Sign1 with a JSON payload is an ACI UVM endorsement, not a signed CoRIM.
+    if (f.size <= MAX_SMALL && looksLikeUvmEndorsement(new Uint8Array(await f.arrayBuffer()))) return endorsementWhat(new Uint8Array(await f.arrayBuffer()), f.name, false)!;
     try {
       const rv = decodeReferenceValues(new Uint8Array(await f.arrayBuffer()), f.name);
       return { kind: 'refvalues', what: `a CoRIM (${rv.cells.length} cells)` };
@@ -138,6 +197,10 @@ export async function detectFile(f: File): Promise<DetectData> {
   }
   // A Linux bzImage: "HdrS" at 0x202 (boot protocol header).
   if (ascii(head, 0x202, 'HdrS')) return { kind: 'kernel', what: 'a Linux kernel (bzImage)' };
-  if (isText(head)) return { kind: 'refused', what: 'a text file that is none of: firmware, IGVM, attestation report (hex or base64), PEM certificate, CRL or key, JSON reference values' };
-  return { kind: 'raw', what: 'not recognised as OVMF firmware (no firmware volume header, no OVMF footer table), nor as IGVM, a report, a certificate, a CRL or a CoRIM' };
+  if (!isText(head) && f.size <= MAX_SMALL) {
+    const e = endorsementWhat(new Uint8Array(await f.arrayBuffer()), f.name, false);
+    if (e) return e;
+  }
+  if (isText(head)) return { kind: 'refused', what: 'a text file that is none of: firmware, IGVM, attestation report (hex or base64), PEM certificate, CRL or key, JSON reference values, ACI UVM endorsement, ACI policy, Kata initdata, THIM certificate JSON' };
+  return { kind: 'raw', what: 'not recognised as OVMF firmware (no firmware volume header, no OVMF footer table), nor as IGVM, a report, a certificate, a CRL, a CoRIM or an endorsement' };
 }

@@ -11,7 +11,7 @@ import type { FileKind, RowData } from './protocol.js';
 
 export interface RouteActions {
   image(f: File): void;
-  /** Put the file into the file input with this id. */
+  /** Put the file into the file input with this id (added to a `multiple` input's files). */
   input(id: string, f: File): void;
   rows(): RowData[];
 }
@@ -20,6 +20,8 @@ const TARGET: Partial<Record<FileKind, [input: string, section: string, label: s
   report: ['report-file', 'report', '5. Report check'],
   cert: ['report-cert', 'report', '5. Report check (certificate)'],
   crl: ['report-crl', 'report', '5. Report check (CRL)'],
+  endorsement: ['report-endorsements', 'report', '5. Report check (endorsements)'],
+  'gce-root': ['report-gce-root', 'report', '5. Report check (GCE root)'],
   refvalues: ['refv-file', 'refvalues', '8. Reference values'],
   key: ['refv-key', 'refvalues', '8. Reference values (signer key)'],
   kernel: ['kernel', 'inputs', 'the kernel field'],

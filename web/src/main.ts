@@ -13,6 +13,7 @@ import { renderDiff } from './diff-view.js';
 import { legend, renderMap } from './memmap.js';
 import { renderReport, renderSearch } from './report-view.js';
 import { routeFile } from './drop.js';
+import { reportExtras } from './report-inputs.js';
 import type { Grouping } from './groups.js';
 import { renderPortable } from './portable-view.js';
 import { renderRange } from './range-view.js';
@@ -222,6 +223,7 @@ async function checkReport(): Promise<void> {
     if (cert) req.cert = cert;
     const crl = el.reportCrl.files?.[0];
     if (crl) req.crl = crl;
+    req.extras = reportExtras();
     if (el.reportAt.value) req.at = `${el.reportAt.value}T12:00:00Z`;
     const r = await client.call<'report'>(req);
     renderReport(el.reportOut, r.result, predicted.length, state.grouping);
@@ -252,9 +254,13 @@ async function searchLaunch(report: File, f: FormValues, verified: boolean): Pro
   }
 }
 
-/** Puts a file into a file input (as if the user had chosen it there). */
+/** Inputs of the report check whose drop re-runs it when a report is there. */
+const REPORT_INPUTS = new Set(['report-cert', 'report-crl', 'report-endorsements', 'report-gce-root']);
+
+/** Puts a file into a file input (as if the user had chosen it there); a `multiple` input keeps its other files (one per name). */
 function setInputFile(input: HTMLInputElement, file: File): void {
   const dt = new DataTransfer();
+  if (input.multiple) for (const f of input.files ?? []) if (f.name !== file.name) dt.items.add(f);
   dt.items.add(file);
   input.files = dt.files;
 }
@@ -303,7 +309,7 @@ function route(file: File | undefined): void {
     input: (id, f) => {
       setInputFile(byId<HTMLInputElement>(id), f);
       if (id === 'kernel' || id === 'initrd') void measure();
-      if (id === 'report-file' || (id === 'report-cert' && el.reportFile.files?.[0])) void checkReport();
+      if (id === 'report-file' || (REPORT_INPUTS.has(id) && el.reportFile.files?.[0])) void checkReport();
     },
     rows: () => state.rows,
   });

@@ -91,6 +91,28 @@ export interface CheckLine {
   info?: boolean;
 }
 
+/**
+ * What the report check takes beside the report, certificate and CRL (issue 19 item 5): cloud
+ * endorsements and bindings (ACI UVM endorsement, Kata initdata, ACI policy, GCE launch
+ * endorsement), the GCE root and vCPU count, and the `report verify --allow-*` relaxations.
+ */
+export interface ReportExtras {
+  endorsements: File[];
+  gceRoot?: File;
+  gceVcpus?: number;
+  allowDebug?: boolean;
+  allowMigrateMa?: boolean;
+  allowProvisionalFirmware?: boolean;
+}
+
+/** The checks one file beside the report (or the report file itself: HCL binding, GCE in its table) gave. */
+export interface EndorsementGroup {
+  file: string;
+  /** In words: "ACI UVM endorsement", "Azure HCL report", … */
+  what: string;
+  checks: CheckLine[];
+}
+
 export interface ReportCheckData {
   ok: boolean;
   verdict: SignatureVerdict;
@@ -101,6 +123,8 @@ export interface ReportCheckData {
   measurement: string;
   /** Signature/chain verdict lines; empty when no certificate was given. */
   verification: CheckLine[];
+  /** Endorsement and binding checks, one group per file (they count in the verdict). */
+  endorsements: EndorsementGroup[];
   /** Rows whose digest equals MEASUREMENT. */
   matches: string[];
   /** AMD KDS URLs for this report, shown as links (the page fetches nothing). */
@@ -125,7 +149,7 @@ export interface SearchData {
 }
 
 /** What a dropped or chosen file is, and where the page put it. */
-export type FileKind = 'ovmf' | 'igvm' | 'report' | 'cert' | 'crl' | 'refvalues' | 'key' | 'kernel' | 'measure-json' | 'raw' | 'refused';
+export type FileKind = 'ovmf' | 'igvm' | 'report' | 'cert' | 'crl' | 'endorsement' | 'gce-root' | 'refvalues' | 'key' | 'kernel' | 'measure-json' | 'raw' | 'refused';
 
 export interface DetectData {
   kind: FileKind;
@@ -187,13 +211,13 @@ export type Request =
   | { type: 'example'; seq: number; which: ImageKind }
   | { type: 'json'; seq: number; rowId: string; log: boolean }
   | { type: 'diff'; seq: number; a: DiffSide; b: DiffSide }
-  | { type: 'report'; seq: number; report: File; cert?: File; crl?: File; predicted: { id: string; digest: string }[]; /** ISO date for certificate validity; default now. */ at?: string }
+  | { type: 'report'; seq: number; report: File; cert?: File; crl?: File; extras?: ReportExtras; predicted: { id: string; digest: string }[]; /** ISO date for certificate validity; default now. */ at?: string }
   | { type: 'search'; seq: number; report: File; form: FormValues }
   | { type: 'detect'; seq: number; file: File }
   | { type: 'portable'; seq: number; image: File; /** --for names; empty = every IGVM platform. */ targets: string[]; vcpus: number; vcpuType?: string }
   | { type: 'range'; seq: number; form: FormValues; /** e.g. "1-64,96,128" */ range: string }
   | { type: 'refv-export'; seq: number; form: FormValues; range: string; /** comma list; empty = every platform of the image kind */ platforms: string; format: RefFormat }
-  | { type: 'refv-check'; seq: number; report: File; refvalues: File; key?: File; cert?: File; crl?: File; at?: string };
+  | { type: 'refv-check'; seq: number; report: File; refvalues: File; key?: File; cert?: File; crl?: File; extras?: ReportExtras; at?: string };
 
 export type Response =
   | { type: 'progress'; seq: number; done: number; total: number; label: string; kind?: ImageKind; /** A row just finished (without its log). */ row?: RowData }

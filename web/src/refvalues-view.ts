@@ -4,6 +4,7 @@
  * (./refvalues.ts); this file wires the inputs and renders the verdict. `data-refv` on the body
  * ("exported" | "pass" | "fail" | "error") lets the end-to-end tests wait for results.
  */
+import { reportExtras } from './report-inputs.js';
 import type { WorkerClient } from './client.js';
 import { byId, download, h } from './dom.js';
 import type { FormValues, RefCheckData, RefFormat, Request } from './protocol.js';
@@ -65,11 +66,12 @@ export function wireRefValues(client: WorkerClient, form: () => FormValues | und
       const req: Omit<Extract<Request, { type: 'refv-check' }>, 'seq'> = { type: 'refv-check', report, refvalues };
       const key = byId<HTMLInputElement>('refv-key').files?.[0];
       if (key) req.key = key;
-      // The signature verdict uses the report check's certificate, CRL and date.
+      // The signature verdict uses the report check's certificate, CRL, endorsements, allow boxes and date.
       const cert = byId<HTMLInputElement>('report-cert').files?.[0];
       if (cert) req.cert = cert;
       const crl = byId<HTMLInputElement>('report-crl').files?.[0];
       if (crl) req.crl = crl;
+      req.extras = reportExtras();
       const at = byId<HTMLInputElement>('report-at').value;
       if (at) req.at = `${at}T12:00:00Z`;
       const r = await client.call<'refv-check'>(req);

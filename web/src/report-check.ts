@@ -14,13 +14,18 @@ import {
   formatReportText,
   loadCertificates,
   parseReport,
+  selectVek,
+  validateReport,
   vcekUrl,
   verifyReport,
   vlekUrl,
   type AttestationReport,
+  type ValidateContext,
 } from '../../src/attestation/index.js';
-import type { ReportCheckData, SignatureVerdict } from './protocol.js';
+import { parseThimCerts, thimTcbCheck } from '../../src/endorsements/index.js';
+import type { CheckLine, EndorsementGroup, ReportCheckData, ReportExtras, SignatureVerdict } from './protocol.js';
 import { checkCrlFile } from './crl-check.js';
+import { checkLine, endorsementGroups, hclFieldLines, reportFileBytes } from './endorsement-check.js';
 
 /** Reports are 1184 bytes; hex/base64 text or a MSG_REPORT_RSP is a little longer. Anything huge is not a report. */
 const MAX_REPORT_FILE = 1 << 20;
@@ -45,29 +50,65 @@ export interface Verification {
   verdict: SignatureVerdict;
   /** One sentence: what was verified, or why not. */
   summary: string;
-  checks: { ok: boolean; text: string }[];
+  checks: CheckLine[];
+  /** Endorsement and binding checks per file (they count in the verdict). */
+  endorsements: EndorsementGroup[];
   report: AttestationReport;
 }
 
-/** The signature and chain verdict for a report and an optional VCEK/VLEK file (and CRL). */
-export async function verifyWith(report: AttestationReport, certFile: File | undefined, now?: Date, crlFile?: File): Promise<Verification> {
-  if (!certFile) {
-    return { verdict: 'unchecked', summary: 'NOT verified: no VCEK or VLEK certificate was given, so the signature was not checked', checks: [], report };
+/** The certificate file's bytes: THIM/ACI host-certificate JSON (or its base64) becomes its PEM bundle, as `report verify --cert` takes it. */
+async function certBytes(f: File): Promise<{ bytes: Uint8Array; tcbm?: bigint }> {
+  const raw = await readSmall(f, MAX_CERT_FILE, 'a certificate');
+  const thim = parseThimCerts(raw, f.name);
+  return thim ? { bytes: thim.pem, ...(thim.tcbm !== undefined ? { tcbm: thim.tcbm } : {}) } : { bytes: raw };
+}
+
+/**
+ * The verdict for a report and an optional VCEK/VLEK file, CRL and endorsements: what `report
+ * verify` would say for the same files. The secure defaults of src/attestation/validate.ts apply
+ * (DEBUG and MIGRATE_MA forbidden, provisional firmware refused) unless the page's allow boxes are
+ * ticked; every endorsement check counts; without a certificate the verdict is "unchecked" whatever
+ * the other checks say, since nothing in the report is then authenticated.
+ */
+export async function verifyWith(report: AttestationReport, certFile: File | undefined, now?: Date, crlFile?: File, extras?: ReportExtras, reportFile?: File): Promise<Verification> {
+  const e = reportFile ? await endorsementGroups(report, reportFile, extras, now) : { groups: [] };
+  const validate = (r: AttestationReport, ctx: ValidateContext) =>
+    validateReport(
+      r,
+      { allowProvisionalFirmware: extras?.allowProvisionalFirmware ?? false, policy: { allowDebug: extras?.allowDebug ?? false, allowMigrateMa: extras?.allowMigrateMa ?? false } },
+      ctx,
+    ).map(checkLine);
+  const cert = certFile ? await certBytes(certFile) : e.certificates ? { bytes: e.certificates } : undefined;
+  if (!cert) {
+    return {
+      verdict: 'unchecked',
+      summary: 'NOT verified: no VCEK or VLEK certificate was given, so the signature was not checked',
+      // The report's own claims, unauthenticated: shown so a debuggable guest is visible anyway.
+      checks: validate(report, {}).map((c) => ({ ...c, text: `${c.text} (unauthenticated)`, ...(c.ok ? { info: true } : {}) })),
+      endorsements: e.groups,
+      report,
+    };
   }
-  const certs = loadCertificates(await readSmall(certFile, MAX_CERT_FILE, 'a certificate'), certFile.name);
-  const [vek, ...chain] = certs;
-  if (!vek) throw new Error(`${certFile.name}: no certificate found`);
+  const certName = certFile?.name ?? 'THIM certificates';
+  const certs = loadCertificates(cert.bytes, certName);
+  const vek = selectVek(certs, report);
+  if (!vek) throw new Error(`${certName}: holds no single VCEK or VLEK for this report (SIGNER_INFO names the key)`);
+  const chain = certs.filter((c) => c.isCa);
   const v = await verifyReport(report, { vek, ...(chain.length > 0 ? { chain } : {}), ...(now ? { now } : {}) });
-  const checks = v.checks.map((c) => ({ ok: c.pass, text: `${c.name}: ${c.reason}` }));
+  const checks = [...v.checks.map(checkLine), ...validate(v.report, { vek: v.vek })];
+  if (cert.tcbm !== undefined) checks.push(checkLine(thimTcbCheck(v.report, cert.tcbm)));
   if (crlFile) checks.push(await checkCrlFile(crlFile, v, now, chain.length > 0 ? chain : undefined));
-  const ok = checks.every((c) => c.ok);
-  const failed = checks.filter((c) => !c.ok).map((c) => c.text.split(':')[0]);
+  const endorsementChecks = e.groups.flatMap((g) => g.checks).filter((c) => !c.info);
+  const bad = [...checks, ...endorsementChecks].filter((c) => !c.ok && !c.info).map((c) => c.text.split(':')[0]);
+  const extra = [crlFile ? 'revocation' : '', endorsementChecks.length ? `${endorsementChecks.length} endorsement check${endorsementChecks.length > 1 ? 's' : ''}` : ''].filter((x) => x);
   return {
-    verdict: ok ? 'verified' : 'failed',
-    summary: ok
-      ? `verified: signature, certificate chain to the AMD root, and report ↔ certificate binding${crlFile ? ', revocation' : ''}`
-      : `NOT verified: ${failed.join(', ')} failed`,
+    verdict: bad.length === 0 ? 'verified' : 'failed',
+    summary:
+      bad.length === 0
+        ? `verified: signature, certificate chain to the AMD root, report ↔ certificate binding, guest policy and firmware${extra.map((x) => `, ${x}`).join('')}`
+        : `NOT verified: ${[...new Set(bad)].join(', ')} failed`,
     checks,
+    endorsements: e.groups,
     report: v.report,
   };
 }
@@ -87,18 +128,20 @@ function kdsLinks(r: AttestationReport): { label: string; url: string }[] {
   return out;
 }
 
-export async function checkReport(reportFile: File, certFile: File | undefined, predicted: { id: string; digest: string }[], now?: Date, crlFile?: File): Promise<ReportCheckData> {
+export async function checkReport(reportFile: File, certFile: File | undefined, predicted: { id: string; digest: string }[], now?: Date, crlFile?: File, extras?: ReportExtras): Promise<ReportCheckData> {
   const report = await readReport(reportFile);
   const measurement = toHex(report.measurement);
   const matches = predicted.filter((p) => p.digest === measurement).map((p) => p.id);
-  const v = await verifyWith(report, certFile, now, crlFile);
+  const v = await verifyWith(report, certFile, now, crlFile, extras, reportFile);
+  const hcl = hclFieldLines(await reportFileBytes(reportFile), reportFile.name);
   return {
     ok: v.verdict === 'verified',
     verdict: v.verdict,
     summary: v.summary,
-    fields: fields(formatReportText(v.report)),
+    fields: fields([...formatReportText(v.report), ...hcl]),
     measurement,
     verification: v.checks,
+    endorsements: v.endorsements,
     matches,
     // Only what the report itself says (CPUID) or a verified certificate confirmed names the product.
     kds: v.verdict === 'verified' || report.product?.source === 'cpuid' ? kdsLinks(v.verdict === 'verified' ? v.report : report) : [],

@@ -7,7 +7,7 @@
 import { h, prose } from './dom.js';
 import { digestChip } from './digest-view.js';
 import type { Grouping } from './groups.js';
-import type { CheckLine, ReportCheckData, SearchData, SignatureVerdict } from './protocol.js';
+import type { CheckLine, EndorsementGroup, ReportCheckData, SearchData, SignatureVerdict } from './protocol.js';
 
 const VERDICT: Record<SignatureVerdict, { cls: string; mark: string; head: string }> = {
   verified: { cls: 'ok', mark: '✔', head: 'Report verified' },
@@ -24,6 +24,21 @@ export function verdictBanner(verdict: SignatureVerdict, summary: string, id?: s
 
 export function checkList(lines: CheckLine[], id?: string): HTMLElement {
   return h('ul', { id, class: 'checks' }, ...lines.map((v) => h('li', { class: v.info ? 'muted' : v.ok ? 'ok' : 'bad', 'data-ok': v.info ? 'info' : String(v.ok) }, ...prose(`${v.info ? 'ℹ' : v.ok ? '✔' : '✘'} ${v.text}`))));
+}
+
+/**
+ * The endorsement and binding checks, one heading per file. On a report whose signature is not
+ * verified they still run (to show what the endorsement says), under a line saying they prove nothing.
+ */
+export function endorsementList(groups: EndorsementGroup[], verdict: SignatureVerdict): HTMLElement | null {
+  if (groups.length === 0) return null;
+  return h(
+    'div',
+    { id: 'report-endorsements-out' },
+    h('h3', {}, 'Endorsements and bindings'),
+    verdict === 'verified' ? null : h('p', { class: 'bad' }, 'The report is NOT verified: these checks compare the files with what the report claims, which proves nothing about a real launch.'),
+    ...groups.map((g) => h('div', { class: 'endorsement-group', 'data-file': g.file }, h('h4', {}, g.file, h('span', { class: 'muted' }, ` — ${g.what}`)), checkList(g.checks))),
+  );
 }
 
 export function renderReport(out: HTMLElement, r: ReportCheckData, predictions: number, grouping?: Grouping): void {
@@ -49,6 +64,7 @@ export function renderReport(out: HTMLElement, r: ReportCheckData, predictions: 
   out.replaceChildren(
     verdictBanner(r.verdict, r.summary, 'report-verdict'),
     checkList(r.verification, 'report-verdicts'),
+    ...[endorsementList(r.endorsements, r.verdict)].filter((x) => x !== null),
     h('p', { class: 'measurement' }, 'MEASUREMENT ', digestChip(r.measurement, group, 'MEASUREMENT')),
     match,
     h('div', { id: 'report-search', 'aria-live': 'polite' }),

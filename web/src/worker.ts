@@ -162,7 +162,7 @@ async function handle(req: Request): Promise<void> {
       return post({ type: 'diff', seq: req.seq, a, b, pairs, divergence: explainDivergence(a, b, pairs) });
     }
     case 'report':
-      return post({ type: 'report', seq: req.seq, result: await checkReport(req.report, req.cert, req.predicted, req.at ? new Date(req.at) : undefined, req.crl) });
+      return post({ type: 'report', seq: req.seq, result: await checkReport(req.report, req.cert, req.predicted, req.at ? new Date(req.at) : undefined, req.crl, req.extras) });
     case 'search': {
       let last = 0;
       const result = await searchLaunch(req.report, req.form, (done) => {
@@ -182,7 +182,7 @@ async function handle(req: Request): Promise<void> {
       return post({ type: 'refv-export', seq: req.seq, result }, [result.bytes.buffer as ArrayBuffer]);
     }
     case 'refv-check':
-      return post({ type: 'refv-check', seq: req.seq, result: await checkRefValues(req.report, req.refvalues, req.key, req.cert, req.at ? new Date(req.at) : undefined, req.crl) });
+      return post({ type: 'refv-check', seq: req.seq, result: await checkRefValues(req.report, req.refvalues, req.key, req.cert, req.at ? new Date(req.at) : undefined, req.crl, req.extras) });
     case 'portable': {
       const result = await makePortable(req.image, req.targets, req.vcpus, req.vcpuType);
       return post({ type: 'portable', seq: req.seq, result }, result.bytes ? [result.bytes.buffer as ArrayBuffer] : undefined);
