@@ -5,7 +5,8 @@
  * §2.1, RFC 8230 §2): PS256/PS384/PS512 (RSASSA-PSS, MGF1 with the same hash, salt = hash
  * length) and ES256/ES384 (ECDSA, r‖s). Browser-safe (cbor2 + WebCrypto).
  */
-import { decode, encode, Tag } from 'cbor2';
+import { Tag } from 'cbor2';
+import { coseSign1ToBeSigned, decodeCborItem } from '../core/cbor.js';
 import { inputError } from '../core/errors.js';
 import type { Certificate } from '../attestation/cert.js';
 import { buf, subtle } from '../attestation/webcrypto.js';
@@ -35,14 +36,9 @@ export interface CoseSign1 {
 
 const bad = (file: string, field: string, why: string) => inputError('BAD_COSE', why, { file, field });
 
-function cbor(bytes: Uint8Array, file: string, what: string): unknown {
-  try {
-    // preferMap keeps integer and text labels apart; duplicate labels are an error (RFC 9052 §3).
-    return decode(bytes, { preferMap: true, rejectDuplicateKeys: true });
-  } catch (e) {
-    throw inputError('BAD_CBOR', `is not valid ${what} CBOR (${(e as Error).message})`, { file });
-  }
-}
+// preferMap keeps integer and text labels apart; duplicate labels are an error (RFC 9052 §3).
+const DECODE = { preferMap: true, rejectDuplicateKeys: true };
+const cbor = (bytes: Uint8Array, file: string, what: string): unknown => decodeCborItem(bytes, file, what, DECODE);
 
 /** Decodes a COSE_Sign1 (tagged 18, or untagged) with an attached payload. */
 export function decodeCoseSign1(bytes: Uint8Array, file: string): CoseSign1 {
@@ -65,10 +61,8 @@ export function decodeCoseSign1(bytes: Uint8Array, file: string): CoseSign1 {
   return { protectedBytes: prot, protectedHeader: hdr, unprotectedHeader: unprot, payload, signature, alg };
 }
 
-/** Sig_structure for COSE_Sign1 (RFC 9052 §4.4): ["Signature1", protected, external_aad = h'', payload]. */
-export function coseToBeSigned(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Array {
-  return encode(['Signature1', protectedBytes, new Uint8Array(0), payload]);
-}
+/** Sig_structure for COSE_Sign1 (RFC 9052 §4.4); the public name of src/core/cbor.ts's builder. */
+export const coseToBeSigned = coseSign1ToBeSigned;
 
 /** The x5chain (label 33) certificates, leaf first (one bstr or an array of bstr, RFC 9360 §2). */
 export function coseX5Chain(c: CoseSign1, file: string): Uint8Array[] {

@@ -7,7 +7,8 @@
  * options): the same document always gives the same bytes. Codepoints: ./codepoints.ts.
  * Flavor 'veraison' writes what Veraison's SEV-SNP scheme loads instead (codepoints.ts [VER]).
  */
-import { cdeDecodeOptions, decode, encode, Tag } from 'cbor2';
+import { cdeDecodeOptions, encode, Tag } from 'cbor2';
+import { decodeCborItem } from '../core/cbor.js';
 import { bytesEqual, concatBytes, isAllZero, u64 } from '../core/bytes.js';
 import { inputError } from '../core/errors.js';
 import { ALG_SHA384, CELLS_KEY, CLASS, COMID, CORIM, ENV, MKEY, MM, MVAL, OID_BY_CHIP, OID_BY_CSP, REFERENCE_TRIPLES, SNP_CLASS_BY_CHIP, SNP_PROFILE, SNP_PROFILE_VERAISON, TAG, TAG_ID } from './codepoints.js';
@@ -135,13 +136,11 @@ export function encodeCorim(rv: ReferenceValues, flavor: CorimFlavor = 'draft'):
   return encode(new Tag(TAG.UNSIGNED_CORIM, corimMap(rv, comid, flavor)), ENCODE);
 }
 
+const DECODE = { ...cdeDecodeOptions, preferMap: true, rejectDuplicateKeys: true };
+
 /** CBOR bytes → value, with any decoder failure as one located input error. */
 export function decodeCbor(bytes: Uint8Array, file: string, what: string): unknown {
-  try {
-    return decode(bytes, { ...cdeDecodeOptions, preferMap: true, rejectDuplicateKeys: true });
-  } catch (e) {
-    throw inputError('BAD_CBOR', `is not valid ${what} CBOR (${(e as Error).message})`, { file });
-  }
+  return decodeCborItem(bytes, file, what, DECODE);
 }
 
 /**

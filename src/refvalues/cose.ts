@@ -6,6 +6,7 @@
  */
 import { p384 } from '@noble/curves/nist.js';
 import { cdeEncodeOptions, encode, Tag } from 'cbor2';
+import { coseSign1ToBeSigned } from '../core/cbor.js';
 import { inputError } from '../core/errors.js';
 import { COSE, TAG } from './codepoints.js';
 import { decodeCbor } from './corim.js';
@@ -14,16 +15,11 @@ function protectedHeader(): Uint8Array {
   return encode(new Map<number, unknown>([[COSE.ALG, COSE.ES384], [COSE.CONTENT_TYPE, COSE.CORIM_MEDIA_TYPE]]), cdeEncodeOptions);
 }
 
-/** Sig_structure (RFC 9052 §4.4): ["Signature1", protected, external_aad = h'', payload]. */
-function toBeSigned(prot: Uint8Array, payload: Uint8Array): Uint8Array {
-  return encode(['Signature1', prot, new Uint8Array(0), payload], cdeEncodeOptions);
-}
-
 /** Wraps CoRIM bytes in COSE_Sign1 signed with the P-384 secret scalar `secretKey` (48 bytes). */
 export function signCorim(corim: Uint8Array, secretKey: Uint8Array): Uint8Array {
   const prot = protectedHeader();
   // noble hashes the message with SHA-384 (prehash) and returns r || s (compact).
-  const sig = p384.sign(toBeSigned(prot, corim), secretKey, { lowS: false });
+  const sig = p384.sign(coseSign1ToBeSigned(prot, corim), secretKey, { lowS: false });
   return encode(new Tag(TAG.COSE_SIGN1, [prot, new Map(), corim, sig]), cdeEncodeOptions);
 }
 
@@ -47,7 +43,7 @@ export function verifySignedCorim(bytes: Uint8Array, publicKey: Uint8Array, file
   if (sig.length !== 96) throw bad('signature', `must be 96 bytes (ES384 r || s), got ${sig.length}`);
   let ok = false;
   try {
-    ok = p384.verify(sig, toBeSigned(prot, payload), publicKey, { lowS: false });
+    ok = p384.verify(sig, coseSign1ToBeSigned(prot, payload), publicKey, { lowS: false });
   } catch {
     ok = false;
   }

@@ -1,6 +1,7 @@
 // One-line error formatting: locations and foreign messages made printable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cborFailureReason, decodeCborItem } from '../../src/core/cbor.js';
 import { inputError, oneLineReason, usageError } from '../../src/core/errors.js';
 import { parseJsonObject } from '../../src/measure/json.js';
 
@@ -23,4 +24,18 @@ test('binary input given as JSON gives a one-line printable error', () => {
     () => parseJsonObject(junk, 'junk.bin'),
     (e: Error) => /^junk\.bin: is not valid JSON \([\x20-\x7e]*\)$/.test(e.message),
   );
+});
+
+test('CBOR decode failures: our reason, the decoder\'s message only when it is readable', () => {
+  const one = new Uint8Array([1]);
+  assert.throws(() => decodeCborItem(new Uint8Array([0xf8, 0x1f]), 'x.cbor', 'CoRIM', {}), (e: Error & { code?: string }) =>
+    e.code === 'BAD_CBOR' && e.message === 'x.cbor: is not valid CoRIM: malformed CBOR (Invalid simple encoding in extra byte: 31)');
+  assert.equal(cborFailureReason(new RangeError('Offset is outside the bounds of the DataView'), one), 'truncated CBOR (ends inside an item)');
+  assert.equal(cborFailureReason(new Error('Extra data in input'), one), 'trailing bytes after the CBOR item');
+  // Runtime errors and binary quoted back say nothing useful to a user.
+  assert.equal(cborFailureReason(new TypeError('Cannot mix BigInt and other types, use explicit conversions'), one), 'malformed CBOR');
+  assert.equal(cborFailureReason(new Error('Expected string: \u00ff\u0001'), one), 'standard tag with content of the wrong type');
+  assert.equal(cborFailureReason(new Error('odd \u00ff\u0001'), one), 'malformed CBOR');
+  assert.equal(cborFailureReason(new Error('x'.repeat(200)), one), 'malformed CBOR');
+  assert.equal(cborFailureReason(new Error('anything'), new Uint8Array(0)), 'empty input (no CBOR item)');
 });

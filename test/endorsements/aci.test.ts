@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { decode } from 'cbor2';
 import { parseReport } from '../../src/attestation/index.js';
-import { uvmReportChecks, verifyUvmEndorsement } from '../../src/endorsements/index.js';
+import { SnpLaunchError } from '../../src/core/errors.js';
+import { decodeCoseSign1, uvmReportChecks, verifyUvmEndorsement } from '../../src/endorsements/index.js';
 import { needsShared } from '../_shared.js';
 import { cliBuilt } from '../cli/_cli.js';
 import { ACI, aciReport, cli, patchedReport, read, tmp, OFF } from './_endorsements.js';
@@ -55,6 +56,22 @@ test('a one-byte change anywhere in the endorsement fails, naming the check (the
     assert.ok(failed.length > 0, `byte ${i} changed but every check passed`);
     assert.ok(failed.every((c) => /^uvm\.(format|signature|chain|issuer|feed|timestamp)$/.test(c.name)), failed.map((c) => c.name).join());
   }
+});
+
+test('an endorsement that is not one CBOR item is one line in our words, not the CBOR library\'s', { skip: needsShared }, () => {
+  const raw = refRaw();
+  const msg = (bytes: Uint8Array) => {
+    try {
+      decodeCoseSign1(bytes, 'e.cose');
+    } catch (e) {
+      assert.ok(e instanceof SnpLaunchError && e.code === 'BAD_CBOR' && e.kind === 'input', String(e));
+      return e.message;
+    }
+    assert.fail('accepted');
+  };
+  assert.equal(msg(new Uint8Array([0xa1, 0x01])), 'e.cose: is not valid COSE_Sign1: truncated CBOR (ends inside an item)');
+  assert.equal(msg(raw.subarray(0, raw.length >> 1)), 'e.cose: is not valid COSE_Sign1: truncated CBOR (ends inside an item)');
+  assert.equal(msg(new Uint8Array([...raw, 0x00])), 'e.cose: is not valid COSE_Sign1: trailing bytes after the CBOR item');
 });
 
 test('report verify --refvalues ENDORSEMENT --host-data-of POLICY (CLI, --no-cert: the VCEK is not public)', { skip: needsShared }, async () => {

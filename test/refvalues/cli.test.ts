@@ -150,9 +150,16 @@ test('bad input: one line, exit 1 (input) or 2 (usage)', { skip: needsShared }, 
   assert.equal(g.code, 0, g.stderr);
   const bytes = readFileSync(good);
   writeFileSync(join(dir, 'trunc.cbor'), bytes.subarray(0, bytes.length - 5));
+  writeFileSync(join(dir, 'half.cbor'), bytes.subarray(0, bytes.length >> 1));
+  writeFileSync(join(dir, 'extra.cbor'), Buffer.concat([bytes, Buffer.from([0x00])]));
+  writeFileSync(join(dir, 'a101.cbor'), Buffer.from([0xa1, 0x01])); // map of one pair, value missing
   writeFileSync(join(dir, 'foreign.cbor'), Buffer.from(bytes.toString('latin1').replace('tag:amd.com,2025:snp-corim-profile', 'tag:xyz.com,2025:snp-corim-profile'), 'latin1'));
   const cases: [string[], number, RegExp][] = [
-    [['report', 'verify', GENOA(), '--no-cert', '--refvalues', join(dir, 'trunc.cbor')], 1, /trunc\.cbor: is not valid CoRIM CBOR/],
+    // cbor2's own wording ("Offset is outside the bounds of the DataView", "Extra data in input") stays out.
+    [['report', 'verify', GENOA(), '--no-cert', '--refvalues', join(dir, 'trunc.cbor')], 1, /trunc\.cbor: is not valid CoRIM: truncated CBOR \(ends inside an item\)$/],
+    [['report', 'verify', GENOA(), '--no-cert', '--refvalues', join(dir, 'half.cbor')], 1, /half\.cbor: is not valid CoRIM: truncated CBOR \(ends inside an item\)$/],
+    [['report', 'verify', GENOA(), '--no-cert', '--refvalues', join(dir, 'a101.cbor')], 1, /a101\.cbor: is not valid CoRIM: truncated CBOR \(ends inside an item\)$/],
+    [['report', 'verify', GENOA(), '--no-cert', '--refvalues', join(dir, 'extra.cbor')], 1, /extra\.cbor: is not valid CoRIM: trailing bytes after the CBOR item$/],
     [['report', 'verify', GENOA(), '--no-cert', '--refvalues', GENOA()], 1, /mstav_genoa_report\.bin: /],
     [['report', 'verify', GENOA(), '--no-cert', '--refvalues', join(dir, 'foreign.cbor')], 1, /foreign\.cbor: corim\.profile: is 'tag:xyz\.com,2025:snp-corim-profile', not the AMD SEV-SNP profile/],
     [['refvalues', '--ovmf', FIXTURE(), '--vcpus', '1-4096', '--vcpu-sig', Array.from({ length: 30 }, (_, i) => String(i)).join(',')], 2, /the matrix has 122,880 cells, more than the bound of 100,000/],
