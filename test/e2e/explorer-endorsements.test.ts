@@ -23,7 +23,7 @@ import { ACI, GCE, HCL, KATA, buildGceEndorsement, OFF } from '../endorsements/_
 import { explorerSession, needsChromium, screenshot } from './_browser.js';
 
 const file = (path: string, name = basename(path)) => new File([readFileSync(path)], name);
-const bytesFile = (b: Uint8Array, name: string) => new File([b], name);
+const bytesFile = (b: Uint8Array, name: string) => new File([new Uint8Array(b)], name);
 const att = (n: string) => shared('vectors', 'attestation', n);
 const MILAN = () => new Uint8Array(readFileSync(att('virtee_milan_report.bin')));
 
@@ -39,7 +39,7 @@ function gceForMilan(): Uint8Array {
 
 const rows = (r: ReportCheckData) => r.endorsements.flatMap((g) => g.checks.map((c) => ({ file: g.file, ...c })));
 const row = (r: ReportCheckData, name: string) => rows(r).filter((c) => c.text.startsWith(`${name}:`));
-const failedNames = (r: ReportCheckData) => [...rows(r), ...r.verification].filter((c) => !c.ok && !c.info).map((c) => c.text.split(':')[0]);
+const failedNames = (r: ReportCheckData): string[] => [...rows(r), ...r.verification].filter((c) => !c.ok && !c.info).map((c) => c.text.split(':')[0]!);
 const extras = (files: File[], more: Partial<ReportExtras> = {}): ReportExtras => ({ endorsements: files, ...more });
 const AT_ACI = new Date('2026-06-01T00:00:00Z');
 
@@ -186,7 +186,7 @@ describe('explorer (page): endorsements beside a report', { skip: needsChromium 
     await page.click('#report-run');
     await page.waitForFunction(() => document.body.dataset.report !== undefined, undefined, { timeout: 60_000 });
   }
-  const groupRows = () => s.b.page.$$eval('#report-endorsements-out li', (li) => li.map((x) => [x.getAttribute('data-ok'), x.textContent ?? '']));
+  const groupRows = () => s.b.page.$$eval('#report-endorsements-out li', (li) => li.map((x): [string, string] => [x.getAttribute('data-ok') ?? '', x.textContent ?? '']));
 
   it('dropped ACI files land in the report check; the uvm and HOST_DATA rows pass under a NOT verified verdict', async () => {
     const page = s.b.page;
@@ -195,12 +195,12 @@ describe('explorer (page): endorsements beside a report', { skip: needsChromium 
       await page.evaluate(() => delete document.body.dataset.drop);
       await page.setInputFiles('#image', { name: basename(path), mimeType: 'application/octet-stream', buffer: readFileSync(path) });
       await page.waitForFunction(() => document.body.dataset.drop !== undefined);
-      return [await page.evaluate(() => document.body.dataset.drop), (await page.textContent('#drop-note')) ?? ''];
+      return [(await page.evaluate(() => document.body.dataset.drop)) ?? '', (await page.textContent('#drop-note')) ?? ''];
     };
     assert.deepEqual(await drop(ACI('snp-report-base64')), ['report', 'snp-report-base64 is an attestation report (version 3, Milan): put in 5. Report check.']);
     const [k1, n1] = await drop(ACI('reference-info-base64'));
     assert.equal(k1, 'endorsement');
-    assert.match(n1, /^reference-info-base64 is an ACI UVM endorsement \(COSE_Sign1, feed ContainerPlat-AMD-UVM, SVN 101\): put in 5\. Report check \(endorsements\)\.$/);
+    assert.match(n1 ?? '', /^reference-info-base64 is an ACI UVM endorsement \(COSE_Sign1, feed ContainerPlat-AMD-UVM, SVN 101\): put in 5\. Report check \(endorsements\)\.$/);
     assert.equal((await drop(ACI('policy_aci.rego')))[0], 'endorsement');
     // Both files are kept in the endorsements field, and each drop re-ran the check.
     assert.deepEqual(await page.$eval('#report-endorsements', (i) => [...((i as HTMLInputElement).files ?? [])].map((f) => f.name)), ['reference-info-base64', 'policy_aci.rego']);
