@@ -12,7 +12,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { needsShared, shared } from '../_shared.js';
@@ -35,6 +35,14 @@ function gceForMilan(): Uint8Array {
   const r = MILAN();
   const policy = Buffer.from(r.subarray(OFF.POLICY, OFF.POLICY + 8)).readBigUInt64LE();
   return buildGceEndorsement(new Map([[2, r.subarray(OFF.MEASUREMENT, OFF.MEASUREMENT + 48)]]), { family: r.subarray(OFF.FAMILY_ID, OFF.FAMILY_ID + 16), image: r.subarray(OFF.IMAGE_ID, OFF.IMAGE_ID + 16), policy });
+}
+
+/** Trustee's vTPM AK: the runtime data's HCLAkPub JWK (runtime data at 0x4D4, its size in the request header), as PEM by node:crypto. */
+function trusteeAkPem(): string {
+  const raw = readFileSync(HCL('trustee/hcl-report.bin'));
+  const size = raw.readUInt32LE(0x4c0 + 16);
+  const jwk = (JSON.parse(raw.subarray(0x4d4, 0x4d4 + size).toString('utf8')) as { keys: { kid: string }[] }).keys.find((k) => k.kid === 'HCLAkPub')!;
+  return createPublicKey({ key: jwk as unknown as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
 }
 
 const rows = (r: ReportCheckData) => r.endorsements.flatMap((g) => g.checks.map((c) => ({ file: g.file, ...c })));
@@ -117,6 +125,22 @@ describe('explorer (worker code): endorsements beside a report', { skip: needsSh
     assert.deepEqual(createHash('sha256').update(raw.subarray(0x4d4, 0x4d4 + size)).digest(), raw.subarray(0x20 + 0x50, 0x20 + 0x70));
     assert.equal(row(ok, 'hcl.runtime-data')[0]?.ok, true);
     assert.ok(ok.fields.some(([k]) => k === 'HCL_VERSION'), 'the HCL header is shown');
+    // --ak-pub: the AK from the runtime data's JWK (HCLAkPub), turned into PEM by node:crypto here, passes; another RSA key fails.
+    const akPem = trusteeAkPem();
+    const otherPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const akFile = bytesFile(new TextEncoder().encode(akPem), 'ak.pem');
+    assert.equal((await detectFile(akFile)).kind, 'ak-pub');
+    const pinned = await checkReport(hcl, vcek, [], at, undefined, extras([], { allowProvisionalFirmware: true, akPub: akFile }));
+    assert.equal(row(pinned, 'hcl.ak-pub')[0]?.ok, true, JSON.stringify(rows(pinned)));
+    assert.equal(pinned.verdict, 'verified');
+    const other = await checkReport(hcl, vcek, [], at, undefined, extras([], { allowProvisionalFirmware: true, akPub: bytesFile(new TextEncoder().encode(otherPem), 'other.pem') }));
+    assert.deepEqual(failedNames(other), ['hcl.ak-pub']);
+    const bare = await checkReport(file(att('virtee_milan_report.bin')), undefined, [], at, undefined, extras([], { akPub: akFile }));
+    assert.match(row(bare, 'hcl.ak-pub')[0]?.text ?? '', /is not an Azure HCL report/);
+    // An EC P-384 key stays the CoRIM signer key.
+    const ecPem = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    assert.equal((await detectFile(bytesFile(new TextEncoder().encode(ecPem), 'ec.pem'))).kind, 'key');
+
     const changed = new Uint8Array(raw);
     changed[0x4d4 + 40]! ^= 0x01;
     const bad = await checkReport(bytesFile(changed, 'hcl-changed.bin'), vcek, [], at, undefined, extras([], { allowProvisionalFirmware: true }));
@@ -242,6 +266,15 @@ describe('explorer (page): endorsements beside a report', { skip: needsChromium 
     assert.match(got[0]![1], /^✔ hcl\.runtime-data: /);
     assert.match((await page.textContent('#report-endorsements-out h4'))!, /hcl-report\.bin — Azure HCL report/);
     assert.match((await page.textContent('#report-out details.fields'))!, /HCL_VERSION/);
+    // The AK, dropped anywhere, goes to its field; the re-run shows the pin as a second row.
+    await page.evaluate(() => delete document.body.dataset.drop);
+    await page.setInputFiles('#image', { name: 'ak.pem', mimeType: 'application/x-pem-file', buffer: Buffer.from(trusteeAkPem()) });
+    await page.waitForFunction(() => document.body.dataset.drop !== undefined);
+    assert.equal(await page.evaluate(() => document.body.dataset.drop), 'ak-pub');
+    await run();
+    const pinned = await groupRows();
+    assert.deepEqual(pinned.map(([ok, t]) => [ok, t.split(':')[0]]), [['true', '✔ hcl.runtime-data'], ['true', '✔ hcl.ak-pub']]);
+    await page.setInputFiles('#report-ak-pub', []);
     await page.uncheck('#report-allow-provisional');
   });
 });

@@ -8,7 +8,7 @@
 import { REPORT_SIZE, decodeReportInput, loadCertificates, loadCrls, looksLikeCertTable, parsePem, parseVek } from '../../src/attestation/index.js';
 import { guidBytes } from '../../src/images/ovmf/guids.js';
 import { decodeReferenceValues } from '../../src/refvalues/index.js';
-import { detectEndorsement, initdataAlgorithm, isHclReport, looksLikeUvmEndorsement, parseThimCerts, parseUvmEndorsement } from '../../src/endorsements/index.js';
+import { detectEndorsement, initdataAlgorithm, isHclReport, looksLikeUvmEndorsement, parseThimCerts, parseUvmEndorsement, rsaPublicFromPem } from '../../src/endorsements/index.js';
 import type { DetectData } from './protocol.js';
 import { readReport } from './report-check.js';
 
@@ -121,9 +121,16 @@ export async function detectFile(f: File): Promise<DetectData> {
       const bytes = new Uint8Array(await f.arrayBuffer());
       if (pem === 'X509 CRL') return { kind: 'crl', what: 'a certificate revocation list (PEM)' };
       if (pem === 'CERTIFICATE') return certWhat(bytes, f.name) ?? { kind: 'refused', what: 'a PEM certificate that cannot be read' };
-      if (pem === 'PUBLIC KEY') {
-        parsePem(new TextDecoder().decode(bytes), f.name);
-        return { kind: 'key', what: 'a PEM public key (for checking a signed CoRIM)' };
+      if (pem === 'PUBLIC KEY' || pem === 'RSA PUBLIC KEY') {
+        const text = new TextDecoder().decode(bytes);
+        parsePem(text, f.name);
+        try {
+          // An RSA key is an Azure vTPM AK to pin; CoRIM signer keys are EC P-384.
+          const rsa = rsaPublicFromPem(text, f.name);
+          return { kind: 'ak-pub', what: `an RSA-${rsa.n.length * 8} public key (the Azure vTPM attestation key an HCL report must carry)` };
+        } catch {
+          return { kind: 'key', what: 'a PEM public key (for checking a signed CoRIM)' };
+        }
       }
       if (/PRIVATE KEY/.test(pem)) return { kind: 'refused', what: 'a private key: the page needs none (a signed CoRIM is checked with the public key)' };
       return { kind: 'refused', what: `a PEM ${pem} block, which the page does not take` };

@@ -22,6 +22,7 @@ const TARGET: Partial<Record<FileKind, [input: string, section: string, label: s
   crl: ['report-crl', 'report', '5. Report check (CRL)'],
   endorsement: ['report-endorsements', 'report', '5. Report check (endorsements)'],
   'gce-root': ['report-gce-root', 'report', '5. Report check (GCE root)'],
+  'ak-pub': ['report-ak-pub', 'report', '5. Report check (Azure AK)'],
   refvalues: ['refv-file', 'refvalues', '8. Reference values'],
   key: ['refv-key', 'refvalues', '8. Reference values (signer key)'],
   kernel: ['kernel', 'inputs', 'the kernel field'],

@@ -11,9 +11,11 @@ import {
   checkDroppedEndorsement,
   formatHclText,
   gceEndorsementInFile,
+  hclAkCheck,
   hclChecksOf,
   isHclReport,
   parseHclReport,
+  rsaPublicFromPem,
   type DropOptions,
   type EndorsementKind,
 } from '../../src/endorsements/index.js';
@@ -61,6 +63,17 @@ async function loadRoot(f: File): Promise<Certificate> {
   return certs[0]!;
 }
 
+/** "hcl.ak-pub" (report verify --ak-pub): the runtime data's HCLAkPub is the given RSA key; a bare report fails it. */
+async function akCheck(raw: Uint8Array, name: string, akFile: File): Promise<CheckLine> {
+  if (!isHclReport(raw)) return { ok: false, text: `hcl.ak-pub: ${name} is not an Azure HCL report, so it carries no AK to compare with ${akFile.name}` };
+  try {
+    const pem = new TextDecoder().decode(await bytesOf(akFile, MAX_ENDORSEMENT_FILE));
+    return checkLine(hclAkCheck(parseHclReport(raw, name), rsaPublicFromPem(pem, akFile.name)));
+  } catch (e) {
+    return { ok: false, text: `hcl.ak-pub: ${(e as Error).message}` };
+  }
+}
+
 const failed = (file: string, what: string, name: string, why: string): EndorsementGroup => ({ file, what, checks: [{ ok: false, text: `${name}: ${why}` }] });
 
 export interface EndorsementResult {
@@ -77,8 +90,9 @@ export interface EndorsementResult {
 export async function endorsementGroups(report: AttestationReport, reportFile: File, extras: ReportExtras | undefined, now?: Date): Promise<EndorsementResult> {
   const out: EndorsementResult = { groups: [] };
   const raw = await reportFileBytes(reportFile);
-  const hcl = hclChecksOf(raw, reportFile.name);
-  if (hcl.length > 0) out.groups.push({ file: reportFile.name, what: 'Azure HCL report: REPORT_DATA binds the runtime data (the vTPM quote is not checked)', checks: hcl.map(checkLine) });
+  const hcl = hclChecksOf(raw, reportFile.name).map(checkLine);
+  if (extras?.akPub) hcl.push(await akCheck(raw, reportFile.name, extras.akPub));
+  if (hcl.length > 0) out.groups.push({ file: reportFile.name, what: 'Azure HCL report: REPORT_DATA binds the runtime data (the vTPM quote is not checked)', checks: hcl });
 
   const opts: DropOptions = { ...(now ? { now } : {}), ...(extras?.gceVcpus !== undefined ? { gceVcpus: extras.gceVcpus } : {}) };
   if (extras?.gceRoot) {

@@ -255,7 +255,7 @@ async function searchLaunch(report: File, f: FormValues, verified: boolean): Pro
 }
 
 /** Inputs of the report check whose drop re-runs it when a report is there. */
-const REPORT_INPUTS = new Set(['report-cert', 'report-crl', 'report-endorsements', 'report-gce-root']);
+const REPORT_INPUTS = new Set(['report-cert', 'report-crl', 'report-endorsements', 'report-gce-root', 'report-ak-pub']);
 
 /** Puts a file into a file input (as if the user had chosen it there); a `multiple` input keeps its other files (one per name). */
 function setInputFile(input: HTMLInputElement, file: File): void {

@@ -100,6 +100,8 @@ export interface ReportExtras {
   endorsements: File[];
   gceRoot?: File;
   gceVcpus?: number;
+  /** Azure HCL: the vTPM attestation key the runtime data must carry (report verify --ak-pub). */
+  akPub?: File;
   allowDebug?: boolean;
   allowMigrateMa?: boolean;
   allowProvisionalFirmware?: boolean;
@@ -149,7 +151,7 @@ export interface SearchData {
 }
 
 /** What a dropped or chosen file is, and where the page put it. */
-export type FileKind = 'ovmf' | 'igvm' | 'report' | 'cert' | 'crl' | 'endorsement' | 'gce-root' | 'refvalues' | 'key' | 'kernel' | 'measure-json' | 'raw' | 'refused';
+export type FileKind = 'ovmf' | 'igvm' | 'report' | 'cert' | 'crl' | 'endorsement' | 'gce-root' | 'ak-pub' | 'refvalues' | 'key' | 'kernel' | 'measure-json' | 'raw' | 'refused';
 
 export interface DetectData {
   kind: FileKind;

@@ -12,6 +12,8 @@ export function reportExtras(): ReportExtras {
   const out: ReportExtras = { endorsements: files('report-endorsements') };
   const root = files('report-gce-root')[0];
   if (root) out.gceRoot = root;
+  const ak = files('report-ak-pub')[0];
+  if (ak) out.akPub = ak;
   const vcpus = byId<HTMLInputElement>('report-gce-vcpus').value.trim();
   if (vcpus !== '') out.gceVcpus = Number(vcpus);
   if (checked('report-allow-debug')) out.allowDebug = true;
