@@ -5,6 +5,7 @@
  * the UVM's launch MEASUREMENT and minimum GUEST_SVN. Checked as microsoft/CCF
  * (src/node/uvm_endorsements.cpp) and hcsshim do; docs/endorsements.md. Browser-safe.
  */
+import { decode } from 'cbor2';
 import { fromBase64, fromHex, toHex, bytesEqual } from '../core/bytes.js';
 import { SnpLaunchError } from '../core/errors.js';
 import { parseCertificate, type Certificate } from '../attestation/cert.js';
@@ -49,8 +50,27 @@ export interface UvmEndorsement {
 export function looksLikeUvmEndorsement(bytes: Uint8Array): boolean {
   const head = new TextDecoder().decode(bytes.subarray(0, 8)).trim();
   if (!(bytes[0] === 0xd2 && bytes[1] === 0x84) && !head.startsWith('0oR')) return false;
+  // Only the protected header decides, so a cut or damaged endorsement is still named as one (and
+  // its parse error says what is wrong) instead of being taken for a signed CoRIM.
+  const b = uvmEndorsementBytes(bytes);
+  if (b[0] !== 0xd2 || b[1] !== 0x84 || b[2] === undefined || b[2] >> 5 !== 2) return false;
+  const ai = b[2] & 0x1f;
+  const width = ai < 24 ? 0 : ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : -1;
+  if (width < 0 || b.length < 3 + width) return false;
+  let len = ai < 24 ? ai : 0;
+  for (let i = 0; i < width; i++) len = len * 256 + b[3 + i]!;
+  const start = 3 + width;
+  if (b.length < start + len) {
+    // Cut inside the protected header (it holds the x5chain, ~5 KB): look for content type 3 =
+    // text(16) "application/json" among the bytes that are there.
+    const needle = [0x03, 0x70, ...new TextEncoder().encode('application/json')];
+    const hay = b.subarray(start);
+    for (let i = 0; i + needle.length <= hay.length; i++) if (needle.every((x, j) => hay[i + j] === x)) return true;
+    return false;
+  }
   try {
-    return decodeCoseSign1(uvmEndorsementBytes(bytes), 'endorsement').protectedHeader.get(COSE_LABEL.CONTENT_TYPE) === 'application/json';
+    const h = decode(b.subarray(start, start + len), { preferMap: true });
+    return h instanceof Map && h.get(COSE_LABEL.CONTENT_TYPE) === 'application/json';
   } catch {
     return false;
   }

@@ -94,6 +94,13 @@ test('report verify --refvalues ENDORSEMENT --host-data-of POLICY (CLI, --no-cer
   assert.equal(r2.code, 1);
   assert.match(r2.stdout, /FAIL {2}uvm\.signature/);
 
+  // Cut inside the protected header (x5chain) or after it: still an endorsement, named as cut (not taken for a signed CoRIM).
+  for (const n of [2000, 6000]) {
+    const cut = await cli('report', 'verify', ACI('snp-report-base64'), '--no-cert', '--refvalues', tmp(`cut${n}.cose`, refRaw().subarray(0, n)));
+    assert.equal(cut.code, 1, cut.stderr);
+    assert.match(cut.stdout, /FAIL {2}uvm\.format +\S*cut\d+\.cose: is not valid COSE_Sign1: truncated CBOR \(ends inside an item\)/);
+  }
+
   const feed = await cli('report', 'verify', ACI('snp-report-base64'), '--no-cert', '--refvalues', ACI('reference-info-base64'), '--uvm-feed', 'Other-Feed');
   assert.equal(feed.code, 1);
   assert.match(feed.stdout, /FAIL {2}uvm\.feed/);
