@@ -170,6 +170,39 @@ describe('explorer (worker code): endorsements beside a report', { skip: needsSh
     }
   });
 
+  it('GCE: the endorsement inside an extended report\'s certificate table (beside the VCEK) is checked once the root is given', async () => {
+    // A GHCB certificate table built here (24-byte entries {GUID in RFC byte order, offset, length}, an all-zero entry, then the data).
+    const vcekDer = readFileSync(att('virtee_milan_vcek.der'));
+    const e = gceForMilan();
+    const guid = (g: string) => Buffer.from(g.replace(/-/g, ''), 'hex');
+    const entries: [Buffer, Uint8Array][] = [[guid('63da758d-e664-4564-adc5-f4b93be8accd'), vcekDer], [guid('9f4116cd-c503-4f5a-8f6f-fb68882f4ce2'), e]];
+    let at = 24 * (entries.length + 1);
+    const head: Buffer[] = [];
+    for (const [g, d] of entries) {
+      const n = Buffer.alloc(8);
+      n.writeUInt32LE(at, 0);
+      n.writeUInt32LE(d.length, 4);
+      head.push(g, n);
+      at += d.length;
+    }
+    const extended = Buffer.concat([MILAN(), ...head, Buffer.alloc(24), ...entries.map(([, d]) => Buffer.from(d))]);
+    const f = bytesFile(extended, 'extended.bin');
+    assert.equal((await detectFile(f)).kind, 'report');
+    const now = new Date('2026-06-01T00:00:00Z');
+    // No certificate given: the table's VCEK verifies the report; without a root the endorsement is named, not checked.
+    const plain = await checkReport(f, undefined, [], now);
+    assert.equal(plain.verdict, 'verified', plain.summary);
+    assert.deepEqual(rows(plain).map((c) => [c.info, /^gce: not checked: .*give the GCE-cc-tcb-root/.test(c.text)]), [[true, true]]);
+    const rooted = await checkReport(f, undefined, [], now, undefined, extras([], { gceRoot: file(GCE('testing_devkeys_root.crt')), gceVcpus: 2 }));
+    assert.equal(rooted.verdict, 'verified', rooted.summary);
+    assert.equal(rooted.endorsements[0]?.file, 'extended.bin (certificate table)');
+    assert.equal(row(rooted, 'gce.measurement')[0]?.ok, true);
+    // Only the GCE entry in the table: still a report; its signature then needs a certificate.
+    const gceOnly = Buffer.concat([MILAN(), guid('9f4116cd-c503-4f5a-8f6f-fb68882f4ce2'), Buffer.from([48, 0, 0, 0]), Buffer.alloc(4), Buffer.alloc(24), Buffer.from(e)]);
+    gceOnly.writeUInt32LE(e.length, 1184 + 20);
+    assert.equal((await detectFile(bytesFile(gceOnly, 'g.bin'))).kind, 'report');
+  });
+
   it('Kata: the test initdata gives the digest Kata asserts, checked against HOST_DATA', async () => {
     // The digest Kata's test asserts (shared/vectors/kata/SOURCES.md), recomputed here, as HOST_DATA.
     const KATA_DIGEST = 'c6694bb7a29d6f37ec72a15582e004b9f3142159682db8509a304407419a49e5';

@@ -5,10 +5,10 @@
  * or say in words why it takes none of them. Each test is a cheap look at the first bytes or a
  * parse bounded by the file kind's size; the order goes from the most specific magic to the least.
  */
-import { REPORT_SIZE, decodeReportInput, loadCertificates, loadCrls, looksLikeCertTable, parsePem, parseVek } from '../../src/attestation/index.js';
+import { REPORT_SIZE, decodeReportInput, loadCertificates, loadCrls, parsePem, parseVek } from '../../src/attestation/index.js';
 import { guidBytes } from '../../src/images/ovmf/guids.js';
 import { decodeReferenceValues } from '../../src/refvalues/index.js';
-import { detectEndorsement, initdataAlgorithm, isHclReport, looksLikeUvmEndorsement, parseThimCerts, parseUvmEndorsement, rsaPublicFromPem } from '../../src/endorsements/index.js';
+import { detectEndorsement, initdataAlgorithm, isHclReport, looksLikeEndorsementTable, looksLikeUvmEndorsement, parseThimCerts, parseUvmEndorsement, rsaPublicFromPem } from '../../src/endorsements/index.js';
 import type { DetectData } from './protocol.js';
 import { readReport } from './report-check.js';
 
@@ -170,7 +170,7 @@ export async function detectFile(f: File): Promise<DetectData> {
       const raw = new Uint8Array(await f.arrayBuffer());
       const { bytes } = decodeReportInput(raw);
       const hcl = isHclReport(bytes);
-      const sized = hcl || bytes.length <= REPORT_SIZE + MSG_RSP_HEADER || looksLikeCertTable(bytes, REPORT_SIZE);
+      const sized = hcl || bytes.length <= REPORT_SIZE + MSG_RSP_HEADER || looksLikeEndorsementTable(bytes, REPORT_SIZE);
       const r = await readReport(f);
       const what = `report (version ${r.version}${r.product ? `, ${r.product.line}` : ''})`;
       if (sized && r.version >= 2 && r.version <= 5) return { kind: 'report', what: hcl ? `an Azure HCL report holding an attestation ${what}` : `an attestation ${what}` };

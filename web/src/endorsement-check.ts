@@ -6,7 +6,7 @@
  * library's (src/endorsements/detect.ts), the same that `report verify` runs for the matching flags;
  * this file only reads the files, bounded, and groups the results per file.
  */
-import { decodeReportInput, loadCertificates, type AttestationReport, type Certificate, type Check } from '../../src/attestation/index.js';
+import { decodeReportInput, loadCertificates, looksLikeCertTable, REPORT_SIZE, type AttestationReport, type Certificate, type Check } from '../../src/attestation/index.js';
 import {
   checkDroppedEndorsement,
   formatHclText,
@@ -80,6 +80,8 @@ export interface EndorsementResult {
   groups: EndorsementGroup[];
   /** A THIM certificate JSON among the endorsements: its VCEK + chain as PEM (used when no certificate was given). */
   certificates?: Uint8Array;
+  /** An extended report (report + GHCB certificate table holding a VCEK or VLEK): the file's bytes, for loadCertificates. */
+  tableCertificates?: Uint8Array;
 }
 
 /**
@@ -90,6 +92,7 @@ export interface EndorsementResult {
 export async function endorsementGroups(report: AttestationReport, reportFile: File, extras: ReportExtras | undefined, now?: Date): Promise<EndorsementResult> {
   const out: EndorsementResult = { groups: [] };
   const raw = await reportFileBytes(reportFile);
+  if (raw.length > REPORT_SIZE && looksLikeCertTable(raw, REPORT_SIZE)) out.tableCertificates = raw;
   const hcl = hclChecksOf(raw, reportFile.name).map(checkLine);
   if (extras?.akPub) hcl.push(await akCheck(raw, reportFile.name, extras.akPub));
   if (hcl.length > 0) out.groups.push({ file: reportFile.name, what: 'Azure HCL report: REPORT_DATA binds the runtime data (the vTPM quote is not checked)', checks: hcl });

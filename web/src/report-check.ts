@@ -25,7 +25,7 @@ import {
 import { parseThimCerts, thimTcbCheck } from '../../src/endorsements/index.js';
 import type { CheckLine, EndorsementGroup, ReportCheckData, ReportExtras, SignatureVerdict } from './protocol.js';
 import { checkCrlFile } from './crl-check.js';
-import { checkLine, endorsementGroups, hclFieldLines, reportFileBytes } from './endorsement-check.js';
+import { checkLine, endorsementGroups, hclFieldLines, reportFileBytes, type EndorsementResult } from './endorsement-check.js';
 
 /** Reports are 1184 bytes; hex/base64 text or a MSG_REPORT_RSP is a little longer. Anything huge is not a report. */
 const MAX_REPORT_FILE = 1 << 20;
@@ -71,14 +71,15 @@ async function certBytes(f: File): Promise<{ bytes: Uint8Array; tcbm?: bigint }>
  * the other checks say, since nothing in the report is then authenticated.
  */
 export async function verifyWith(report: AttestationReport, certFile: File | undefined, now?: Date, crlFile?: File, extras?: ReportExtras, reportFile?: File): Promise<Verification> {
-  const e = reportFile ? await endorsementGroups(report, reportFile, extras, now) : { groups: [] };
+  const e: EndorsementResult = reportFile ? await endorsementGroups(report, reportFile, extras, now) : { groups: [] };
   const validate = (r: AttestationReport, ctx: ValidateContext) =>
     validateReport(
       r,
       { allowProvisionalFirmware: extras?.allowProvisionalFirmware ?? false, policy: { allowDebug: extras?.allowDebug ?? false, allowMigrateMa: extras?.allowMigrateMa ?? false } },
       ctx,
     ).map(checkLine);
-  const cert = certFile ? await certBytes(certFile) : e.certificates ? { bytes: e.certificates } : undefined;
+  // No certificate given: THIM JSON among the endorsements, else the extended report's own table (as --cert FILE would use it).
+  const cert = certFile ? await certBytes(certFile) : e.certificates ? { bytes: e.certificates } : e.tableCertificates ? { bytes: e.tableCertificates } : undefined;
   if (!cert) {
     return {
       verdict: 'unchecked',
@@ -89,7 +90,7 @@ export async function verifyWith(report: AttestationReport, certFile: File | und
       report,
     };
   }
-  const certName = certFile?.name ?? 'THIM certificates';
+  const certName = certFile?.name ?? (e.certificates ? 'THIM certificates' : `${reportFile?.name ?? 'report'} (certificate table)`);
   const certs = loadCertificates(cert.bytes, certName);
   const vek = selectVek(certs, report);
   if (!vek) throw new Error(`${certName}: holds no single VCEK or VLEK for this report (SIGNER_INFO names the key)`);
