@@ -272,6 +272,14 @@ describe('explorer (page): endorsements beside a report', { skip: needsChromium 
     // The verdict is the first thing in the section.
     assert.equal(await page.$eval('#report-out', (o) => o.firstElementChild?.id), 'report-verdict');
     await screenshot(page, 'explorer-report-aci');
+    // On a phone the long rows (the did:x509 issuer, the 96-digit measurement) wrap: nothing scrolls sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    assert.ok(scroll <= client, `page ${scroll} px wide in a ${client} px window`);
+    const [sw, cw] = await page.$eval('#report', (x) => [x.scrollWidth, x.clientWidth]);
+    assert.ok(sw <= cw, `report section ${sw} px wide in ${cw} px`);
+    await screenshot(page, 'explorer-report-aci-390');
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // One byte changed in the endorsement: a red row naming the check.
     const cose = uvmCose();
