@@ -61,3 +61,22 @@ export function decodeCborItem(bytes: Uint8Array, file: string, what: string, op
 export function coseSign1ToBeSigned(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Array {
   return encode(['Signature1', protectedBytes, new Uint8Array(0), payload], cdeEncodeOptions);
 }
+
+/**
+ * A decoded CBOR value in an error message: JSON-like, but total (bigints, byte strings, maps and
+ * tags do not throw as they would in JSON.stringify) and cut to `max` characters.
+ */
+export function describeCbor(v: unknown, max = 80): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v, (_k, x: unknown) => {
+      if (typeof x === 'bigint') return `${x}n`;
+      if (x instanceof Uint8Array) return `h'${[...x.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')}${x.length > 16 ? '…' : ''}'`;
+      if (x instanceof Map) return Object.fromEntries([...x].map(([k, y]) => [String(k), y]));
+      return x;
+    }) ?? String(v);
+  } catch {
+    s = Object.prototype.toString.call(v);
+  }
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}

@@ -6,6 +6,7 @@
  * (src/node/uvm_endorsements.cpp) and hcsshim do; docs/endorsements.md. Browser-safe.
  */
 import { decode } from 'cbor2';
+import { describeCbor } from '../core/cbor.js';
 import { fromBase64, fromHex, toHex, bytesEqual } from '../core/bytes.js';
 import { SnpLaunchError } from '../core/errors.js';
 import { parseCertificate, type Certificate } from '../attestation/cert.js';
@@ -88,9 +89,9 @@ export function parseUvmEndorsement(input: Uint8Array, file: string): UvmEndorse
   const cose = decodeCoseSign1(uvmEndorsementBytes(input), file);
   const bad = (field: string, why: string) => new SnpLaunchError('BAD_UVM_ENDORSEMENT', why, { file, field });
   // The unprotected header is not signed: only the RFC 3161 countersignature Microsoft adds may be there.
-  for (const k of cose.unprotectedHeader.keys()) if (k !== 'timestamp') throw bad('unprotected', `has header ${JSON.stringify(k)}; only "timestamp" is expected`);
+  for (const k of cose.unprotectedHeader.keys()) if (k !== 'timestamp') throw bad('unprotected', `has header ${describeCbor(k)}; only "timestamp" is expected`);
   const cty = cose.protectedHeader.get(COSE_LABEL.CONTENT_TYPE);
-  if (cty !== 'application/json') throw bad('protected.content_type', `is ${JSON.stringify(cty)}, expected "application/json"`);
+  if (cty !== 'application/json') throw bad('protected.content_type', `is ${describeCbor(cty)}, expected "application/json"`);
   const chain = coseX5Chain(cose, file).map((d, i) => parseCertificate(d, `${file} x5chain[${i}]`));
   let doc: unknown;
   try {

@@ -6,7 +6,7 @@
  * length) and ES256/ES384 (ECDSA, r‖s). Browser-safe (cbor2 + WebCrypto).
  */
 import { Tag } from 'cbor2';
-import { coseSign1ToBeSigned, decodeCborItem } from '../core/cbor.js';
+import { coseSign1ToBeSigned, decodeCborItem, describeCbor } from '../core/cbor.js';
 import { inputError } from '../core/errors.js';
 import type { Certificate } from '../attestation/cert.js';
 import { buf, subtle } from '../attestation/webcrypto.js';
@@ -57,7 +57,7 @@ export function decodeCoseSign1(bytes: Uint8Array, file: string): CoseSign1 {
   if (unprot.has(COSE_LABEL.ALG)) throw bad(file, 'unprotected.alg', 'the algorithm must not be in the unprotected header');
   // crit (RFC 9052 §3.1): every label listed must be understood; we understand none beyond the basics.
   const crit = hdr.get(COSE_LABEL.CRIT);
-  if (crit !== undefined) throw bad(file, 'protected.crit', `lists critical header(s) ${JSON.stringify(crit)} that this verifier does not implement`);
+  if (crit !== undefined) throw bad(file, 'protected.crit', `lists critical header(s) ${describeCbor(crit)} that this verifier does not implement`);
   return { protectedBytes: prot, protectedHeader: hdr, unprotectedHeader: unprot, payload, signature, alg };
 }
 
