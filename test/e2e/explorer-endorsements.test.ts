@@ -97,6 +97,7 @@ describe('explorer (worker code): endorsements beside a report', { skip: needsSh
     for (const [name, bytes] of [['payload', payload], ['signature', sig]] as const) {
       const r = await checkReport(report, undefined, [], AT_ACI, undefined, extras([bytesFile(bytes, `uvm-${name}.cose`)]));
       assert.ok(failedNames(r).includes('uvm.signature'), `${name}: ${JSON.stringify(rows(r))}`);
+      assert.match(r.summary, /^NOT verified: no VCEK or VLEK certificate was given, so the signature was not checked; also failed: .*uvm\.signature/);
     }
     // Another file as the policy: HOST_DATA does not match.
     const other = await checkReport(report, undefined, [], AT_ACI, undefined, extras([bytesFile(Buffer.concat([readFileSync(ACI('policy_aci.rego')), Buffer.from('\n')]), 'policy2.rego')]));

@@ -54,6 +54,8 @@ export interface Verification {
   /** Endorsement and binding checks per file (they count in the verdict). */
   endorsements: EndorsementGroup[];
   report: AttestationReport;
+  /** The signature and the chain to the AMD root hold (so the certificate's product is confirmed), whatever the other checks say. */
+  signatureOk: boolean;
 }
 
 /** The certificate file's bytes: THIM/ACI host-certificate JSON (or its base64) becomes its PEM bundle, as `report verify --cert` takes it. */
@@ -81,9 +83,11 @@ export async function verifyWith(report: AttestationReport, certFile: File | und
   // No certificate given: THIM JSON among the endorsements, else the extended report's own table (as --cert FILE would use it).
   const cert = certFile ? await certBytes(certFile) : e.certificates ? { bytes: e.certificates } : e.tableCertificates ? { bytes: e.tableCertificates } : undefined;
   if (!cert) {
+    const failing = e.groups.flatMap((g) => g.checks).filter((c) => !c.ok && !c.info).map((c) => c.text.split(':')[0]);
     return {
       verdict: 'unchecked',
-      summary: 'NOT verified: no VCEK or VLEK certificate was given, so the signature was not checked',
+      summary: `NOT verified: no VCEK or VLEK certificate was given, so the signature was not checked${failing.length ? `; also failed: ${[...new Set(failing)].join(', ')}` : ''}`,
+      signatureOk: false,
       // The report's own claims, unauthenticated: shown so a debuggable guest is visible anyway.
       checks: validate(report, {}).map((c) => ({ ...c, text: `${c.text} (unauthenticated)`, ...(c.ok ? { info: true } : {}) })),
       endorsements: e.groups,
@@ -111,6 +115,7 @@ export async function verifyWith(report: AttestationReport, certFile: File | und
     checks,
     endorsements: e.groups,
     report: v.report,
+    signatureOk: v.ok,
   };
 }
 
@@ -145,6 +150,6 @@ export async function checkReport(reportFile: File, certFile: File | undefined, 
     endorsements: v.endorsements,
     matches,
     // Only what the report itself says (CPUID) or a verified certificate confirmed names the product.
-    kds: v.verdict === 'verified' || report.product?.source === 'cpuid' ? kdsLinks(v.verdict === 'verified' ? v.report : report) : [],
+    kds: v.signatureOk || report.product?.source === 'cpuid' ? kdsLinks(v.signatureOk ? v.report : report) : [],
   };
 }
