@@ -15,6 +15,7 @@ export { amdRoots, verifyChain, verifyCertSignature, validityCheck, expectedCNs,
 export { certChainUrl, crlUrl, vcekUrl, vlekUrl, KDS_BASE } from './kds.js';
 export { verifyReport, verifyReportSignature, signatureToP1363, selectVek, type VerifyOptions, type VerifyResult } from './verify.js';
 export { validateReport, type ValidateOptions, type ValidateContext, type PolicyConstraints } from './validate.js';
+export { PINNABLE_FIELDS, CHECK_FIELDS, fieldsPinnedBy, uncheckedFields } from './pinned-fields.js';
 export { formatProblems, reportFormatCheck, mbzRanges, SUPPORTED_VERSIONS, UNSIGNED_TAIL, type FormatProblem, type FormatRule } from './report-format.js';
 export { profileCheck, profileProblems, unhandledCriticalExtensions, AMD_LOCATION } from './cert-profile.js';
 export { reportToJson, formatReportText } from './format.js';

@@ -99,18 +99,6 @@ export async function isUvmRefValues(file: string): Promise<boolean> {
   return looksLikeUvmEndorsement(await readSmallFile(file, MAX_REFVALUES_FILE));
 }
 
-/** Report fields each check pins (for the "not checked" list of report verify). */
-const COVERS: Record<string, string[]> = {
-  'uvm.measurement': ['MEASUREMENT'],
-  'host-data-of': ['HOST_DATA'],
-  initdata: ['HOST_DATA'],
-  'hcl.runtime-data': ['REPORT_DATA'],
-  'gce.measurement': ['MEASUREMENT'],
-  'gce.family-id': ['FAMILY_ID'],
-  'gce.image-id': ['IMAGE_ID'],
-  'gce.policy': ['POLICY'],
-};
-
 /**
  * Every issue-19 check `report verify` runs for these arguments: an ACI UVM endorsement given as
  * --refvalues, --host-data-of / --initdata, the HCL binding (always, for an HCL blob) and --ak-pub,
@@ -171,7 +159,6 @@ export const ENDORSEMENTS_HOOK: VerifyHook = {
     const r = ctx.verified?.report ?? ctx.report;
     const checks = await endorsementChecks(ctx.args, r, { reportPath: ctx.reportPath, now: ctx.now, ...(certPath !== undefined ? { certPath } : {}) });
     ctx.checks.push(...checks);
-    for (const c of checks) for (const f of COVERS[c.name] ?? []) ctx.covers.add(f);
     if (checks.some((c) => c.name === 'hcl.runtime-data')) {
       // parseReport's note predates this check; say what is checked now.
       for (const rep of new Set([ctx.report, r])) rep.warnings = rep.warnings.map((w) => w.replace('and the runtime data after it is not checked', 'its runtime data binding is checked (hcl.runtime-data); the TPM quote is not'));

@@ -5,43 +5,12 @@
  */
 import { toHex } from '../core/bytes.js';
 import type { Check } from '../attestation/index.js';
+import { uncheckedFields } from '../attestation/pinned-fields.js';
 import type { VerifyContext } from './report-verify-hooks.js';
 
-/** Report fields a verifier may pin, most important first (ABI names). */
-const PINNABLE = ['MEASUREMENT', 'REPORT_DATA', 'HOST_DATA', 'ID_KEY_DIGEST', 'AUTHOR_KEY_DIGEST', 'FAMILY_ID', 'IMAGE_ID', 'GUEST_SVN', 'POLICY', 'VMPL', 'REPORTED_TCB', 'LAUNCH_TCB', 'CURRENT_VERSION', 'PLATFORM_INFO', 'CHIP_ID', 'REPORT_ID', 'REPORT_ID_MA'];
-
-/** Check name → the report fields it pins (prefixes end with '.'). */
-const CHECK_FIELDS: [string, string[]][] = [
-  ['measurement', ['MEASUREMENT']],
-  ['report-data', ['REPORT_DATA']],
-  ['host-data', ['HOST_DATA']],
-  ['id-key-digest', ['ID_KEY_DIGEST']],
-  ['author-key-digest', ['AUTHOR_KEY_DIGEST']],
-  ['family-id', ['FAMILY_ID']],
-  ['image-id', ['IMAGE_ID']],
-  ['min-guest-svn', ['GUEST_SVN']],
-  ['vmpl', ['VMPL']],
-  ['min-tcb', ['REPORTED_TCB']],
-  ['min-launch-tcb', ['LAUNCH_TCB']],
-  ['min-firmware', ['CURRENT_VERSION']],
-  ['platform-info.', ['PLATFORM_INFO']],
-  ['expected-chip-id', ['CHIP_ID']],
-  ['report-id', ['REPORT_ID']],
-  ['report-id-ma', ['REPORT_ID_MA']],
-  ['min-mit-vector', ['LAUNCH_MIT_VECTOR', 'CURRENT_MIT_VECTOR']],
-  ['stepping', ['CPUID_STEP']],
-];
-
-/** The fields of this report that no check pinned, in PINNABLE order. */
+/** The fields of this report that no check pinned, in PINNABLE order (src/attestation/pinned-fields.ts). */
 export function notChecked(ctx: VerifyContext): string[] {
-  const covered = new Set(ctx.covers);
-  for (const c of ctx.checks) {
-    for (const [name, fields] of CHECK_FIELDS) if (name.endsWith('.') ? c.name.startsWith(name) : c.name === name) fields.forEach((f) => covered.add(f));
-  }
-  const all = [...PINNABLE];
-  if (ctx.report.version >= 5) all.push('LAUNCH_MIT_VECTOR', 'CURRENT_MIT_VECTOR');
-  if (ctx.report.cpuid) all.push('CPUID_STEP');
-  return all.filter((f) => !covered.has(f));
+  return uncheckedFields(ctx.report, ctx.checks.map((c) => c.name), ctx.covers);
 }
 
 const day = (d: Date): string => d.toISOString().slice(0, 10);

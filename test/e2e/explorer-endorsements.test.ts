@@ -120,6 +120,9 @@ describe('explorer (worker code): endorsements beside a report', { skip: needsSh
     assert.deepEqual(failedNames(strict), ['provisional-firmware']);
     const ok = await checkReport(hcl, vcek, [], at, undefined, extras([], { allowProvisionalFirmware: true }));
     assert.equal(ok.verdict, 'verified', ok.summary);
+    // As report verify's "not checked": the binding pins REPORT_DATA; nothing here pins MEASUREMENT, and the summary says so.
+    assert.ok(!ok.unchecked.includes('REPORT_DATA') && ok.unchecked.includes('MEASUREMENT') && ok.unchecked.includes('HOST_DATA'), ok.unchecked.join());
+    assert.match(ok.summary, /; MEASUREMENT was not checked$/);
     // The binding, recomputed here: REPORT_DATA[0..32] = SHA-256 of the runtime data (at 0x4D4, size from the request header).
     const raw = readFileSync(HCL('trustee/hcl-report.bin'));
     const size = raw.readUInt32LE(0x4c0 + 16);
@@ -158,6 +161,8 @@ describe('explorer (worker code): endorsements beside a report', { skip: needsSh
     const ok = await checkReport(report, vcek, [], now, undefined, extras([bytesFile(e, 'endorsement.binarypb')], { gceRoot: root, gceVcpus: 2 }));
     assert.equal(ok.verdict, 'verified', `${ok.summary} ${JSON.stringify(rows(ok))}`);
     for (const n of ['gce.measurement', 'gce.family-id', 'gce.image-id', 'gce.policy']) assert.equal(row(ok, n)[0]?.ok, true, n);
+    for (const f of ['MEASUREMENT', 'FAMILY_ID', 'IMAGE_ID', 'POLICY']) assert.ok(!ok.unchecked.includes(f), f);
+    assert.doesNotMatch(ok.summary, /MEASUREMENT was not checked/);
     const noRoot = await checkReport(report, vcek, [], now, undefined, extras([bytesFile(e, 'endorsement.binarypb')]));
     assert.equal(noRoot.verdict, 'failed');
     assert.ok(failedNames(noRoot).some((n) => n.startsWith('gce.')), failedNames(noRoot).join());
@@ -307,6 +312,7 @@ describe('explorer (page): endorsements beside a report', { skip: needsChromium 
     assert.equal(got.length, 1);
     assert.match(got[0]![1], /^✔ hcl\.runtime-data: /);
     assert.match((await page.textContent('#report-endorsements-out h4'))!, /hcl-report\.bin — Azure HCL report/);
+    assert.match((await page.textContent('#report-unchecked'))!, /^Not checked \(nothing given pins them\): MEASUREMENT, HOST_DATA, /);
     assert.match((await page.textContent('#report-out details.fields'))!, /HCL_VERSION/);
     // The AK, dropped anywhere, goes to its field; the re-run shows the pin as a second row.
     await page.evaluate(() => delete document.body.dataset.drop);

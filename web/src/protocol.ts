@@ -127,6 +127,8 @@ export interface ReportCheckData {
   verification: CheckLine[];
   /** Endorsement and binding checks, one group per file (they count in the verdict). */
   endorsements: EndorsementGroup[];
+  /** Report fields nothing pinned (no check, no matching row): `report verify`'s "not checked". */
+  unchecked: string[];
   /** Rows whose digest equals MEASUREMENT. */
   matches: string[];
   /** AMD KDS URLs for this report, shown as links (the page fetches nothing). */

@@ -15,6 +15,7 @@ import {
   loadCertificates,
   parseReport,
   selectVek,
+  uncheckedFields,
   validateReport,
   vcekUrl,
   verifyReport,
@@ -140,10 +141,14 @@ export async function checkReport(reportFile: File, certFile: File | undefined, 
   const matches = predicted.filter((p) => p.digest === measurement).map((p) => p.id);
   const v = await verifyWith(report, certFile, now, crlFile, extras, reportFile);
   const hcl = hclFieldLines(await reportFileBytes(reportFile), reportFile.name);
+  const named = [...v.checks, ...v.endorsements.flatMap((g) => g.checks)].filter((c) => !c.info).map((c) => c.text.split(':')[0]!);
+  // A row of the table with this MEASUREMENT pins it, as --measurement does on the command line.
+  const unchecked = uncheckedFields(v.report, named, matches.length > 0 ? ['MEASUREMENT'] : []);
   return {
     ok: v.verdict === 'verified',
     verdict: v.verdict,
-    summary: v.summary,
+    summary: v.verdict === 'verified' && unchecked.includes('MEASUREMENT') ? `${v.summary}; MEASUREMENT was not checked` : v.summary,
+    unchecked,
     fields: fields([...formatReportText(v.report), ...hcl]),
     measurement,
     verification: v.checks,

@@ -65,6 +65,7 @@ export function renderReport(out: HTMLElement, r: ReportCheckData, predictions: 
     verdictBanner(r.verdict, r.summary, 'report-verdict'),
     checkList(r.verification, 'report-verdicts'),
     ...[endorsementList(r.endorsements, r.verdict)].filter((x) => x !== null),
+    ...(r.unchecked.length > 0 ? [h('p', { class: 'muted', id: 'report-unchecked' }, h('strong', {}, 'Not checked'), ` (nothing given pins them): ${r.unchecked.join(', ')}`)] : []),
     h('p', { class: 'measurement' }, 'MEASUREMENT ', digestChip(r.measurement, group, 'MEASUREMENT')),
     match,
     h('div', { id: 'report-search', 'aria-live': 'polite' }),
