@@ -70,6 +70,30 @@ export function ovmfImagePaths(args: ParsedArgs): Extract<ImagePaths, { kind: 'o
 }
 
 /**
+ * An IGVM image with cloud-hypervisor-kvm's measured direct boot (match): the kernel, initrd and
+ * command line as files or hashes. Cloud Hypervisor measures the block only with a command line,
+ * so a kernel needs --append, as `measure --igvm ... --platform cloud-hypervisor-kvm` does.
+ */
+export function igvmImagePaths(args: ParsedArgs, igvm: string): Extract<ImagePaths, { kind: 'igvm' }> {
+  if (args.values.has('snp-ovmf-hash')) throw usageError('OPTION_CONFLICT', '--snp-ovmf-hash applies to --ovmf images, not to --igvm', '--snp-ovmf-hash');
+  const k = byHashKernel(args);
+  const kernel = get.str(args, 'kernel');
+  const initrd = get.str(args, 'initrd');
+  const append = get.str(args, 'append');
+  const anyKernel = kernel !== undefined || k.kernelSha256 !== undefined;
+  if (initrd !== undefined && !anyKernel) throw usageError('NEEDS_KERNEL', '--kernel required when using --initrd', '--initrd');
+  if (append !== undefined && !anyKernel) throw usageError('NEEDS_KERNEL', '--kernel required when using --append', '--append');
+  if (anyKernel && append === undefined) throw usageError('NEEDS_APPEND', 'cloud-hypervisor-kvm measures the kernel only when a command line is given too (--cmdline); give --append (--append \'\' for an empty one)', '--append');
+  const p: Extract<ImagePaths, { kind: 'igvm' }> = { kind: 'igvm', igvm };
+  if (kernel !== undefined) p.kernel = kernel;
+  if (initrd !== undefined) p.initrd = initrd;
+  if (append !== undefined) p.append = append;
+  if (k.kernelSha256) p.kernelSha256 = toHex(k.kernelSha256);
+  if (k.initrdSha256) p.initrdSha256 = toHex(k.initrdSha256);
+  return p;
+}
+
+/**
  * The SHA-256 of each input of an opened OVMF image, by name (refvalues' `inputs`): files as
  * streamed, hashes as given, an `ovmf metadata` document by the firmware hash it records.
  */

@@ -5,7 +5,7 @@
  * count, so every other option is checked exactly as for a single count.
  */
 import { toBase64, toHex } from '../core/bytes.js';
-import { usageError } from '../core/errors.js';
+import { inputError, usageError } from '../core/errors.js';
 import { KVM_VMSA_GPA } from '../firmware/page-types.js';
 import { forEachDigest, ovmfFacts, parseVcpuList, type LaunchSpace } from '../launch-space/index.js';
 import { KVM_DEFAULT_RDX } from '../launch-space/signatures.js';
@@ -42,7 +42,7 @@ function requestSpace(req: MeasureRequest, counts: number[]): LaunchSpace {
     return { platforms: ['krun'], vcpus: counts, vcpuSigs: [0], guestFeatures: [0x1n], kvm: [req.kvm ?? 'legacy'], vmsaGpas: [KVM_VMSA_GPA], kernelHashes: [false], cloudRdx: [KVM_DEFAULT_RDX] };
   }
   if (req.kind === 'igvm') {
-    return { platforms: [req.platform], vcpus: counts, vcpuSigs: [req.vcpuSig ?? 0], guestFeatures: [0x1n], kvm: ['init2'], vmsaGpas: [KVM_VMSA_GPA], kernelHashes: [false], cloudRdx: [KVM_DEFAULT_RDX] };
+    return { platforms: [req.platform], vcpus: counts, vcpuSigs: [req.vcpuSig ?? 0], guestFeatures: [0x1n], kvm: ['init2'], vmsaGpas: [KVM_VMSA_GPA], kernelHashes: [req.paths.kernel !== undefined || req.kernelSha256 !== undefined], cloudRdx: [KVM_DEFAULT_RDX] };
   }
   if (req.mode !== 'snp') throw usageError('OPTION_CONFLICT', `a list or range of --vcpus needs mode snp (got mode ${req.mode})`, '--vcpus');
   return {
@@ -57,6 +57,11 @@ function requestSpace(req: MeasureRequest, counts: number[]): LaunchSpace {
   };
 }
 
+/** The image file a request names (for error lines). */
+function imageFile(req: MeasureRequest): string {
+  return req.kind === 'igvm' ? req.paths.igvm : req.kind === 'krun' ? req.paths.qboot : req.paths.ovmf;
+}
+
 export interface RangeOutput {
   json: boolean;
   base64: boolean;
@@ -66,10 +71,15 @@ export interface RangeOutput {
 export async function measureRange(req: MeasureRequest, counts: number[], o: RangeOutput): Promise<string> {
   const space = requestSpace(req, counts);
   const { image, close } = await openSpaceImage(requestImagePaths(req));
+  // What a single-count IGVM measure passes besides the files: every count must get it too.
+  if (image.kind === 'igvm' && req.kind === 'igvm') {
+    image.launch = { ...image.launch, ...(req.guestFeatures !== undefined ? { guestFeatures: req.guestFeatures } : {}), ...(req.nativeZero ? { nativeZero: true } : {}) };
+  }
   try {
     const rows: { vcpus: number; digest: Uint8Array }[] = [];
     const s = await forEachDigest(image, space, (cell, d) => void rows.push({ vcpus: cell.vcpus, digest: d.slice() }));
-    if (s.skipped.length > 0) throw usageError('PLATFORM', `${s.skipped[0]!.platform} cannot launch this image: ${s.skipped[0]!.reason}`, '--platform');
+    // As for one count, where the same launch fails as an input error (exit 1) naming the image.
+    if (s.skipped.length > 0) throw inputError('PLATFORM_CANNOT_LAUNCH', `${s.skipped[0]!.platform} cannot launch it: ${s.skipped[0]!.reason}`, { file: imageFile(req) });
     // As for one count: the digests stay the reference's, one stderr line says QEMU refuses them.
     const refused = req.platform === 'qemu-kvm' ? ((await ovmfFacts(image))?.qemuRefusals(Math.max(...counts)) ?? []) : [];
     if (refused.length > 0) process.stderr.write(`snp-launch measure: warning: QEMU refuses this launch: ${refused.join('; ')}\n`);

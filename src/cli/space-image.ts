@@ -3,7 +3,7 @@
  * report verify hint): every file as a streamed ByteSource, closed again by `close`.
  */
 import type { ByteSource } from '../core/source.js';
-import type { ImagePaths, SpaceImage } from '../launch-space/index.js';
+import type { IgvmLaunchOptions, ImagePaths, SpaceImage } from '../launch-space/index.js';
 import type { MeasureRequest } from '../measure/request.js';
 import { openFileSource } from '../node/file-source.js';
 import { fromHex, toHex } from '../core/bytes.js';
@@ -13,7 +13,15 @@ import { openOvmfMetadataFile } from './ovmf-metadata-file.js';
 
 /** The image paths of a measure request (OVMF with its kernel, initrd and command line, or IGVM). */
 export function requestImagePaths(req: MeasureRequest): ImagePaths {
-  if (req.kind === 'igvm') return { kind: 'igvm', igvm: req.paths.igvm };
+  if (req.kind === 'igvm') {
+    const p: ImagePaths = { kind: 'igvm', igvm: req.paths.igvm };
+    if (req.paths.kernel !== undefined) p.kernel = req.paths.kernel;
+    if (req.paths.initrd !== undefined) p.initrd = req.paths.initrd;
+    if (req.append !== undefined) p.append = req.append;
+    if (req.kernelSha256) p.kernelSha256 = toHex(req.kernelSha256);
+    if (req.initrdSha256) p.initrdSha256 = toHex(req.initrdSha256);
+    return p;
+  }
   if (req.kind === 'krun') {
     const k: ImagePaths = { kind: 'krun', qboot: req.paths.qboot, kernel: req.paths.kernel, ramMiB: req.ramMiB };
     if (req.paths.initrd !== undefined) k.initrd = req.paths.initrd;
@@ -52,7 +60,15 @@ export async function openSpaceImageInto(p: ImagePaths, opened: ByteSource[]): P
     return s;
   };
   {
-    if (p.kind === 'igvm') return { kind: 'igvm', igvm: await open(p.igvm) };
+    if (p.kind === 'igvm') {
+      const launch: IgvmLaunchOptions = {};
+      if (p.kernel !== undefined) launch.kernel = await open(p.kernel);
+      if (p.initrd !== undefined) launch.initrd = await open(p.initrd);
+      if (p.append !== undefined) launch.append = p.append;
+      if (p.kernelSha256 !== undefined) launch.kernelSha256 = fromHex(p.kernelSha256)!;
+      if (p.initrdSha256 !== undefined) launch.initrdSha256 = fromHex(p.initrdSha256)!;
+      return { kind: 'igvm', igvm: await open(p.igvm), ...(Object.keys(launch).length > 0 ? { launch } : {}) };
+    }
     if (p.kind === 'krun') {
       const k: SpaceImage = { kind: 'krun', qboot: await open(p.qboot), kernel: await open(p.kernel), ramMiB: p.ramMiB };
       if (p.initrd !== undefined) k.initrd = await open(p.initrd);

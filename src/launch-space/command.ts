@@ -22,7 +22,16 @@ export type ImagePaths =
       snpOvmfHash?: string;
       ovmfMetadata?: boolean;
     }
-  | { kind: 'igvm'; igvm: string }
+  | {
+      kind: 'igvm';
+      igvm: string;
+      /** cloud-hypervisor-kvm measured direct boot: files (or SHA-256 hex) and the command line. */
+      kernel?: string;
+      initrd?: string;
+      append?: string;
+      kernelSha256?: string;
+      initrdSha256?: string;
+    }
   | { kind: 'krun'; qboot: string; kernel: string; initrd?: string; kernelGpa?: number; ramMiB: number };
 
 const VMM: Record<string, string> = { 'qemu-kvm': 'QEMU', ec2: 'ec2', gce: 'gce' };
@@ -39,8 +48,20 @@ function typeName(sig: number, names: Readonly<Record<string, { family: number; 
   return Object.entries(names).find(([, t]) => vcpuSignature(t.family, t.model, t.stepping) === sig)?.[0];
 }
 
+/** --kernel/--initrd/--append (or their hashes) of a measured direct boot. */
+function bootArgs(p: { kernel?: string; initrd?: string; append?: string; kernelSha256?: string; initrdSha256?: string }): string[] {
+  const a: string[] = [];
+  if (p.kernel === undefined && p.kernelSha256 === undefined) return a;
+  if (p.kernel !== undefined) a.push('--kernel', shellQuote(p.kernel));
+  else a.push('--kernel-sha256', p.kernelSha256!);
+  if (p.initrd !== undefined) a.push('--initrd', shellQuote(p.initrd));
+  else if (p.initrdSha256 !== undefined) a.push('--initrd-sha256', p.initrdSha256);
+  if (p.append !== undefined) a.push('--append', shellQuote(p.append));
+  return a;
+}
+
 function imageArgs(p: ImagePaths, kernelHashes: boolean): string[] {
-  if (p.kind === 'igvm') return ['--igvm', shellQuote(p.igvm)];
+  if (p.kind === 'igvm') return ['--igvm', shellQuote(p.igvm), ...(kernelHashes ? bootArgs(p) : [])];
   if (p.kind === 'krun') {
     const a = ['--vmm-type', 'krun', '--qboot', shellQuote(p.qboot), '--kernel', shellQuote(p.kernel)];
     if (p.kernelGpa !== undefined) a.push('--kernel-gpa', '0x' + p.kernelGpa.toString(16));
@@ -50,13 +71,7 @@ function imageArgs(p: ImagePaths, kernelHashes: boolean): string[] {
   const a = [p.ovmfMetadata ? '--ovmf-metadata' : '--ovmf', shellQuote(p.ovmf)];
   if (p.snpOvmfHash !== undefined) a.push('--snp-ovmf-hash', p.snpOvmfHash);
   // The kernel-hashes gate off digests exactly like a launch without a kernel.
-  if (kernelHashes && (p.kernel !== undefined || p.kernelSha256 !== undefined)) {
-    if (p.kernel !== undefined) a.push('--kernel', shellQuote(p.kernel));
-    else a.push('--kernel-sha256', p.kernelSha256!);
-    if (p.initrd !== undefined) a.push('--initrd', shellQuote(p.initrd));
-    else if (p.initrdSha256 !== undefined) a.push('--initrd-sha256', p.initrdSha256);
-    if (p.append !== undefined) a.push('--append', shellQuote(p.append));
-  }
+  if (kernelHashes) a.push(...bootArgs(p));
   return a;
 }
 
@@ -65,7 +80,7 @@ export function measureCommand(cell: LaunchCell, paths: ImagePaths): string {
   const a = ['snp-launch', 'measure'];
   if (paths.kind === 'krun') return [...a, ...imageArgs(paths, false), '--vcpus', String(cell.vcpus), ...(cell.kvm !== 'legacy' ? ['--kvm', cell.kvm] : [])].join(' ');
   if (paths.kind === 'igvm') {
-    a.push(...imageArgs(paths, false), '--platform', cell.platform, '--vcpus', String(cell.vcpus));
+    a.push(...imageArgs(paths, cell.kernelHashes), '--platform', cell.platform, '--vcpus', String(cell.vcpus));
     if (cell.platform === 'qemu-kvm' && cell.vcpus > 1) a.push(...sigArgs(cell.vcpuSig, VCPU_TYPES));
     return a.join(' ');
   }

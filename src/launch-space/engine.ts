@@ -16,7 +16,8 @@ import { hashProvider } from '../core/hash.js';
 import { SnpFirmware } from '../firmware/launch-digest.js';
 import { KVM_VMSA_GPA, PageType } from '../firmware/page-types.js';
 import { buildKernelHashTable } from '../images/ovmf/kernel-hashes.js';
-import { kernelHashesOf } from '../measure/by-hash.js';
+import { initrdGiven, kernelGiven, kernelHashesOf } from '../measure/by-hash.js';
+import type { IgvmMeasureOptions, MeasureResult } from '../measure/types.js';
 import { parseOvmf, requireResetEip, type OvmfImage } from '../images/ovmf/parse.js';
 import { firmwareUpdate, ovmfVcpuStates, planOvmfSnpLaunch, requirePageAligned, runLaunchPlan, type OvmfVmmRules } from '../loaders/ovmf/common.js';
 import { EC2_RULES } from '../loaders/ovmf/ec2.js';
@@ -171,8 +172,8 @@ async function anchor(ovmf: OvmfImage, rules: OvmfVmmRules, table: Uint8Array | 
 }
 
 /** The IGVM counterpart of `anchor`: the chain's 2-vCPU digest must equal the qemu-kvm loader's. */
-async function anchorIgvm(igvm: Extract<SpaceImage, { kind: 'igvm' }>['igvm'], sig: number, chained: Uint8Array): Promise<void> {
-  const r = await measureIgvm({ igvm, platform: 'qemu-kvm', vcpus: 2, vcpuSig: sig });
+async function anchorIgvm(o: IgvmMeasureOptions, sig: number, chained: Uint8Array): Promise<void> {
+  const r = await measureIgvm({ ...o, vcpus: 2, vcpuSig: sig });
   if (!bytesEqual(r.digest, chained)) throw new Error('launch-space engine: the chained digest differs from the qemu-kvm IGVM launch (internal error)');
 }
 
@@ -181,9 +182,9 @@ async function anchorIgvm(igvm: Extract<SpaceImage, { kind: 'igvm' }>['igvm'], s
  * the largest count gives every VMSA; the digest at N is the 1-vCPU digest extended by VMSAs 1..N−1.
  * Returns true when the visitor stopped the enumeration.
  */
-async function chKvmCounts(image: Extract<SpaceImage, { kind: 'igvm' }>, space: LaunchSpace, one: Uint8Array, base: Omit<LaunchCell, 'vcpus' | 'vcpuSig' | 'vcpuTypes'>, summary: EnumerateSummary, visit: CellVisitor): Promise<boolean> {
+async function chKvmCounts(o: IgvmMeasureOptions, space: LaunchSpace, one: Uint8Array, base: Omit<LaunchCell, 'vcpus' | 'vcpuSig' | 'vcpuTypes'>, summary: EnumerateSummary, visit: CellVisitor): Promise<boolean> {
   const max = Math.max(...space.vcpus);
-  const all = max > 1 ? await measureIgvm({ igvm: image.igvm, platform: 'cloud-hypervisor-kvm', vcpus: max, keepVmsas: true }) : undefined;
+  const all = max > 1 ? await measureIgvm({ ...o, vcpus: max, keepVmsas: true }) : undefined;
   const sha384 = hashProvider().sha384;
   const fw = new SnpFirmware({ seed: one });
   let n = 1;
@@ -199,53 +200,32 @@ async function chKvmCounts(image: Extract<SpaceImage, { kind: 'igvm' }>, space: 
 /**
  * IGVM: every platform but qemu-kvm measures the file's own VMSAs, so its digest does not depend on
  * the vCPU count or signature; qemu-kvm adds N−1 AP reset VMSAs (QEMU profile, the file's
- * sev_features, RDX = the signature) at KVM's VMSA GPA after the BSP's.
+ * sev_features, RDX = the signature) at KVM's VMSA GPA after the BSP's. `image.launch` goes to
+ * every launch, its kernel only to cloud-hypervisor-kvm's (with its block and without, as
+ * space.kernelHashes lists).
  */
 async function igvmSpace(image: Extract<SpaceImage, { kind: 'igvm' }>, space: LaunchSpace, visit: CellVisitor, opts: EnumerateOptions): Promise<EnumerateSummary> {
   const summary: EnumerateSummary = { configurations: 0, stopped: false, skipped: [] };
-  const sha384 = hashProvider().sha384;
+  const { kernel, initrd, append, kernelSha256, initrdSha256, ...common } = image.launch ?? {};
+  const boot = { kernel, initrd, append, kernelSha256, initrdSha256 };
+  const booted = kernelGiven(boot) || initrdGiven(boot) || append !== undefined;
   try {
     for (const platform of space.platforms as IgvmPlatform[]) {
-      let r;
-      try {
-        r = await measureIgvm({ igvm: image.igvm, platform, vcpus: 1, keepVmsas: true });
-      } catch (e) {
-        if (!(e instanceof SnpLaunchError) || e.kind === 'usage') throw e;
-        summary.skipped.push({ platform, reason: e.reason });
-        continue;
-      }
-      const features = r.vmsas?.[0] ? u64(r.vmsas[0], VMSA.SEV_FEATURES) : 1n;
-      const base = { platform, guestFeatures: features, kvm: 'init2' as const, vmsaGpa: KVM_VMSA_GPA, kernelHashes: false };
-      if (platform === 'cloud-hypervisor-kvm') {
-        if (await chKvmCounts(image, space, r.digest, base, summary, visit)) throw new Stop();
-        continue;
-      }
-      if (platform !== 'qemu-kvm') {
-        for (const vcpus of space.vcpus) {
-          summary.configurations++;
-          if (visit({ ...base, vcpus, vcpuSig: 0, vcpuTypes: [] }, r.digest) === false) throw new Stop();
+      // Only cloud-hypervisor-kvm boots a kernel beside the file: it measures its kernel-hashes block
+      // or not (the kernelHashes axis). The other platforms launch the file alone, and their cells
+      // say so (kernelHashes false); `match` and `measure` refuse a kernel for them up front.
+      const ch = platform === 'cloud-hypervisor-kvm';
+      for (const gate of ch && booted ? space.kernelHashes : [false]) {
+        const o: IgvmMeasureOptions = { igvm: image.igvm, platform, ...defined(common), ...(gate ? defined(boot) : {}) };
+        let r;
+        try {
+          r = await measureIgvm({ ...o, vcpus: 1, keepVmsas: true });
+        } catch (e) {
+          if (!(e instanceof SnpLaunchError) || e.kind === 'usage') throw e;
+          summary.skipped.push({ platform, reason: e.reason });
+          continue;
         }
-        continue;
-      }
-      let anchored = false;
-      for (const sig of space.vcpuSigs) {
-        const apHash = sha384(buildQemuResetVmsa(features, sig));
-        if (!anchored) {
-          const two = new SnpFirmware({ seed: r.digest });
-          two.step(PageType.VMSA, KVM_VMSA_GPA, apHash, 'AP VMSA');
-          await anchorIgvm(image.igvm, sig, two.digest);
-          anchored = true;
-        }
-        const fw = new SnpFirmware({ seed: r.digest });
-        let n = 1;
-        const c: LaunchCell = { ...base, vcpus: 1, vcpuSig: sig, vcpuTypes: describeSignature(sig).qemuModels };
-        for (const want of space.vcpus) {
-          fw.repeatStep(PageType.VMSA, KVM_VMSA_GPA, apHash, want - n, 'AP VMSA');
-          n = Math.max(n, want);
-          c.vcpus = n;
-          summary.configurations++;
-          if (visit(c, fw.current) === false) throw new Stop();
-        }
+        if (await igvmCounts(o, r, gate, space, summary, visit)) throw new Stop();
       }
       opts.onProgress?.(summary.configurations);
     }
@@ -254,4 +234,46 @@ async function igvmSpace(image: Extract<SpaceImage, { kind: 'igvm' }>, space: La
     summary.stopped = true;
   }
   return summary;
+}
+
+/** The members of `o` that are not undefined (exactOptionalPropertyTypes). */
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Every vCPU count (and, on qemu-kvm, signature) of one IGVM launch `o` whose 1-vCPU result is `r`; true when the visitor stopped. */
+async function igvmCounts(o: IgvmMeasureOptions, r: MeasureResult, kernelHashes: boolean, space: LaunchSpace, summary: EnumerateSummary, visit: CellVisitor): Promise<boolean> {
+  const sha384 = hashProvider().sha384;
+  const platform = o.platform;
+  const features = r.vmsas?.[0] ? u64(r.vmsas[0], VMSA.SEV_FEATURES) : 1n;
+  const base = { platform, guestFeatures: features, kvm: 'init2' as const, vmsaGpa: KVM_VMSA_GPA, kernelHashes };
+  if (platform === 'cloud-hypervisor-kvm') return chKvmCounts(o, space, r.digest, base, summary, visit);
+  if (platform !== 'qemu-kvm') {
+    for (const vcpus of space.vcpus) {
+      summary.configurations++;
+      if (visit({ ...base, vcpus, vcpuSig: 0, vcpuTypes: [] }, r.digest) === false) return true;
+    }
+    return false;
+  }
+  let anchored = false;
+  for (const sig of space.vcpuSigs) {
+    const apHash = sha384(buildQemuResetVmsa(features, sig));
+    if (!anchored) {
+      const two = new SnpFirmware({ seed: r.digest });
+      two.step(PageType.VMSA, KVM_VMSA_GPA, apHash, 'AP VMSA');
+      await anchorIgvm(o, sig, two.digest);
+      anchored = true;
+    }
+    const fw = new SnpFirmware({ seed: r.digest });
+    let n = 1;
+    const c: LaunchCell = { ...base, vcpus: 1, vcpuSig: sig, vcpuTypes: describeSignature(sig).qemuModels };
+    for (const want of space.vcpus) {
+      fw.repeatStep(PageType.VMSA, KVM_VMSA_GPA, apHash, want - n, 'AP VMSA');
+      n = Math.max(n, want);
+      c.vcpus = n;
+      summary.configurations++;
+      if (visit(c, fw.current) === false) return true;
+    }
+  }
+  return false;
 }

@@ -55,7 +55,8 @@ export function explainNoMatch(r: SearchResult, space: LaunchSpace, image: Space
         (kernelGiven(image) ? '; kernel hashes on and off' : '')
       : image.kind === 'krun'
         ? `searched: krun; vCPUs ${vcpuText(space.vcpus)}; ${image.ramMiB} MiB RAM; KVM ${space.kvm.join(', ')}`
-        : `searched: platforms ${space.platforms.join(', ')}; vCPUs ${vcpuText(space.vcpus)}; ${space.vcpuSigs.length} AP signatures (qemu-kvm); the file's own VMSAs and SEV_FEATURES`,
+        : `searched: platforms ${space.platforms.join(', ')}; vCPUs ${vcpuText(space.vcpus)}; ${space.platforms.includes('qemu-kvm') ? `${space.vcpuSigs.length} AP signatures (qemu-kvm); ` : ''}the file's own VMSAs and SEV_FEATURES` +
+          (image.launch && kernelGiven(image.launch) ? `; Cloud Hypervisor's kernel hashes ${space.kernelHashes.length > 1 ? 'on and off' : space.kernelHashes[0] ? 'on' : 'off'}` : ''),
   ];
   for (const s of r.skipped) lines.push(`not launchable on ${s.platform}: ${s.reason}`);
   const refused = facts && space.platforms.includes('qemu-kvm') ? facts.qemuRefusals(space.vcpus[space.vcpus.length - 1] ?? 1) : [];
@@ -69,6 +70,7 @@ export function explainNoMatch(r: SearchResult, space: LaunchSpace, image: Space
     lines.push('  - the qboot, kernel or initrd bytes, the kernel load address, or the RAM size (it is in boot_params);');
   } else {
     lines.push('  - the IGVM file (another build, or the VMM rewrote it);');
+    if (image.launch && kernelGiven(image.launch)) lines.push('  - the kernel, initrd or command line bytes Cloud Hypervisor hashed (--kernel, --initrd, --cmdline as the VMM got them);');
   }
   lines.push(`  - a launch axis outside the space: more than ${space.vcpus[space.vcpus.length - 1]} vCPUs, another CPU signature (-cpu host on a CPU not listed: --vcpu-sig), other SEV_FEATURES (Secure AVIC, IBPB-on-entry), or another VMM.`);
   return lines;

@@ -2,7 +2,7 @@
  * The launch-space layer (docs/launch-space.md): enumerate every configuration of an image's
  * launches with shared work, search them for a MEASUREMENT, and say which launch produced it.
  */
-export type { CellVisitor, LaunchCell, LaunchSpace, OvmfPlatform, SpaceImage } from './types.js';
+export type { CellVisitor, IgvmLaunchOptions, LaunchCell, LaunchSpace, OvmfPlatform, SpaceImage } from './types.js';
 export { OVMF_SPACE_PLATFORMS } from './types.js';
 export { forEachDigest, digestsOf, type EnumerateOptions, type EnumerateSummary } from './engine.js';
 export { searchMeasurement, type SearchOptions, type SearchResult } from './search.js';

@@ -116,7 +116,7 @@ export function spaceSize(space: LaunchSpace, kind: SpaceKind): number {
   for (const p of space.platforms) {
     if (kind === 'ovmf') n += variantsFor(space, p as OvmfPlatform).length * space.kernelHashes.length;
     else if (kind === 'krun') n += space.kvm.length;
-    else n += p === 'qemu-kvm' ? space.vcpuSigs.length : 1;
+    else n += p === 'qemu-kvm' ? space.vcpuSigs.length : p === 'cloud-hypervisor-kvm' ? space.kernelHashes.length : 1;
   }
   return n * space.vcpus.length;
 }

@@ -6,6 +6,7 @@
  */
 import type { ByteSource } from '../core/source.js';
 import type { KernelInputs } from '../measure/by-hash.js';
+import type { IgvmMeasureOptions } from '../measure/types.js';
 import { OVMF_PLATFORMS, type DirectPlatform, type IgvmPlatform, type OvmfPlatform } from '../core/platforms.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
 
@@ -21,9 +22,22 @@ export type SpaceImage =
       /** The firmware pages' digest (snp:ovmf-hash): the pages are not read (an `ovmf metadata` source has none). */
       snpOvmfHash?: Uint8Array;
     } & KernelInputs)
-  | { kind: 'igvm'; igvm: ByteSource }
+  | {
+      kind: 'igvm';
+      igvm: ByteSource;
+      /**
+       * Options every launch of the file takes, as `measure --igvm` passes them: the expected
+       * SEV_FEATURES (kvm-vmsa-page / kvm-direct-vmsa refuse a VMSA that differs), igvmmeasure's
+       * --native-zero, and cloud-hypervisor-kvm's measured direct boot (kernel, initrd, command line,
+       * or their hashes: the `kernelHashes` axis turns that block on and off).
+       */
+      launch?: IgvmLaunchOptions;
+    }
   /** libkrun: its bundles' files, the RAM size (in boot_params) and a flattened kernel's load address. */
   | { kind: 'krun'; qboot: ByteSource; kernel: ByteSource; kernelGpa?: number; initrd?: ByteSource; ramMiB: number };
+
+/** What a launch of an IGVM file takes besides the platform, vCPU count and signature. */
+export type IgvmLaunchOptions = Pick<IgvmMeasureOptions, 'guestFeatures' | 'nativeZero' | 'kernel' | 'initrd' | 'append' | 'kernelSha256' | 'initrdSha256'>;
 
 /** The image kinds a space can enumerate. */
 export type SpaceKind = SpaceImage['kind'];

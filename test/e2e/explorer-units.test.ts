@@ -11,6 +11,8 @@ import { PageType } from '../../src/firmware/page-types.js';
 import { explorerHashProvider, hashCacheStats, resetHashCache } from '../../web/src/hash-provider.js';
 import { buildRanges, buildSegments, formatSize } from '../../web/src/memmap-layout.js';
 import { alignLogs } from '../../web/src/align.js';
+import { buildExample } from '../../web/src/examples.js';
+import { vcpuTable } from '../../web/src/vcpu-range.js';
 import { cliArgs, detectKind, jsonOptions, measureRow, parseGuestFeatures, rowFiles, rowsFor, shellJoin, type Launch } from '../../web/src/engine.js';
 import type { LogEntryData } from '../../web/src/protocol.js';
 import { parseArgs } from '../../src/cli/args.js';
@@ -281,3 +283,34 @@ describe('explorer engine', () => {
     assert.match((await measureRow(svsm!, launch(), false)).reason ?? '', /not offered by the page/);
   });
 });
+
+// The page once measured the cloud-hypervisor-kvm row, the vCPU table and the launch search of an
+// IGVM file without the kernel given beside it. The row must take the kernel (as `measure --igvm
+// --platform cloud-hypervisor-kvm --kernel ... --append ...`), the table's column must equal the
+// row at each count, and the platforms that boot no kernel must not change.
+describe('explorer: an IGVM file with a kernel (cloud-hypervisor-kvm measured boot)', () => {
+  it('the row, the vCPU table and the platforms without a kernel agree', async () => {
+    const ex = await buildExample('igvm');
+    const kernel = pattern(3 * 4096 + 100, 9);
+    kernel[0x1f1] = 3; // setup_sects: a 2048-byte setup, as Cloud Hypervisor's hash block needs
+    const imageFile = new File([new Uint8Array(ex.bytes)], ex.name);
+    const kernelFile = new File([new Uint8Array(kernel)], 'vmlinuz');
+    const base = { image: bytesSource(ex.name, ex.bytes), vcpus: 3, vcpuType: 'EPYC-v4' } as Launch;
+    const ch = rowsFor('igvm').find((r) => r.platform === 'cloud-hypervisor-kvm')!;
+    const openvmm = rowsFor('igvm').find((r) => r.platform === 'openvmm')!;
+    const booted = await measureRow(ch, { ...base, kernel: bytesSource('vmlinuz', kernel), append: 'console=ttyS0' }, false);
+    const plain = await measureRow(ch, base, false);
+    assert.ok(booted.result && plain.result, booted.reason ?? plain.reason);
+    assert.notEqual(toHexStr(booted.result.digest), toHexStr(plain.result.digest), 'the kernel-hashes block is measured');
+    // Without a command line Cloud Hypervisor measures no block: the row says why instead.
+    assert.match((await measureRow(ch, { ...base, kernel: bytesSource('vmlinuz', kernel) }, false)).reason ?? '', /--append/);
+
+    const table = await vcpuTable({ image: imageFile, kernel: kernelFile, append: 'console=ttyS0', vcpus: 3, vcpuType: 'EPYC-v4' }, '1-3');
+    const col = (p: string) => table.rows.map((r) => r.digests[table.platforms.indexOf(p)]);
+    assert.equal(col('cloud-hypervisor-kvm')[2], toHexStr(booted.result.digest));
+    const ov = (await measureRow(openvmm, base, false)).result!;
+    assert.deepEqual(col('openvmm'), [1, 2, 3].map(() => toHexStr(ov.digest)));
+  });
+});
+
+const toHexStr = (b: Uint8Array) => Buffer.from(b).toString('hex');

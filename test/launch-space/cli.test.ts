@@ -120,6 +120,23 @@ test('match --igvm: the qemu-kvm vCPU count and AP signature are searched and th
   assert.equal(r.stdout, want + '\n');
 });
 
+// A list of counts once skipped the per-launch options of one count (here --guest-features, which
+// kvm-vmsa-page compares with the file's VMSA): it must refuse exactly what one count refuses.
+test('measure --igvm --vcpus 1-4: the same launch options and the same refusal as one count', { skip: needsShared }, async () => {
+  cliBuilt();
+  const igvm = join(dir, 'amdsev-gf.igvm');
+  const b = await runCli(['igvm', 'build', '--ovmf', AMDSEV(), '--vcpu-type', 'EPYC-v4', '--for', 'qemu-kvm,kvm-vmsa-page', '-o', igvm], SHARED);
+  assert.equal(b.code, 0, b.stderr);
+  const one = await runCli(['measure', '--igvm', igvm, '--platform', 'kvm-vmsa-page', '--vcpus', '4', '--guest-features', '0x21'], SHARED);
+  const list = await runCli(['measure', '--igvm', igvm, '--platform', 'kvm-vmsa-page', '--vcpus', '1-4', '--guest-features', '0x21'], SHARED);
+  for (const r of [one, list]) {
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(assertOneLineError(r, 'guest features'), /amdsev-gf\.igvm: .*has sev_features 0x1 but --guest-features is 0x21/);
+  }
+  const ok = await runCli(['measure', '--igvm', igvm, '--platform', 'kvm-vmsa-page', '--vcpus', '1-2', '--guest-features', '0x1'], SHARED);
+  assert.equal(ok.code, 0, ok.stderr);
+});
+
 test('report verify: a failed predicted MEASUREMENT names the launch of the same image that matches', { skip: needsShared }, async () => {
   cliBuilt();
   const want = (await independentDigests(AMDSEV(), { sig: 0xa00f11, features: 0x21n }, 8))[7]!;

@@ -263,3 +263,37 @@ test('igvm build --for cloud-hypervisor-kvm,...: a QEMU-profile BSP VMSA survive
   assert.equal(c.code, 1);
   assert.match(c.stderr, /cloud-hypervisor-kvm with 2 vCPUs measures 1 KVM-built AP VMSA/);
 });
+
+// measure --vcpus lists and match once dropped the kernel on this platform: every count of a list
+// was the launch without the block. Now both go through the same launch as one count.
+test('CLI: measure --vcpus 1-3 and match --igvm with --kernel/--initrd/--append (the kernel-hashes block at every count)', async () => {
+  cliBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'ch-kvm-list-'));
+  writeFileSync(join(dir, 'ch.igvm'), encode({ version: 1, headers: file() }).bytes);
+  writeFileSync(join(dir, 'k'), KERNEL);
+  writeFileSync(join(dir, 'i'), INITRD);
+  const page = new Uint8Array(PAGE);
+  page.set(hashBlock(KERNEL, INITRD, 'a b'), 0xc00);
+  const withBlock = (n: number) => expected([...pagesOf(), { type: PTYPE.NORMAL, gpa: 0x10000n, page }], n);
+  const boot = ['--kernel', 'k', '--initrd', 'i', '--append', 'a b'];
+  const list = await runCli(['measure', '--igvm', 'ch.igvm', '--platform', 'cloud-hypervisor-kvm', '--vcpus', '1-3', ...boot], dir);
+  assert.equal(list.code, 0, list.stderr);
+  assert.equal(list.stdout, [1, 2, 3].map((n) => `${n}\t${withBlock(n)}`).join('\n') + '\n');
+
+  // match: the launch with the block at 3 vCPUs, and the one without it (no --cmdline) at 2.
+  const m = await runCli(['match', '--measurement', withBlock(3), '--igvm', 'ch.igvm', ...boot, '--vcpus', '1-8', '--json'], dir);
+  assert.equal(m.code, 0, m.stderr);
+  const hit = JSON.parse(m.stdout).matches;
+  assert.deepEqual(hit.map((c: { platform: string; vcpus: number; kernelHashes: boolean }) => [c.platform, c.vcpus, c.kernelHashes]), [['cloud-hypervisor-kvm', 3, true]]);
+  assert.equal(hit[0].command, "snp-launch measure --igvm ch.igvm --kernel k --initrd i --append 'a b' --platform cloud-hypervisor-kvm --vcpus 3");
+  const plain = await runCli(['match', '--measurement', expected(pagesOf(), 2), '--igvm', 'ch.igvm', ...boot, '--vcpus', '1-8', '--json'], dir);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.deepEqual(JSON.parse(plain.stdout).matches.map((c: { vcpus: number; kernelHashes: boolean }) => [c.vcpus, c.kernelHashes]), [[2, false]]);
+
+  // Usage errors, one line each: no command line; a platform that boots no kernel beside the file.
+  for (const args of [['--kernel', 'k'], [...boot, '--platform', 'openvmm']]) {
+    const r = await runCli(['match', '--measurement', withBlock(1), '--igvm', 'ch.igvm', ...args], dir);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
+});

@@ -102,6 +102,13 @@ function rowInputs(spec: RowSpec, l: Launch): MeasureInputs {
     if (IGVM_PLATFORM_META[spec.platform as IgvmPlatform]?.takesVcpus !== false) i.vcpus = l.vcpus;
     if (l.vcpuType !== undefined) i.vcpuType = l.vcpuType;
     if (l.guestFeatures !== undefined) i.guestFeatures = l.guestFeatures;
+    // Cloud Hypervisor on KVM boots the kernel beside the IGVM file and measures its hashes; the
+    // other IGVM platforms take no kernel.
+    if (spec.platform === 'cloud-hypervisor-kvm' && l.kernel) {
+      i.kernel = l.kernel.name;
+      if (l.initrd) i.initrd = l.initrd.name;
+      if (l.append !== undefined) i.append = l.append;
+    }
     return i;
   }
   // Only the options the row's launch uses: the CLI warns about the others ("--vmm-type ec2 writes

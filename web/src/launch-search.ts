@@ -23,6 +23,13 @@ export async function searchLaunch(reportFile: File, form: FormValues, onProgres
   if (kind === 'igvm') {
     image = { kind: 'igvm', igvm: src };
     paths = { kind: 'igvm', igvm: form.image.name };
+    // cloud-hypervisor-kvm boots the kernel beside the file (searched with and without its block).
+    if (form.kernel) {
+      image.launch = { kernel: blobSource(form.kernel.name, form.kernel), ...(form.initrd ? { initrd: blobSource(form.initrd.name, form.initrd) } : {}), ...(form.append !== undefined ? { append: form.append } : {}) };
+      paths.kernel = form.kernel.name;
+      if (form.initrd) paths.initrd = form.initrd.name;
+      if (form.append !== undefined) paths.append = form.append;
+    }
   } else {
     image = { kind: 'ovmf', ovmf: src };
     paths = { kind: 'ovmf', ovmf: form.image.name };
@@ -36,7 +43,7 @@ export async function searchLaunch(reportFile: File, form: FormValues, onProgres
     }
     if (form.append) image.append = paths.append = form.append;
   }
-  const space = narrowSpace(kind, kind === 'ovmf' && form.kernel !== undefined, {});
+  const space = narrowSpace(kind, form.kernel !== undefined, {});
   const notes: string[] = [];
   let preferSig: number | undefined;
   if (report.cpuid && (report.cpuid.family !== 0 || report.cpuid.model !== 0)) {
@@ -48,7 +55,7 @@ export async function searchLaunch(reportFile: File, form: FormValues, onProgres
     ...(preferSig !== undefined ? { preferSig } : {}),
     ...(onProgress ? { onProgress: (done: number) => onProgress(done, 0) } : {}),
   });
-  const image_ = paths.kind === 'igvm' ? `--igvm ${shellQuote(paths.igvm)}` : [`--ovmf ${shellQuote(paths.ovmf)}`, ...(paths.kernel ? [`--kernel ${shellQuote(paths.kernel)}`] : []), ...(paths.initrd ? [`--initrd ${shellQuote(paths.initrd)}`] : []), ...(paths.append !== undefined ? [`--append ${shellQuote(paths.append)}`] : [])].join(' ');
+  const image_ = [`--${paths.kind} ${shellQuote(paths.kind === 'igvm' ? paths.igvm : paths.ovmf)}`, ...(paths.kernel ? [`--kernel ${shellQuote(paths.kernel)}`] : []), ...(paths.initrd ? [`--initrd ${shellQuote(paths.initrd)}`] : []), ...(paths.append !== undefined ? [`--append ${shellQuote(paths.append)}`] : [])].join(' ');
   return {
     measurement: toHex(r.measurement),
     configurations: r.configurations,

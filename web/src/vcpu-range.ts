@@ -6,7 +6,7 @@
  */
 import { blobSource } from '../../src/core/source.js';
 import { KVM_VMSA_GPA } from '../../src/firmware/page-types.js';
-import { forEachDigest, parseVcpuList, type LaunchSpace, type SpaceImage } from '../../src/launch-space/index.js';
+import { forEachDigest, parseVcpuList, type IgvmLaunchOptions, type LaunchSpace, type SpaceImage } from '../../src/launch-space/index.js';
 import { IGVM_PLATFORMS } from '../../src/core/platforms.js';
 import { vcpuTypeSignature } from '../../src/vmsa/vcpu-types.js';
 import { toHex } from '../../src/core/bytes.js';
@@ -27,8 +27,15 @@ export async function vcpuTable(form: FormValues, rangeText: string): Promise<Ra
   let space: LaunchSpace;
   const base = { vcpus: counts, vcpuSigs: [sig], kvm: ['init2'] as const, vmsaGpas: [KVM_VMSA_GPA], cloudRdx: [0x600] };
   if (kind === 'igvm') {
-    image = { kind: 'igvm', igvm: src };
-    space = { ...base, kvm: ['init2'], platforms: IGVM_PLATFORMS, guestFeatures: [1n], kernelHashes: [false] };
+    // As the rows: the guest features go to every launch, the kernel to cloud-hypervisor-kvm's.
+    const launch: IgvmLaunchOptions = {};
+    const gf = parseGuestFeatures(form.guestFeatures);
+    if (gf !== undefined) launch.guestFeatures = gf;
+    if (form.kernel) launch.kernel = blobSource(form.kernel.name, form.kernel);
+    if (form.initrd) launch.initrd = blobSource(form.initrd.name, form.initrd);
+    if (form.append !== undefined) launch.append = form.append;
+    image = { kind: 'igvm', igvm: src, launch };
+    space = { ...base, kvm: ['init2'], platforms: IGVM_PLATFORMS, guestFeatures: [1n], kernelHashes: [form.kernel !== undefined] };
   } else {
     image = { kind: 'ovmf', ovmf: src };
     if (form.kernel) image.kernel = blobSource(form.kernel.name, form.kernel);

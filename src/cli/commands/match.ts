@@ -24,7 +24,7 @@ import {
   type SpaceImage,
 } from '../../launch-space/index.js';
 import { openSpaceImage } from '../space-image.js';
-import { BY_HASH_IMAGE_OPTIONS, ovmfImagePaths } from '../by-hash-options.js';
+import { BY_HASH_IMAGE_OPTIONS, igvmImagePaths, ovmfImagePaths } from '../by-hash-options.js';
 import { KRUN_IMAGE_OPTIONS, krunArgs, krunPaths } from '../krun-image.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 import { loadReport } from '../report-input.js';
@@ -138,8 +138,8 @@ function checkArgs(args: ParsedArgs): { paths: ImagePaths; space: ReturnType<typ
   if (krunArgs(args)) {
     paths = krunPaths(args);
   } else if (igvm !== undefined) {
-    for (const o of ['kernel', 'initrd', 'append', 'kernel-hashes', 'rdx', ...BY_HASH_IMAGE_OPTIONS.map((x) => x.name)]) if (args.values.has(o)) throw usageError('OPTION_CONFLICT', `--${o} applies to --ovmf images, not to --igvm`, `--${o}`);
-    paths = { kind: 'igvm', igvm };
+    if (args.values.has('rdx')) throw usageError('OPTION_CONFLICT', '--rdx applies to --ovmf images, not to --igvm', '--rdx');
+    paths = igvmImagePaths(args, igvm);
   } else {
     paths = ovmfImagePaths(args)!;
   }
@@ -161,7 +161,14 @@ function checkArgs(args: ParsedArgs): { paths: ImagePaths; space: ReturnType<typ
       .filter(([, o]) => text(o) !== undefined)
       .map(([k, o]) => [k, text(o)!]),
   );
-  const space = narrowSpace(paths.kind, paths.kind === 'ovmf' && (paths.kernel !== undefined || paths.kernelSha256 !== undefined), narrow);
+  const booted = (paths.kind === 'ovmf' || paths.kind === 'igvm') && (paths.kernel !== undefined || paths.kernelSha256 !== undefined);
+  const space = narrowSpace(paths.kind, booted, narrow);
+  if (paths.kind === 'igvm' && booted) {
+    // Of the IGVM platforms only Cloud Hypervisor on KVM boots a kernel beside the file and measures it.
+    const other = narrow.platform === undefined ? undefined : space.platforms.find((p) => p !== 'cloud-hypervisor-kvm');
+    if (other) throw usageError('OPTION_CONFLICT', `--kernel/--initrd/--append apply to --igvm launches on cloud-hypervisor-kvm only, not '${other}'`, '--kernel');
+    space.platforms = ['cloud-hypervisor-kvm'];
+  }
   return { paths, space, ...(measurementText !== undefined ? { measurementText } : {}), ...(reportPath !== undefined ? { reportPath } : {}) };
 }
 
