@@ -95,7 +95,8 @@ export async function endorsementGroups(report: AttestationReport, reportFile: F
   if (raw.length > REPORT_SIZE && looksLikeCertTable(raw, REPORT_SIZE)) out.tableCertificates = raw;
   const hcl = hclChecksOf(raw, reportFile.name).map(checkLine);
   if (extras?.akPub) hcl.push(await akCheck(raw, reportFile.name, extras.akPub));
-  if (hcl.length > 0) out.groups.push({ file: reportFile.name, what: 'Azure HCL report: REPORT_DATA binds the runtime data (the vTPM quote is not checked)', checks: hcl });
+  const what = isHclReport(raw) ? 'Azure HCL report: REPORT_DATA binds the runtime data (the vTPM quote is not checked)' : 'not an Azure HCL report, but an AK to pin was given';
+  if (hcl.length > 0) out.groups.push({ file: reportFile.name, what, checks: hcl });
 
   const opts: DropOptions = { ...(now ? { now } : {}), ...(extras?.gceVcpus !== undefined ? { gceVcpus: extras.gceVcpus } : {}) };
   if (extras?.gceRoot) {
