@@ -69,7 +69,7 @@ export async function matrixCells(image: SpaceImage, m: RefMatrix): Promise<RefC
       guestFeatures: features,
       kvm: kvms,
       vmsaGpas: [KVM_VMSA_GPA],
-      kernelHashes: [image.kind === 'ovmf' && kernelGiven(image)],
+      kernelHashes: [image.kind === 'ovmf' ? kernelGiven(image) : image.kind === 'igvm' && image.launch !== undefined && kernelGiven(image.launch)],
       cloudRdx: [CLOUD_RDX],
     };
     const sum = await forEachDigest(image, space, (cell, digest) => {

@@ -266,7 +266,7 @@ test('igvm build --for cloud-hypervisor-kvm,...: a QEMU-profile BSP VMSA survive
 
 // measure --vcpus lists and match once dropped the kernel on this platform: every count of a list
 // was the launch without the block. Now both go through the same launch as one count.
-test('CLI: measure --vcpus 1-3 and match --igvm with --kernel/--initrd/--append (the kernel-hashes block at every count)', async () => {
+test('CLI: measure --vcpus 1-3, match and refvalues --igvm with --kernel/--initrd/--append (the kernel-hashes block at every count)', async () => {
   cliBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'ch-kvm-list-'));
   writeFileSync(join(dir, 'ch.igvm'), encode({ version: 1, headers: file() }).bytes);
@@ -290,10 +290,20 @@ test('CLI: measure --vcpus 1-3 and match --igvm with --kernel/--initrd/--append 
   assert.equal(plain.code, 0, plain.stderr);
   assert.deepEqual(JSON.parse(plain.stdout).matches.map((c: { vcpus: number; kernelHashes: boolean }) => [c.vcpus, c.kernelHashes]), [[2, false]]);
 
+  // refvalues: one cloud-hypervisor-kvm cell per count with the block, and the inputs' SHA-256.
+  const rv = await runCli(['refvalues', '--igvm', 'ch.igvm', ...boot, '--vcpus', '1-3'], dir);
+  assert.equal(rv.code, 0, rv.stderr);
+  const doc = JSON.parse(rv.stdout);
+  assert.deepEqual(doc.cells.map((c: { platform: string; vcpus: number; measurement: string }) => [c.platform, c.vcpus, c.measurement]), [1, 2, 3].map((n) => ['cloud-hypervisor-kvm', n, withBlock(n)]));
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  assert.deepEqual([doc.inputs.k, doc.inputs.i], [sha(KERNEL), sha(INITRD)]);
+
   // Usage errors, one line each: no command line; a platform that boots no kernel beside the file.
-  for (const args of [['--kernel', 'k'], [...boot, '--platform', 'openvmm']]) {
-    const r = await runCli(['match', '--measurement', withBlock(1), '--igvm', 'ch.igvm', ...args], dir);
-    assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.stderr.trim().split('\n').length, 1);
+  for (const cmd of ['match', 'refvalues']) {
+    for (const args of [['--kernel', 'k'], [...boot, '--platform', 'openvmm']]) {
+      const r = await runCli([cmd, ...(cmd === 'match' ? ['--measurement', withBlock(1)] : ['--vcpus', '1']), '--igvm', 'ch.igvm', ...args], dir);
+      assert.equal(r.code, 2, `${cmd} ${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+    }
   }
 });

@@ -29,7 +29,8 @@ import { requireQemuLaunchable } from '../../loaders/ovmf/qemu-launchable.js';
 import { writeStdout } from '../stdout.js';
 // issue 19 hook: --host-data-of, --initdata, --from-gce-endorsement (docs/endorsements.md)
 import { REFVALUES_ENDORSEMENT_OPTIONS, refvaluesEndorsementInputs } from '../report-endorsements.js';
-import { BY_HASH_IMAGE_OPTIONS, ovmfImagePaths, ovmfInputHashes } from '../by-hash-options.js';
+import { BY_HASH_IMAGE_OPTIONS, igvmImagePaths, ovmfImagePaths, ovmfInputHashes } from '../by-hash-options.js';
+import { kernelGiven } from '../../measure/by-hash.js';
 import { openSpaceImageInto } from '../space-image.js';
 
 export const REFVALUES_SPEC: CommandSpec = {
@@ -100,11 +101,11 @@ export async function run(argv: string[]): Promise<number> {
     const { image, inputs } = await openImage(args, opened);
     if (format === 'compact' || format === 'compact-cbor') {
       if (!image) throw usageError('MISSING_OPTION', `argument --format ${format}: needs an image (--ovmf or --ovmf-metadata)`, '--format');
-      return await (await import('../refvalues-compact.js')).writeCompact(args, image, matrixArgs(args, image.kind, false), { tool: `snp-launch ${SNP_LAUNCH_VERSION}`, inputs, pinned }, format);
+      return await (await import('../refvalues-compact.js')).writeCompact(args, image, matrixArgs(args, image, false), { tool: `snp-launch ${SNP_LAUNCH_VERSION}`, inputs, pinned }, format);
     }
     let cells: RefCell[] = [];
     if (image) {
-      const matrix = matrixArgs(args, image.kind);
+      const matrix = matrixArgs(args, image);
       const total = matrixSize(matrix) + external.length;
       if (total > MAX_REFVALUE_CELLS) throw usageError('MATRIX_TOO_LARGE', `the matrix has ${total.toLocaleString('en-US')} cells, more than the bound of ${MAX_REFVALUE_CELLS.toLocaleString('en-US')} (narrow --vcpus or the lists)`, '--vcpus');
       if (image.kind === 'ovmf' && matrix.platforms.includes('qemu-kvm') && !get.flag(args, 'allow-nonlaunchable')) {
@@ -183,11 +184,15 @@ function pinnedFields(args: ParsedArgs): PinnedFields {
   return p;
 }
 
-function matrixArgs(args: ParsedArgs, kind: SpaceImage['kind'], needVcpus = true) {
+function matrixArgs(args: ParsedArgs, image: SpaceImage, needVcpus = true) {
+  const kind = image.kind;
   const vcpusText = get.csv(args, 'vcpus') ?? (needVcpus ? undefined : '1');
   if (vcpusText === undefined) throw usageError('MISSING_OPTION', 'the following arguments are required: --vcpus (a count, list or range)', '--vcpus');
-  const allowed: readonly string[] = kind === 'ovmf' ? ['qemu-kvm', 'ec2', 'gce'] : kind === 'krun' ? ['krun'] : IGVM_PLATFORMS;
-  const platforms = parseList(get.csv(args, 'platform') ?? (kind === 'krun' ? 'krun' : 'qemu-kvm'), '--platform', (p) => {
+  // A kernel beside an IGVM file: only cloud-hypervisor-kvm boots (and measures) it.
+  const booted = image.kind === 'igvm' && image.launch !== undefined && kernelGiven(image.launch);
+  const allowed: readonly string[] = kind === 'ovmf' ? ['qemu-kvm', 'ec2', 'gce'] : kind === 'krun' ? ['krun'] : booted ? ['cloud-hypervisor-kvm'] : IGVM_PLATFORMS;
+  const platforms = parseList(get.csv(args, 'platform') ?? (kind === 'krun' ? 'krun' : booted ? 'cloud-hypervisor-kvm' : 'qemu-kvm'), '--platform', (p) => {
+    if (booted && p !== 'cloud-hypervisor-kvm' && IGVM_PLATFORMS.includes(p as never)) throw usageError('OPTION_CONFLICT', `--kernel/--initrd/--append apply to --igvm launches on cloud-hypervisor-kvm only, not '${p}'`, '--kernel');
     if (!allowed.includes(p)) throw usageError('BAD_CHOICE', `argument --platform: invalid choice for --${kind}: '${p}' (choose from ${allowed.join(', ')})`, '--platform');
     return p;
   });
@@ -240,8 +245,17 @@ async function openImage(args: ParsedArgs, opened: ByteSource[]): Promise<{ imag
   const ovmf = get.str(args, 'ovmf') ?? get.str(args, 'ovmf-metadata');
   const igvm = get.str(args, 'igvm');
   if (ovmf !== undefined && igvm !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --igvm: not allowed with argument --ovmf', '--igvm');
-  if (igvm !== undefined && ['kernel', 'initrd', 'append', ...BY_HASH_IMAGE_OPTIONS.map((o) => o.name)].some((o) => args.values.has(o))) {
-    throw usageError('OPTION_CONFLICT', '--kernel/--initrd/--append (and their hashes) apply to --ovmf images, not to --igvm', '--kernel');
+  if (igvm !== undefined) {
+    // cloud-hypervisor-kvm's measured direct boot: the kernel, initrd and command line beside the file.
+    const p = igvmImagePaths(args, igvm);
+    const image = await openSpaceImageInto(p, opened);
+    const inputs: Record<string, string> = { [basename(igvm)]: (await describeInput((image as Extract<SpaceImage, { kind: 'igvm' }>).igvm)).sha256 };
+    const l = image.kind === 'igvm' ? image.launch : undefined;
+    if (l?.kernel) inputs[basename(p.kernel!)] = (await describeInput(l.kernel)).sha256;
+    else if (p.kernelSha256) inputs['kernel (--kernel-sha256)'] = p.kernelSha256;
+    if (l?.initrd) inputs[basename(p.initrd!)] = (await describeInput(l.initrd)).sha256;
+    else if (p.initrdSha256) inputs['initrd (--initrd-sha256)'] = p.initrdSha256;
+    return { image, inputs };
   }
   const ovmfPaths = krunArgs(args) ? undefined : ovmfImagePaths(args);
   if (ovmfPaths) {
@@ -255,7 +269,6 @@ async function openImage(args: ParsedArgs, opened: ByteSource[]): Promise<{ imag
     inputs[basename(path)] = (await describeInput(s)).sha256;
     return s;
   };
-  if (igvm !== undefined) return { image: { kind: 'igvm', igvm: await open(igvm) }, inputs };
   const krun = await openKrunImage(args, open);
   if (krun) return { image: krun, inputs };
   return { inputs };
