@@ -34,7 +34,8 @@ export async function measurementHint(target: MeasureRequest | ImagePaths, measu
   const paths = req ? requestImagePaths(req) : (target as ImagePaths);
   const { image, close } = await openSpaceImage(paths);
   try {
-    const space = defaultSpace(image.kind, image.kind === 'ovmf' && kernelGiven(image));
+    const booted = image.kind === 'ovmf' ? kernelGiven(image) : image.kind === 'igvm' && image.launch !== undefined && kernelGiven(image.launch);
+    const space = defaultSpace(image.kind, booted);
     if (req !== undefined && req.kind !== 'krun' && req.vcpuSig !== undefined && !space.vcpuSigs.includes(req.vcpuSig)) space.vcpuSigs = [...space.vcpuSigs, req.vcpuSig];
     const r = await searchMeasurement(image, space, measurement, preferSig !== undefined ? { preferSig } : {});
     const best = r.matches[0];
