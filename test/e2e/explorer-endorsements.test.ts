@@ -294,6 +294,16 @@ describe('explorer (page): endorsements beside a report', { skip: needsChromium 
     await run();
     const bad = (await groupRows()).filter(([ok]) => ok === 'false').map(([, t]) => t);
     assert.ok(bad.some((t) => /^✘ uvm\.signature: /.test(t)), bad.join('\n'));
+
+    // The pins of report verify: another feed, or a minimum SVN above the endorsed 101, fails that row.
+    await page.setInputFiles('#report-endorsements', ACI('reference-info-base64'));
+    for (const [field, value, check] of [['#report-uvm-feed', 'Other-Feed', 'uvm.feed'], ['#report-uvm-min-svn', '102', 'uvm.svn']] as const) {
+      await page.fill(field, value);
+      await run();
+      const failing = (await groupRows()).filter(([ok]) => ok === 'false').map(([, t]) => t.split(':')[0]);
+      assert.deepEqual(failing, [`✘ ${check}`], field);
+      await page.fill(field, '');
+    }
   });
 
   it('Trustee\'s HCL report: the binding row passes and the verdict holds with "allow provisional firmware"', async () => {

@@ -98,7 +98,13 @@ export async function endorsementGroups(report: AttestationReport, reportFile: F
   const what = isHclReport(raw) ? 'Azure HCL report: REPORT_DATA binds the runtime data (the vTPM quote is not checked)' : 'not an Azure HCL report, but an AK to pin was given';
   if (hcl.length > 0) out.groups.push({ file: reportFile.name, what, checks: hcl });
 
-  const opts: DropOptions = { ...(now ? { now } : {}), ...(extras?.gceVcpus !== undefined ? { gceVcpus: extras.gceVcpus } : {}) };
+  const opts: DropOptions = {
+    ...(now ? { now } : {}),
+    ...(extras?.gceVcpus !== undefined ? { gceVcpus: extras.gceVcpus } : {}),
+    ...(extras?.uvmDid !== undefined ? { uvmDid: extras.uvmDid } : {}),
+    ...(extras?.uvmFeed !== undefined ? { uvmFeed: extras.uvmFeed } : {}),
+    ...(extras?.uvmMinSvn !== undefined ? { uvmMinSvn: extras.uvmMinSvn } : {}),
+  };
   if (extras?.gceRoot) {
     try {
       opts.gceRoot = await loadRoot(extras.gceRoot);

@@ -102,6 +102,10 @@ export interface ReportExtras {
   gceVcpus?: number;
   /** Azure HCL: the vTPM attestation key the runtime data must carry (report verify --ak-pub). */
   akPub?: File;
+  /** ACI UVM endorsement pins (report verify --uvm-did, --uvm-feed, --uvm-min-svn); defaults as there. */
+  uvmDid?: string;
+  uvmFeed?: string;
+  uvmMinSvn?: number;
   allowDebug?: boolean;
   allowMigrateMa?: boolean;
   allowProvisionalFirmware?: boolean;

@@ -14,6 +14,10 @@ export function reportExtras(): ReportExtras {
   if (root) out.gceRoot = root;
   const ak = files('report-ak-pub')[0];
   if (ak) out.akPub = ak;
+  const text = (id: string) => byId<HTMLInputElement>(id).value.trim();
+  if (text('report-uvm-did') !== '') out.uvmDid = text('report-uvm-did');
+  if (text('report-uvm-feed') !== '') out.uvmFeed = text('report-uvm-feed');
+  if (text('report-uvm-min-svn') !== '') out.uvmMinSvn = Number(text('report-uvm-min-svn'));
   const vcpus = byId<HTMLInputElement>('report-gce-vcpus').value.trim();
   if (vcpus !== '') out.gceVcpus = Number(vcpus);
   if (checked('report-allow-debug')) out.allowDebug = true;
