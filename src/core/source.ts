@@ -32,6 +32,39 @@ export interface ByteSource {
    * digest does not depend on where it is measured, so this is the same result, earlier.
    */
   pageDigests?(offset: number, length: number): Uint8Array | undefined;
+  /**
+   * Optional: given the page digests the firmware model computed for [offset, offset + length), so
+   * a source measured again (one IGVM file on several platforms) can answer `pageDigests` from
+   * memory (memoPageDigests).
+   */
+  keepPageDigests?(offset: number, length: number, digests: Uint8Array): void;
+}
+
+/**
+ * `src` with a memory of the page digests computed from it: one file measured on six platforms
+ * hashes its pages once. At most `maxDigestBytes` of digests are kept (48 bytes per 4 KiB page:
+ * the default 8 MiB covers 680 MiB of page data); past that, ranges are hashed as usual.
+ */
+export function memoPageDigests(src: ByteSource, maxDigestBytes = 8 << 20): ByteSource {
+  const memo = new Map<string, Uint8Array>();
+  let kept = 0;
+  const out: ByteSource = {
+    name: src.name,
+    size: src.size,
+    read: (offset, length) => src.read(offset, length),
+    pageDigests: (offset, length) => memo.get(`${offset}:${length}`) ?? src.pageDigests?.(offset, length),
+    keepPageDigests(offset, length, digests) {
+      const key = `${offset}:${length}`;
+      if (memo.has(key) || kept + digests.length > maxDigestBytes) return;
+      memo.set(key, digests.slice());
+      kept += digests.length;
+    },
+  };
+  if (src.readInto) out.readInto = (offset, target) => src.readInto!(offset, target);
+  if (src.close) out.close = () => src.close!();
+  if (src.sync !== undefined) (out as { sync?: boolean }).sync = src.sync;
+  if (src.path !== undefined) (out as { path?: string }).path = src.path;
+  return out;
 }
 
 /** Chunk size for streaming reads: big enough to amortise calls, small enough to bound memory. */

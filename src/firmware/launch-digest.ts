@@ -174,6 +174,7 @@ export class SnpFirmware {
       }
       const p = data.then((b) => this.pageDigests(b));
       p.catch(() => undefined); // rejections are seen by the loop; a chain error must not leave them unhandled
+      if (src.keepPageDigests) void p.then((d) => src.keepPageDigests!(offset + o, n, d), () => undefined);
       return p;
     };
     const pending: Promise<Uint8Array>[] = [];

@@ -5,7 +5,7 @@
  */
 import { toHex } from '../core/bytes.js';
 import { SnpLaunchError } from '../core/errors.js';
-import type { ByteSource } from '../core/source.js';
+import { memoPageDigests, type ByteSource } from '../core/source.js';
 import { parseIgvm } from '../images/igvm/parse.js';
 import { prepareIgvm } from '../loaders/igvm/_common.js';
 import { measureParsedIgvm } from '../measure/igvm.js';
@@ -35,7 +35,9 @@ export interface TargetMeasurement {
   agree: boolean;
 }
 
-export async function measureTargets(src: ByteSource, targets: readonly PortableTarget[], o: LaunchOptions = {}): Promise<TargetMeasurement> {
+export async function measureTargets(input: ByteSource, targets: readonly PortableTarget[], o: LaunchOptions = {}): Promise<TargetMeasurement> {
+  // Every target streams the same pages: hash them once.
+  const src = memoPageDigests(input);
   const file = await parseIgvm(src);
   const prepared = prepareIgvm(file, src);
   const rows: TargetRow[] = [];

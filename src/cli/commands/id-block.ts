@@ -10,6 +10,7 @@ import { inputError, usageError } from '../../core/errors.js';
 import { fromBase64, fromHex, toBase64, toHex } from '../../core/bytes.js';
 import { readSmallFile } from '../../node/file-source.js';
 import { createIdBlock, p384Signer, type IdSigner } from '../../idblock/sign.js';
+import { nodeP384Signer } from '../../node/p384-signer.js';
 import { ID_SIZE, LD_SIZE } from '../../idblock/build.js';
 import { DEFAULT_ID_POLICY, ID_BLOCK_VERSION, POLICY_RESERVED_MBO, POLICY_RESERVED_MBZ } from '../../idblock/layout.js';
 import { formatHelp, get, parseArgs, type CommandSpec } from '../args.js';
@@ -90,7 +91,18 @@ function parseRange(v: bigint | undefined, opt: string, bits: number): bigint | 
  * Everything else — public keys, certificates, encrypted keys, other curves — is one clear error.
  */
 export async function loadP384PrivateKey(path: string, need = ID_KEYS_NEED): Promise<Uint8Array> {
-  return p384FromPem(new TextDecoder().decode(await readSmallFile(path, MAX_KEY_FILE)), path, need);
+  return (await loadP384Key(path, need)).d;
+}
+
+/** The key file's scalar and its OpenSSL key object (for nodeP384Signer). */
+export async function loadP384Key(path: string, need = ID_KEYS_NEED): Promise<{ d: Uint8Array; key: crypto.KeyObject }> {
+  return p384KeyFromPem(new TextDecoder().decode(await readSmallFile(path, MAX_KEY_FILE)), path, need);
+}
+
+/** An ID-block signer for a key file: noble for RFC 6979 deterministic signatures, OpenSSL otherwise (faster). */
+export async function idSignerFor(path: string, deterministic: boolean): Promise<IdSigner> {
+  const k = await loadP384Key(path);
+  return deterministic ? p384Signer(k.d, { deterministic, label: path }) : nodeP384Signer(k.key);
 }
 
 /** What an ID or author key must be; other users of the loader (refvalues --sign) say what they need. */
@@ -98,6 +110,10 @@ const ID_KEYS_NEED = 'ID and author keys must be EC P-384 (secp384r1)';
 
 /** The raw P-384 scalar of an unencrypted PEM private key text (`path` names it in errors, `need` says what is accepted). */
 export function p384FromPem(pem: string, path: string, need = ID_KEYS_NEED): Uint8Array {
+  return p384KeyFromPem(pem, path, need).d;
+}
+
+function p384KeyFromPem(pem: string, path: string, need: string): { d: Uint8Array; key: crypto.KeyObject } {
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/.test(pem)) {
     throw inputError('ENCRYPTED_KEY', 'is an encrypted private key; decrypt it first (openssl pkey -in KEY -out PLAIN)', { file: path });
   }
@@ -134,7 +150,7 @@ export function p384FromPem(pem: string, path: string, need = ID_KEYS_NEED): Uin
   const jwk = key.export({ format: 'jwk' });
   const d = Buffer.from(jwk.d ?? '', 'base64url');
   // JWK `d` is the fixed-width 48-byte big-endian scalar (RFC 7518 §6.2.2.1).
-  return new Uint8Array(d.buffer, d.byteOffset, d.length);
+  return { d: new Uint8Array(d.buffer, d.byteOffset, d.length), key };
 }
 
 async function writeOut(path: string, bytes: Uint8Array): Promise<void> {
@@ -169,7 +185,7 @@ export async function run(argv: string[]): Promise<number> {
   if ((policy & POLICY_RESERVED_MBZ) !== 0n) warn(`policy 0x${policy.toString(16)} sets reserved bits 63:26`);
 
   const deterministic = get.flag(args, 'deterministic');
-  const signer = async (path: string): Promise<IdSigner> => p384Signer(await loadP384PrivateKey(path), { deterministic, label: path });
+  const signer = (path: string): Promise<IdSigner> => idSignerFor(path, deterministic);
   const idSigner = await signer(idPath);
   const authorSigner = await signer(authorPath);
   const fields = { measurement, familyId, imageId, guestSvn: svn === undefined ? undefined : Number(svn), policy };

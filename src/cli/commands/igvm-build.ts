@@ -7,7 +7,6 @@
 import { fromHex } from '../../core/bytes.js';
 import { inputError, usageError } from '../../core/errors.js';
 import type { ByteSource } from '../../core/source.js';
-import { p384Signer } from '../../idblock/sign.js';
 import { writeIgvmLayout } from '../../images/igvm/stream-write.js';
 import { openFileSource } from '../../node/file-source.js';
 import { parseOvmf } from '../../images/ovmf/parse.js';
@@ -24,7 +23,7 @@ import { VCPU_TYPES } from '../../vmsa/vcpu-types.js';
 import { BY_HASH_OPTIONS, byHashKernel } from '../by-hash-options.js';
 import { formatHelp, get, parseArgs, type CommandSpec, type ParsedArgs } from '../args.js';
 import { renderProof, signature } from './portable-output.js';
-import { loadP384PrivateKey } from './id-block.js';
+import { idSignerFor } from './id-block.js';
 import { writeStdout } from '../stdout.js';
 import { fitLines, formatJsonDoc } from '../output.js';
 
@@ -171,8 +170,8 @@ export async function run(argv: string[]): Promise<number> {
       o.svsm = await open(svsm);
       o.varsSize = varsSizeOpt ?? (await open(varsFile!)).size;
     }
-    if (idPath !== undefined) o.idKey = p384Signer(await loadP384PrivateKey(idPath), { label: idPath });
-    if (authorPath !== undefined) o.authorKey = p384Signer(await loadP384PrivateKey(authorPath), { label: authorPath });
+    if (idPath !== undefined) o.idKey = await idSignerFor(idPath, false);
+    if (authorPath !== undefined) o.authorKey = await idSignerFor(authorPath, false);
 
     const plan = await planPortableIgvm(o);
     // Written once, to the temporary file; measured there (the exact bytes), then the signed ID
