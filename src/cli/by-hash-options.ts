@@ -42,31 +42,38 @@ export function ovmfImagePaths(args: ParsedArgs): Extract<ImagePaths, { kind: 'o
   const meta = get.str(args, 'ovmf-metadata');
   if (ovmf !== undefined && meta !== undefined) throw usageError('IMAGE_CONFLICT', 'argument --ovmf-metadata: not allowed with argument --ovmf (the metadata stands for the firmware)', '--ovmf-metadata');
   const path = ovmf ?? meta;
-  const k = byHashKernel(args);
-  const kernel = get.str(args, 'kernel');
-  const initrd = get.str(args, 'initrd');
-  const append = get.str(args, 'append');
+  byHashKernel(args); // a file and its hash together is a usage error before anything else
   const hash = get.str(args, 'snp-ovmf-hash');
   if (path === undefined) {
     for (const o of ['kernel', 'kernel-sha256', 'snp-ovmf-hash']) if (args.values.has(o)) throw usageError('MISSING_OPTION', `--${o} needs --ovmf or --ovmf-metadata`, `--${o}`);
     return undefined;
   }
-  const anyKernel = kernel !== undefined || k.kernelSha256 !== undefined;
-  if (initrd !== undefined && !anyKernel) throw usageError('NEEDS_KERNEL', '--kernel required when using --initrd', '--initrd');
-  if (append !== undefined && !anyKernel) throw usageError('NEEDS_KERNEL', '--kernel required when using --append', '--append');
-  const p: Extract<ImagePaths, { kind: 'ovmf' }> = { kind: 'ovmf', ovmf: path };
+  const p: Extract<ImagePaths, { kind: 'ovmf' }> = { kind: 'ovmf', ovmf: path, ...bootPaths(args) };
   if (meta !== undefined) p.ovmfMetadata = true;
   if (hash !== undefined) {
     const b = fromHex(hash.trim().replace(/^0x/i, ''));
     if (!b || b.length !== 48) throw usageError('BAD_VALUE', 'argument --snp-ovmf-hash: must be 48 bytes of hex (96 digits)', '--snp-ovmf-hash');
     p.snpOvmfHash = toHex(b);
   }
-  if (kernel !== undefined) p.kernel = kernel;
-  if (initrd !== undefined) p.initrd = initrd;
-  if (append !== undefined) p.append = append;
-  if (k.kernelSha256) p.kernelSha256 = toHex(k.kernelSha256);
-  if (k.initrdSha256) p.initrdSha256 = toHex(k.initrdSha256);
   return p;
+}
+
+/** The kernel, initrd and command line of a measured direct boot (files or hashes), after the usage checks. */
+function bootPaths(args: ParsedArgs): { kernel?: string; initrd?: string; append?: string; kernelSha256?: string; initrdSha256?: string } {
+  const k = byHashKernel(args);
+  const kernel = get.str(args, 'kernel');
+  const initrd = get.str(args, 'initrd');
+  const append = get.str(args, 'append');
+  const anyKernel = kernel !== undefined || k.kernelSha256 !== undefined;
+  if (initrd !== undefined && !anyKernel) throw usageError('NEEDS_KERNEL', '--kernel required when using --initrd', '--initrd');
+  if (append !== undefined && !anyKernel) throw usageError('NEEDS_KERNEL', '--kernel required when using --append', '--append');
+  return {
+    ...(kernel !== undefined ? { kernel } : {}),
+    ...(initrd !== undefined ? { initrd } : {}),
+    ...(append !== undefined ? { append } : {}),
+    ...(k.kernelSha256 ? { kernelSha256: toHex(k.kernelSha256) } : {}),
+    ...(k.initrdSha256 ? { initrdSha256: toHex(k.initrdSha256) } : {}),
+  };
 }
 
 /**
@@ -76,21 +83,11 @@ export function ovmfImagePaths(args: ParsedArgs): Extract<ImagePaths, { kind: 'o
  */
 export function igvmImagePaths(args: ParsedArgs, igvm: string): Extract<ImagePaths, { kind: 'igvm' }> {
   if (args.values.has('snp-ovmf-hash')) throw usageError('OPTION_CONFLICT', '--snp-ovmf-hash applies to --ovmf images, not to --igvm', '--snp-ovmf-hash');
-  const k = byHashKernel(args);
-  const kernel = get.str(args, 'kernel');
-  const initrd = get.str(args, 'initrd');
-  const append = get.str(args, 'append');
-  const anyKernel = kernel !== undefined || k.kernelSha256 !== undefined;
-  if (initrd !== undefined && !anyKernel) throw usageError('NEEDS_KERNEL', '--kernel required when using --initrd', '--initrd');
-  if (append !== undefined && !anyKernel) throw usageError('NEEDS_KERNEL', '--kernel required when using --append', '--append');
-  if (anyKernel && append === undefined) throw usageError('NEEDS_APPEND', 'cloud-hypervisor-kvm measures the kernel only when a command line is given too (--cmdline); give --append (--append \'\' for an empty one)', '--append');
-  const p: Extract<ImagePaths, { kind: 'igvm' }> = { kind: 'igvm', igvm };
-  if (kernel !== undefined) p.kernel = kernel;
-  if (initrd !== undefined) p.initrd = initrd;
-  if (append !== undefined) p.append = append;
-  if (k.kernelSha256) p.kernelSha256 = toHex(k.kernelSha256);
-  if (k.initrdSha256) p.initrdSha256 = toHex(k.initrdSha256);
-  return p;
+  const boot = bootPaths(args);
+  if ((boot.kernel !== undefined || boot.kernelSha256 !== undefined) && boot.append === undefined) {
+    throw usageError('NEEDS_APPEND', 'cloud-hypervisor-kvm measures the kernel only when a command line is given too (--cmdline); give --append (--append \'\' for an empty one)', '--append');
+  }
+  return { kind: 'igvm', igvm, ...boot };
 }
 
 /**
