@@ -310,6 +310,10 @@ describe('explorer: an IGVM file with a kernel (cloud-hypervisor-kvm measured bo
     assert.equal(col('cloud-hypervisor-kvm')[2], toHexStr(booted.result.digest));
     const ov = (await measureRow(openvmm, base, false)).result!;
     assert.deepEqual(col('openvmm'), [1, 2, 3].map(() => toHexStr(ov.digest)));
+    // No command line: the column says why (as the row does) and the others still show.
+    const noCmd = await vcpuTable({ image: imageFile, kernel: kernelFile, vcpus: 3, vcpuType: 'EPYC-v4' }, '1-3');
+    assert.ok(!noCmd.platforms.includes('cloud-hypervisor-kvm') && noCmd.platforms.includes('openvmm'));
+    assert.match(noCmd.skipped.find((k) => k.platform === 'cloud-hypervisor-kvm')?.reason ?? '', /command line/);
   });
 });
 

@@ -23,8 +23,9 @@ export async function searchLaunch(reportFile: File, form: FormValues, onProgres
   if (kind === 'igvm') {
     image = { kind: 'igvm', igvm: src };
     paths = { kind: 'igvm', igvm: form.image.name };
-    // cloud-hypervisor-kvm boots the kernel beside the file (searched with and without its block).
-    if (form.kernel) {
+    // cloud-hypervisor-kvm boots the kernel beside the file (searched with and without its block);
+    // it measures one only with a command line.
+    if (form.kernel && form.append !== undefined) {
       image.launch = { kernel: blobSource(form.kernel.name, form.kernel), ...(form.initrd ? { initrd: blobSource(form.initrd.name, form.initrd) } : {}), ...(form.append !== undefined ? { append: form.append } : {}) };
       paths.kernel = form.kernel.name;
       if (form.initrd) paths.initrd = form.initrd.name;
@@ -43,8 +44,10 @@ export async function searchLaunch(reportFile: File, form: FormValues, onProgres
     }
     if (form.append) image.append = paths.append = form.append;
   }
-  const space = narrowSpace(kind, form.kernel !== undefined, {});
+  const booted = image.kind === 'ovmf' ? form.kernel !== undefined : image.kind === 'igvm' && image.launch !== undefined;
+  const space = narrowSpace(kind, booted, {});
   const notes: string[] = [];
+  if (image.kind === 'igvm' && form.kernel && !booted) notes.push('the kernel is not searched: cloud-hypervisor-kvm measures it only with a command line');
   let preferSig: number | undefined;
   if (report.cpuid && (report.cpuid.family !== 0 || report.cpuid.model !== 0)) {
     preferSig = hostSignature(report.cpuid.family, report.cpuid.model, report.cpuid.stepping);
