@@ -222,7 +222,9 @@ async function igvmSpace(image: Extract<SpaceImage, { kind: 'igvm' }>, space: La
           r = await measureIgvm({ ...o, vcpus: 1, keepVmsas: true });
         } catch (e) {
           if (!(e instanceof SnpLaunchError) || e.kind === 'usage') throw e;
-          summary.skipped.push({ platform, reason: e.reason });
+          // A kernel or initrd at fault is named; the IGVM file is the one every reason is about otherwise.
+          const other = e.location.file !== undefined && e.location.file !== image.igvm.name;
+          summary.skipped.push({ platform, reason: other ? `${e.location.file}: ${e.reason}` : e.reason });
           continue;
         }
         if (await igvmCounts(o, r, gate, space, summary, visit)) throw new Stop();

@@ -6,7 +6,7 @@
  * the vCPU type, and their VMSAs do not depend on the KVM generation) share one digest, exactly as
  * `measure` gives them the same digest.
  */
-import { usageError } from '../core/errors.js';
+import { inputError, usageError } from '../core/errors.js';
 import { KVM_VMSA_GPA } from '../firmware/page-types.js';
 import { forEachDigest, type LaunchSpace, type SpaceImage } from '../launch-space/index.js';
 import type { KvmGeneration } from '../vmsa/profiles/_profile.js';
@@ -76,7 +76,8 @@ export async function matrixCells(image: SpaceImage, m: RefMatrix): Promise<RefC
       digests.set(keyOf(cell.platform, cell.vcpuSig, cell.guestFeatures, cell.kvm, cell.vcpus), { d: digest.slice(), f: cell.guestFeatures });
     });
     const skipped = sum.skipped.find((s) => s.platform === platform);
-    if (skipped) throw usageError('PLATFORM_CANNOT_LAUNCH', `argument --platform: ${platform} cannot launch this image: ${skipped.reason}`, '--platform');
+    // The image (or its kernel) is at fault, not the option: an input error (exit 1), as `measure` says it.
+    if (skipped) throw inputError('PLATFORM_CANNOT_LAUNCH', `${platform} cannot launch it: ${skipped.reason}`, { file: image.kind === 'ovmf' ? image.ovmf.name : image.kind === 'igvm' ? image.igvm.name : image.qboot.name });
   }
   const cells: RefCell[] = [];
   for (const platform of m.platforms) {

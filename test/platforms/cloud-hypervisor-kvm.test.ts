@@ -298,6 +298,15 @@ test('CLI: measure --vcpus 1-3, match and refvalues --igvm with --kernel/--initr
   const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
   assert.deepEqual([doc.inputs.k, doc.inputs.i], [sha(KERNEL), sha(INITRD)]);
 
+  // A kernel Cloud Hypervisor cannot read: input error (exit 1), one line naming the kernel file, for a list as for one count.
+  writeFileSync(join(dir, 'short'), blob(11, 100));
+  for (const args of [['measure', '--platform', 'cloud-hypervisor-kvm', '--vcpus', '1-2'], ['measure', '--platform', 'cloud-hypervisor-kvm', '--vcpus', '2'], ['refvalues', '--vcpus', '1']]) {
+    const r = await runCli([...args, '--igvm', 'ch.igvm', '--kernel', 'short', '--append', 'a'], dir);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.match(r.stderr, /short: is 100 bytes; Cloud Hypervisor reads a 4096-byte boot_params header/);
+  }
+
   // Usage errors, one line each: no command line; a platform that boots no kernel beside the file.
   for (const cmd of ['match', 'refvalues']) {
     for (const args of [['--kernel', 'k'], [...boot, '--platform', 'openvmm']]) {

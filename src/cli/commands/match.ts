@@ -39,7 +39,7 @@ export const MATCH_SPEC: CommandSpec = {
     { name: 'measurement', type: 'string', metavar: 'HEX', help: 'the MEASUREMENT to explain: 48 bytes as hex or base64' },
     { name: 'report', type: 'string', metavar: 'FILE', help: "an attestation report (binary, hex or base64; any version): its MEASUREMENT, and for v3+ its host CPU to rank '-cpu host'" },
     { name: 'ovmf', type: 'string', metavar: 'PATH', help: 'OVMF firmware image' },
-    { name: 'kernel', type: 'string', metavar: 'PATH', help: 'kernel for measured direct boot (searched with the kernel-hashes page on and off)' },
+    { name: 'kernel', type: 'string', metavar: 'PATH', help: 'kernel for measured direct boot: OVMF, or IGVM on cloud-hypervisor-kvm (searched with the kernel-hashes block on and off)' },
     { name: 'initrd', type: 'string', metavar: 'PATH', help: 'initrd (needs --kernel)' },
     { name: 'append', type: 'string', metavar: 'CMDLINE', help: 'kernel command line (needs --kernel)' },
     ...BY_HASH_IMAGE_OPTIONS,

@@ -39,7 +39,7 @@ export const REFVALUES_SPEC: CommandSpec = {
   options: [
     { name: 'help', short: 'h', type: 'flag', help: 'show this help and exit' },
     { name: 'ovmf', type: 'string', metavar: 'PATH', help: 'OVMF firmware image (mode snp)' },
-    { name: 'kernel', type: 'string', metavar: 'PATH', help: 'kernel for measured direct boot (kernel-hashes page measured)' },
+    { name: 'kernel', type: 'string', metavar: 'PATH', help: 'kernel for measured direct boot: OVMF, or IGVM on cloud-hypervisor-kvm (kernel-hashes block measured)' },
     { name: 'initrd', type: 'string', metavar: 'PATH', help: 'initrd (needs --kernel)' },
     { name: 'append', type: 'string', metavar: 'CMDLINE', help: 'kernel command line (needs --kernel)' },
     ...BY_HASH_IMAGE_OPTIONS,
