@@ -6,7 +6,7 @@
  * library's (src/endorsements/detect.ts), the same that `report verify` runs for the matching flags;
  * this file only reads the files, bounded, and groups the results per file.
  */
-import { decodeReportInput, loadCertificates, looksLikeCertTable, REPORT_SIZE, type AttestationReport, type Certificate, type Check } from '../../src/attestation/index.js';
+import { loadCertificates, looksLikeCertTable, REPORT_SIZE, type AttestationReport, type Certificate, type Check } from '../../src/attestation/index.js';
 import {
   checkDroppedEndorsement,
   formatHclText,
@@ -23,8 +23,6 @@ import type { CheckLine, EndorsementGroup, ReportExtras } from './protocol.js';
 
 /** As the CLI (src/cli/report-endorsements.ts): policies, initdata and endorsements are small. */
 export const MAX_ENDORSEMENT_FILE = 1 << 20;
-/** As report-check.ts readReport (reports with a certificate table or an HCL wrapper stay far below). */
-const MAX_REPORT_FILE = 1 << 20;
 
 export const ENDORSEMENT_WORDS: Record<EndorsementKind, string> = {
   'uvm-endorsement': 'ACI UVM endorsement (report verify --refvalues)',
@@ -35,16 +33,17 @@ export const ENDORSEMENT_WORDS: Record<EndorsementKind, string> = {
   unknown: 'not an endorsement the page knows',
 };
 
+/** The report file as read once: its name and its bytes, hex/base64 text decoded (an HCL blob or a certificate table stays whole). */
+export interface ReportInput {
+  name: string;
+  raw: Uint8Array;
+}
+
 export const checkLine = (c: Check): CheckLine => ({ ok: c.pass, text: `${c.name}: ${c.reason}` });
 
 async function bytesOf(f: File, max: number): Promise<Uint8Array> {
   if (f.size > max) throw new Error(`${f.name}: ${f.size} bytes is too large (at most ${max})`);
   return new Uint8Array(await f.arrayBuffer());
-}
-
-/** The report file's bytes, hex/base64 text decoded (an HCL blob or a certificate table stays whole). */
-export async function reportFileBytes(f: File): Promise<Uint8Array> {
-  return decodeReportInput(await bytesOf(f, MAX_REPORT_FILE)).bytes;
 }
 
 /** Display rows for an Azure HCL blob (`report show` lines), or [] for a bare report. */
@@ -89,9 +88,9 @@ export interface EndorsementResult {
  * (never a silent skip); a GCE endorsement in the report's certificate table is checked when a GCE
  * root is given, as `report verify` does, and otherwise named as not checked.
  */
-export async function endorsementGroups(report: AttestationReport, reportFile: File, extras: ReportExtras | undefined, now?: Date): Promise<EndorsementResult> {
+export async function endorsementGroups(report: AttestationReport, reportFile: ReportInput, extras: ReportExtras | undefined, now?: Date): Promise<EndorsementResult> {
   const out: EndorsementResult = { groups: [] };
-  const raw = await reportFileBytes(reportFile);
+  const raw = reportFile.raw;
   if (raw.length > REPORT_SIZE && looksLikeCertTable(raw, REPORT_SIZE)) out.tableCertificates = raw;
   const hcl = hclChecksOf(raw, reportFile.name).map(checkLine);
   if (extras?.akPub) hcl.push(await akCheck(raw, reportFile.name, extras.akPub));

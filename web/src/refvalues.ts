@@ -26,7 +26,7 @@ import { requireQemuLaunchable } from '../../src/loaders/ovmf/qemu-launchable.js
 import { detectKind, parseGuestFeatures } from './engine.js';
 import type { FormValues, RefCheckData, RefExportData, RefFormat, ReportExtras } from './protocol.js';
 import { VERSION } from './version.js';
-import { readReport, readSmall, verifyWith } from './report-check.js';
+import { readReportInput, readSmall, verifyWith } from './report-check.js';
 
 const MAX_REFVALUES_FILE = 64 << 20;
 const MAX_SMALL_FILE = 1 << 20;
@@ -114,11 +114,11 @@ async function p384FromPem(f: File): Promise<Uint8Array> {
  * of the report check): the page shows PASS only when both hold (issue 16 item 8).
  */
 export async function checkRefValues(reportFile: File, refFile: File, keyFile?: File, certFile?: File, now?: Date, crlFile?: File, extras?: ReportExtras): Promise<RefCheckData> {
-  const report = await readReport(reportFile);
+  const { input, report } = await readReportInput(reportFile);
   const key = keyFile ? await p384FromPem(keyFile) : undefined;
   const rv = decodeReferenceValues(await readSmall(refFile, MAX_REFVALUES_FILE, 'reference values'), refFile.name, key);
   const r = checkReportAgainstRefValues(report, rv);
-  const v = await verifyWith(report, certFile, now, crlFile, extras, reportFile);
+  const v = await verifyWith(report, certFile, now, crlFile, extras, input);
   const out: RefCheckData = { pass: r.pass, cells: rv.cells.length, matchingCells: r.matchingCells, failures: r.failures, signed: key !== undefined, verdict: v.verdict, verifySummary: v.summary };
   if (r.cell) out.cell = describeRefCell(r.cell);
   return out;

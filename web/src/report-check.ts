@@ -26,7 +26,7 @@ import {
 import { parseThimCerts, thimTcbCheck } from '../../src/endorsements/index.js';
 import type { CheckLine, EndorsementGroup, ReportCheckData, ReportExtras, SignatureVerdict } from './protocol.js';
 import { checkCrlFile } from './crl-check.js';
-import { checkLine, endorsementGroups, hclFieldLines, reportFileBytes, type EndorsementResult } from './endorsement-check.js';
+import { checkLine, endorsementGroups, hclFieldLines, type EndorsementResult, type ReportInput } from './endorsement-check.js';
 
 /** Reports are 1184 bytes; hex/base64 text or a MSG_REPORT_RSP is a little longer. Anything huge is not a report. */
 const MAX_REPORT_FILE = 1 << 20;
@@ -38,8 +38,14 @@ export async function readSmall(f: File, max: number, what: string): Promise<Uin
   return new Uint8Array(await f.arrayBuffer());
 }
 
+/** The report file, read once: its decoded bytes (the endorsement checks look at the wrapper too) and the parsed report. */
+export async function readReportInput(f: File): Promise<{ input: ReportInput; report: AttestationReport }> {
+  const raw = decodeReportInput(await readSmall(f, MAX_REPORT_FILE, 'an attestation report')).bytes;
+  return { input: { name: f.name, raw }, report: parseReport(raw, { name: f.name }) };
+}
+
 export async function readReport(f: File): Promise<AttestationReport> {
-  return parseReport(decodeReportInput(await readSmall(f, MAX_REPORT_FILE, 'an attestation report')).bytes, { name: f.name });
+  return (await readReportInput(f)).report;
 }
 
 /** Label/value rows from the library's text form (the `snp-launch report show` lines). */
@@ -73,7 +79,7 @@ async function certBytes(f: File): Promise<{ bytes: Uint8Array; tcbm?: bigint }>
  * ticked; every endorsement check counts; without a certificate the verdict is "unchecked" whatever
  * the other checks say, since nothing in the report is then authenticated.
  */
-export async function verifyWith(report: AttestationReport, certFile: File | undefined, now?: Date, crlFile?: File, extras?: ReportExtras, reportFile?: File): Promise<Verification> {
+export async function verifyWith(report: AttestationReport, certFile: File | undefined, now?: Date, crlFile?: File, extras?: ReportExtras, reportFile?: ReportInput): Promise<Verification> {
   const e: EndorsementResult = reportFile ? await endorsementGroups(report, reportFile, extras, now) : { groups: [] };
   const validate = (r: AttestationReport, ctx: ValidateContext) =>
     validateReport(
@@ -136,11 +142,11 @@ function kdsLinks(r: AttestationReport): { label: string; url: string }[] {
 }
 
 export async function checkReport(reportFile: File, certFile: File | undefined, predicted: { id: string; digest: string }[], now?: Date, crlFile?: File, extras?: ReportExtras): Promise<ReportCheckData> {
-  const report = await readReport(reportFile);
+  const { input, report } = await readReportInput(reportFile);
   const measurement = toHex(report.measurement);
   const matches = predicted.filter((p) => p.digest === measurement).map((p) => p.id);
-  const v = await verifyWith(report, certFile, now, crlFile, extras, reportFile);
-  const hcl = hclFieldLines(await reportFileBytes(reportFile), reportFile.name);
+  const v = await verifyWith(report, certFile, now, crlFile, extras, input);
+  const hcl = hclFieldLines(input.raw, input.name);
   const named = [...v.checks, ...v.endorsements.flatMap((g) => g.checks)].filter((c) => !c.info).map((c) => c.text.split(':')[0]!);
   // A row of the table with this MEASUREMENT pins it, as --measurement does on the command line.
   const unchecked = uncheckedFields(v.report, named, matches.length > 0 ? ['MEASUREMENT'] : []);
