@@ -8,7 +8,7 @@
 import { REPORT_SIZE, decodeReportInput, loadCertificates, loadCrls, parsePem, parseVek } from '../../src/attestation/index.js';
 import { guidBytes } from '../../src/images/ovmf/guids.js';
 import { decodeReferenceValues } from '../../src/refvalues/index.js';
-import { detectEndorsement, initdataAlgorithm, isHclReport, looksLikeEndorsementTable, looksLikeUvmEndorsement, parseThimCerts, parseUvmEndorsement, rsaPublicFromPem } from '../../src/endorsements/index.js';
+import { detectEndorsement, initdataAlgorithm, isHclReport, looksLikeEndorsementTable, parseThimCerts, parseUvmEndorsement, rsaPublicFromPem } from '../../src/endorsements/index.js';
 import type { DetectData } from './protocol.js';
 import { readReport } from './report-check.js';
 
@@ -194,7 +194,8 @@ export async function detectFile(f: File): Promise<DetectData> {
   // CBOR: a CoRIM (tagged or COSE_Sign1-signed).
   if (head[0]! >= 0xc0 && head[0]! <= 0xdb && f.size <= MAX_REFVALUES) {
     // A COSE_Sign1 with a JSON payload is an ACI UVM endorsement, not a signed CoRIM.
-    if (f.size <= MAX_SMALL && looksLikeUvmEndorsement(new Uint8Array(await f.arrayBuffer()))) return endorsementWhat(new Uint8Array(await f.arrayBuffer()), f.name, false)!;
+    const e = f.size <= MAX_SMALL ? endorsementWhat(new Uint8Array(await f.arrayBuffer()), f.name, false) : undefined;
+    if (e) return e;
     try {
       const rv = decodeReferenceValues(new Uint8Array(await f.arrayBuffer()), f.name);
       return { kind: 'refvalues', what: `a CoRIM (${rv.cells.length} cells)` };
